@@ -1,0 +1,105 @@
+// The in-process contract between connectors and the engine. A TypeScript connector implements
+// these; the CDK entrypoint turns the same object into a protocol-speaking CLI, and the engine's
+// in-process launcher calls it directly (no JSON round trip).
+
+import type {
+  AirbyteMessage,
+  Catalog,
+  ConfiguredCatalog,
+  ConfiguredStream,
+  ConnectionStatus,
+  ConnectorSpecification,
+  JsonObject,
+  StateMessage,
+} from '@conveyor/protocol';
+
+/** Where log lines go. Implementations mask secrets before anything leaves the process. */
+export interface Logger {
+  debug(message: string): void;
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+/**
+ * A batch of records of one stream. `objects` comes from in-process sources; `jsonl` comes from
+ * subprocess sources: each line is a complete, not-yet-parsed RECORD envelope
+ * (`{"type":"RECORD","record":{...}}`), so a destination that can bulk-load JSON never decodes
+ * them in JavaScript.
+ */
+export type RecordBatch =
+  | {
+      format: 'objects';
+      stream: string;
+      namespace?: string;
+      records: JsonObject[];
+      /** epoch ms, one for the whole batch */
+      emittedAt: number;
+    }
+  | {
+      format: 'jsonl';
+      stream: string;
+      namespace?: string;
+      /** RECORD envelope lines, without trailing newlines */
+      lines: Buffer[];
+    };
+
+export function batchSize(batch: RecordBatch): number {
+  return batch.format === 'objects' ? batch.records.length : batch.lines.length;
+}
+
+/** What a source's read yields: record batches, or any other protocol message (STATE, LOG, TRACE, CONTROL). */
+export type SourceOutput = { kind: 'records'; batch: RecordBatch } | { kind: 'message'; message: AirbyteMessage };
+
+export interface ReadContext {
+  logger: Logger;
+  /** aborted when the engine stops the read (heartbeat timeout, user interrupt, destination failure) */
+  signal: AbortSignal;
+}
+
+export interface SourceConnector<Config extends JsonObject = JsonObject> {
+  spec(): ConnectorSpecification;
+  check(config: Config, ctx: ReadContext): Promise<ConnectionStatus>;
+  discover(config: Config, ctx: ReadContext): Promise<Catalog>;
+  /** `state` is the list of the last committed STATE messages (per stream or global), possibly empty. */
+  read(config: Config, catalog: ConfiguredCatalog, state: StateMessage[], ctx: ReadContext): AsyncIterable<SourceOutput>;
+}
+
+export interface WriteContext {
+  logger: Logger;
+  /** Identifies the connection (source + destination pair) so that state kept in the destination is per connection. */
+  connectionId: string;
+  syncId: number;
+}
+
+/**
+ * One sync's worth of writing. The engine calls `write` for batches (staged, not yet visible),
+ * `commit(states)` to make everything written so far durable together with those states, and
+ * `finish` once the source has ended successfully (overwrite swaps, final dedup).
+ */
+export interface DestinationWriter {
+  write(batch: RecordBatch): Promise<void>;
+  commit(states: StateMessage[], seq: number): Promise<void>;
+  finish(): Promise<void>;
+  /** Releases resources; after a failure, staged but uncommitted data is discarded. */
+  close(): Promise<void>;
+}
+
+export interface CommittedStates {
+  /** monotonic per connection; compared with the engine's state store to pick the newer */
+  seq: number;
+  states: StateMessage[];
+}
+
+export interface DestinationConnector<Config extends JsonObject = JsonObject> {
+  spec(): ConnectorSpecification;
+  check(config: Config, ctx: ReadContext): Promise<ConnectionStatus>;
+  open(config: Config, catalog: ConfiguredCatalog, ctx: WriteContext): Promise<DestinationWriter>;
+  /**
+   * Destinations that commit data and state in one transaction (exactly-once) return the states
+   * they hold for a connection. Absent for at-least-once destinations.
+   */
+  committedStates?(config: Config, connectionId: string): Promise<CommittedStates | undefined>;
+}
+
+export type { ConfiguredStream };
