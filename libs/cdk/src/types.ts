@@ -42,6 +42,8 @@ export type RecordBatch =
       namespace?: string;
       /** RECORD envelope lines, without trailing newlines */
       lines: Buffer[];
+      /** 1-based line numbers in the source's output, parallel to `lines`, for error reports */
+      lineNumbers?: number[];
     };
 
 export function batchSize(batch: RecordBatch): number {
@@ -100,6 +102,13 @@ export interface DestinationConnector<Config extends JsonObject = JsonObject> {
    * they hold for a connection. Absent for at-least-once destinations.
    */
   committedStates?(config: Config, connectionId: string): Promise<CommittedStates | undefined>;
+  /** Destinations that can answer SQL (DuckDB, Postgres) let users look at what landed: `conveyor query`. */
+  query?(config: Config, sql: string): Promise<QueryResult>;
+}
+
+export interface QueryResult {
+  columns: string[];
+  rows: unknown[][];
 }
 
 export type { ConfiguredStream };

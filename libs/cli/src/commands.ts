@@ -1,0 +1,350 @@
+// What each CLI command does, apart from argument parsing (main.ts).
+
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { ReadContext } from '@conveyor/cdk';
+import {
+  type DestinationHandle,
+  configureCatalog,
+  LogProgress,
+  launchDestination,
+  launchSource,
+  runSync,
+  type SourceHandle,
+  summaryTable,
+  TerminalProgress,
+  type SyncResult,
+} from '@conveyor/engine';
+import {
+  type AirbyteMessage,
+  type ConfiguredCatalog,
+  ConveyorError,
+  configError,
+  type JsonObject,
+  MessageWriter,
+  type StateMessage,
+  streamKey,
+} from '@conveyor/protocol';
+import { adHocDestinationConfig, conveyorHome, openStore } from './home.js';
+import { printTable, stderrLogger, type Verbosity } from './output.js';
+import { type ConnectionEntry, loadProject, substituteEnv } from './project.js';
+
+export interface GlobalOptions {
+  verbosity: Verbosity;
+}
+
+function context(verbosity: Verbosity): ReadContext {
+  return { logger: stderrLogger(verbosity), signal: new AbortController().signal };
+}
+
+/** A JSON file, or inline JSON (`{...}`), or `@file`. */
+export function readJsonArg(value: string | undefined, what: string): unknown {
+  if (value === undefined) return undefined;
+  const trimmed = value.trim();
+  const inline = trimmed.startsWith('{') || trimmed.startsWith('[');
+  const path = trimmed.startsWith('@') ? trimmed.slice(1) : trimmed;
+  let text = trimmed;
+  if (!inline) {
+    if (!existsSync(path)) throw configError(`The ${what} file ${path} does not exist.`);
+    text = readFileSync(path, 'utf8');
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw configError(`The ${what} ${inline ? 'given inline' : `in ${path}`} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+function readConfig(value: string | undefined, what: string): JsonObject {
+  const parsed = readJsonArg(value, what) ?? {};
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw configError(`The ${what} must be a JSON object.`);
+  return substituteEnv(parsed, what) as JsonObject;
+}
+
+function emit(out: MessageWriter, message: AirbyteMessage): void | Promise<void> {
+  return out.write(message);
+}
+
+async function launchEither(reference: string): Promise<SourceHandle | DestinationHandle> {
+  try {
+    return await launchSource(reference, { cwd: process.cwd() });
+  } catch (error) {
+    if (error instanceof ConveyorError && /not installed|not a Conveyor source/.test(error.userMessage)) {
+      return launchDestination(reference, { cwd: process.cwd() });
+    }
+    throw error;
+  }
+}
+
+export async function specCommand(reference: string, opts: GlobalOptions): Promise<number> {
+  const handle = await launchEither(reference);
+  const out = new MessageWriter(process.stdout);
+  await emit(out, { type: 'SPEC', spec: await handle.spec(context(opts.verbosity)) });
+  await out.flush();
+  return 0;
+}
+
+export async function checkCommand(reference: string, configFile: string | undefined, opts: GlobalOptions): Promise<number> {
+  const handle = await launchEither(reference);
+  const status = await handle.check(readConfig(configFile, 'config'), context(opts.verbosity));
+  const out = new MessageWriter(process.stdout);
+  await emit(out, { type: 'CONNECTION_STATUS', connectionStatus: status });
+  await out.flush();
+  return status.status === 'SUCCEEDED' ? 0 : 1;
+}
+
+export async function discoverCommand(reference: string, configFile: string | undefined, opts: GlobalOptions): Promise<number> {
+  const source = await launchSource(reference, { cwd: process.cwd() });
+  const catalog = await source.discover(readConfig(configFile, 'config'), context(opts.verbosity));
+  const out = new MessageWriter(process.stdout);
+  await emit(out, { type: 'CATALOG', catalog });
+  await out.flush();
+  return 0;
+}
+
+function readStateArg(file: string | undefined): StateMessage[] {
+  const parsed = readJsonArg(file, 'state');
+  if (parsed === undefined) return [];
+  const list = Array.isArray(parsed) ? parsed : [parsed];
+  return list.map((s) => ((s as { type?: string }).type === 'STATE' ? (s as { state: StateMessage }).state : (s as StateMessage)));
+}
+
+export async function readCommand(
+  reference: string,
+  options: { config?: string; catalog?: string; state?: string },
+  opts: GlobalOptions,
+): Promise<number> {
+  const source = await launchSource(reference, { cwd: process.cwd() });
+  const config = readConfig(options.config, 'config');
+  const ctx = context(opts.verbosity);
+  const catalog =
+    (readJsonArg(options.catalog, 'catalog') as ConfiguredCatalog | undefined) ??
+    configureCatalog(await source.discover(config, ctx), undefined);
+  const out = new MessageWriter(process.stdout);
+  for await (const output of source.read(config, catalog, readStateArg(options.state), ctx)) {
+    if (output.kind === 'message') {
+      const wait = out.write(output.message);
+      if (wait) await wait;
+      continue;
+    }
+    const batch = output.batch;
+    if (batch.format === 'jsonl') {
+      for (const line of batch.lines) {
+        const wait = out.writeLine(line);
+        if (wait) await wait;
+      }
+    } else {
+      for (const data of batch.records) {
+        const record: AirbyteMessage = { type: 'RECORD', record: { stream: batch.stream, data, emitted_at: batch.emittedAt } };
+        if (batch.namespace) record.record.namespace = batch.namespace;
+        const wait = out.write(record);
+        if (wait) await wait;
+      }
+    }
+  }
+  await out.flush();
+  return 0;
+}
+
+export interface SyncOptions {
+  file: string;
+  source?: string;
+  destination?: string;
+  sourceConfig?: string;
+  destinationConfig?: string;
+  refresh?: boolean;
+}
+
+function adHocConnection(options: SyncOptions, home: string): ConnectionEntry {
+  const source = options.source ?? 'faker';
+  const destination = options.destination ?? 'duckdb';
+  return {
+    name: `${source}-to-${destination}`.replace(/[^A-Za-z0-9_.-]+/g, '_'),
+    source: { name: source, connector: source, config: readConfig(options.sourceConfig, 'source config') },
+    destination: {
+      name: destination,
+      connector: destination,
+      config: options.destinationConfig
+        ? readConfig(options.destinationConfig, 'destination config')
+        : (adHocDestinationConfig(destination, home) as JsonObject),
+    },
+  };
+}
+
+/** Resolves connection names from the project file, or the ad-hoc `<source>-to-<destination>` name. */
+function connectionsFor(names: string[], options: SyncOptions): { home: string; connections: ConnectionEntry[] } {
+  const home = conveyorHome(options.file);
+  if (options.source || options.destination) return { home, connections: [adHocConnection(options, home)] };
+  if (!existsSync(options.file) && names.length === 0) {
+    throw configError(
+      `No project file ${options.file} here. Run a quick sync with \`conveyor sync --source faker --destination duckdb\`, or create ${options.file} (see the README) and run \`conveyor sync\`.`,
+    );
+  }
+  const project = loadProject(options.file);
+  if (names.length === 0) {
+    if (project.connections.size === 0) throw configError(`${options.file} defines no connections.`);
+    return { home, connections: [...project.connections.values()] };
+  }
+  return {
+    home,
+    connections: names.map((name) => {
+      const found = project.connections.get(name);
+      if (found) return found;
+      const adHoc = /^(.+)-to-(.+)$/.exec(name);
+      if (adHoc) return adHocConnection({ ...options, source: adHoc[1]!, destination: adHoc[2]! }, home);
+      throw configError(
+        `Connection "${name}" is not defined in ${options.file} (defined: ${[...project.connections.keys()].join(', ') || 'none'}).`,
+      );
+    }),
+  };
+}
+
+function describeWhereDataIs(connection: ConnectionEntry, result: SyncResult): string {
+  const path = typeof connection.destination.config.path === 'string' ? resolve(connection.destination.config.path) : undefined;
+  const first = result.streams[0]?.stream;
+  const lines: string[] = [];
+  if (path) lines.push(`Data is in ${path}`);
+  if (first && (connection.destination.connector === 'duckdb' || connection.destination.connector.endsWith('destination-duckdb'))) {
+    const quoted = `"${first.replace(/"/g, '""')}"`;
+    const target = connection.name;
+    lines.push(`Look at it:  npx conveyor query ${target} 'SELECT * FROM ${quoted} LIMIT 5'`);
+  }
+  return lines.join('\n');
+}
+
+export async function syncCommand(names: string[], options: SyncOptions, opts: GlobalOptions): Promise<number> {
+  const { home, connections } = connectionsFor(names, options);
+  const store = openStore(home);
+  const logger = stderrLogger(opts.verbosity);
+  let failed = 0;
+  try {
+    for (const connection of connections) {
+      const [source, destination] = await Promise.all([
+        launchSource(connection.source.connector, { cwd: process.cwd() }),
+        launchDestination(connection.destination.connector, { cwd: process.cwd() }),
+      ]);
+      const ctx = context(opts.verbosity);
+      const destinationSpec = await destination.spec(ctx);
+      const catalog = configureCatalog(
+        await source.discover(connection.source.config, ctx),
+        connection.streams,
+        destinationSpec.supported_destination_sync_modes,
+      );
+      process.stderr.write(`sync ${connection.name}: ${source.name} -> ${destination.name}, ${catalog.streams.length} stream(s)\n`);
+      const interrupt = new AbortController();
+      const onSignal = () => interrupt.abort();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      const result = await runSync({
+        connectionId: connection.name,
+        source,
+        sourceConfig: connection.source.config,
+        destination,
+        destinationConfig: connection.destination.config,
+        catalog,
+        store,
+        logger,
+        progress: process.stderr.isTTY ? new TerminalProgress(process.stderr) : new LogProgress((l) => logger.warn(l)),
+        ...(connection.checkpoint ? { checkpoint: connection.checkpoint } : {}),
+        ...(connection.heartbeatSeconds ? { heartbeatSeconds: connection.heartbeatSeconds } : {}),
+        ...(options.refresh ? { refresh: true } : {}),
+        signal: interrupt.signal,
+      });
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      process.stdout.write(`\n${summaryTable(result.streams)}\n`);
+      if (result.status === 'succeeded') {
+        process.stdout.write(
+          `\nSync ${connection.name} succeeded: ${result.records.toLocaleString('en-US')} records in ${result.seconds.toFixed(1)} s (run ${result.runId}).\n${describeWhereDataIs(connection, result)}\n`,
+        );
+      } else {
+        failed += 1;
+        const reason = result.error?.userMessage ?? 'unknown reason';
+        process.stderr.write(
+          `\nSync ${connection.name} failed (run ${result.runId}, ${result.error?.failureType ?? 'system_error'}): ${reason}\nCommitted data and state were kept; the next sync resumes from the last checkpoint.\n`,
+        );
+        if (opts.verbosity === 'debug' && result.error?.internalMessage) process.stderr.write(`${result.error.internalMessage}\n`);
+      }
+    }
+  } finally {
+    store.close();
+  }
+  return failed > 0 ? 1 : 0;
+}
+
+export async function stateCommand(
+  action: 'show' | 'reset',
+  name: string,
+  options: SyncOptions & { stream?: string[] },
+): Promise<number> {
+  const { home, connections } = connectionsFor([name], options);
+  const connection = connections[0]!;
+  const store = openStore(home);
+  try {
+    const stored = store.getStates(connection.name);
+    const wanted = options.stream && options.stream.length > 0 ? new Set(options.stream) : undefined;
+    const matches = (s: StateMessage) =>
+      !wanted || (s.type === 'STREAM' && s.stream !== undefined && wanted.has(streamKey(s.stream.stream_descriptor)));
+    if (action === 'show') {
+      const states = (stored?.states ?? []).filter(matches);
+      process.stdout.write(`${JSON.stringify({ connection: connection.name, seq: stored?.seq ?? 0, states }, null, 2)}\n`);
+      return 0;
+    }
+    // A reset must win over states the destination holds itself, so it takes a seq above both.
+    const destination = await launchDestination(connection.destination.connector, { cwd: process.cwd() });
+    const held = await destination.committedStates(connection.destination.config, connection.name);
+    const seq = Math.max(stored?.seq ?? 0, held?.seq ?? 0) + 1;
+    const current = (held && held.seq > (stored?.seq ?? 0) ? held.states : stored?.states) ?? [];
+    const kept = wanted ? current.filter((s) => !matches(s)) : [];
+    store.replaceStates(connection.name, seq, kept);
+    process.stdout.write(
+      `State of ${connection.name} reset${wanted ? ` for ${[...wanted].join(', ')}` : ''}: the next sync reads ${wanted ? 'those streams' : 'every stream'} from the beginning.\n`,
+    );
+    return 0;
+  } finally {
+    store.close();
+  }
+}
+
+export function runsCommand(options: { file: string; connection?: string; limit?: string; json?: boolean }): number {
+  const store = openStore(conveyorHome(options.file));
+  try {
+    const runs = store.listRuns({
+      ...(options.connection ? { connection: options.connection } : {}),
+      limit: options.limit ? Number(options.limit) : 20,
+    });
+    if (options.json) {
+      process.stdout.write(`${JSON.stringify(runs, null, 2)}\n`);
+      return 0;
+    }
+    if (runs.length === 0) {
+      process.stdout.write('No runs yet.\n');
+      return 0;
+    }
+    const rows = runs.map((r) => [
+      r.id,
+      r.connection,
+      r.startedAt.replace('T', ' ').slice(0, 19),
+      r.endedAt && r.startedAt ? `${((Date.parse(r.endedAt) - Date.parse(r.startedAt)) / 1000).toFixed(1)} s` : '',
+      r.status,
+      r.records.toLocaleString('en-US'),
+      r.failureReason ?? '',
+    ]);
+    process.stdout.write(`${printTable(['run', 'connection', 'started (UTC)', 'took', 'status', 'records', 'reason'], rows)}\n`);
+    return 0;
+  } finally {
+    store.close();
+  }
+}
+
+export async function queryCommand(connectionName: string, sql: string, options: SyncOptions): Promise<number> {
+  const { connections } = connectionsFor([connectionName], options);
+  const connection = connections[0]!;
+  const destination = await launchDestination(connection.destination.connector, { cwd: process.cwd() });
+  if (!destination.query) {
+    throw configError(`Destination ${destination.name} cannot answer queries; look at its data with its own tools.`);
+  }
+  const result = await destination.query(connection.destination.config, sql);
+  process.stdout.write(`${printTable(result.columns, result.rows)}\n(${result.rows.length} row${result.rows.length === 1 ? '' : 's'})\n`);
+  return 0;
+}

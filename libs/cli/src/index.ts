@@ -1,0 +1,1 @@
+export { loadProject, type ConnectionEntry, type ConnectorEntry, type Project, substituteEnv } from './project.js';

@@ -1,0 +1,148 @@
+// The project file (`conveyor.yml`): named sources and destinations, and connections between them.
+// Every mistake is reported with the file, the line and the path of the bad entry.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { configError, type JsonObject } from '@conveyor/protocol';
+import type { StreamSelection } from '@conveyor/engine';
+import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+
+export interface ConnectorEntry {
+  name: string;
+  connector: string;
+  config: JsonObject;
+}
+
+export interface ConnectionEntry {
+  name: string;
+  source: ConnectorEntry;
+  destination: ConnectorEntry;
+  streams?: StreamSelection[];
+  checkpoint?: { records?: number; seconds?: number };
+  heartbeatSeconds?: number;
+}
+
+export interface Project {
+  file: string;
+  dir: string;
+  sources: Map<string, ConnectorEntry>;
+  destinations: Map<string, ConnectorEntry>;
+  connections: Map<string, ConnectionEntry>;
+}
+
+const SYNC_MODES = ['full_refresh', 'incremental'];
+const DESTINATION_MODES = ['append', 'overwrite', 'append_dedup'];
+
+/** `${VAR}` and `${VAR:-default}` in every string of a config, resolved from the environment. */
+export function substituteEnv(value: unknown, where: string, env: NodeJS.ProcessEnv = process.env): unknown {
+  if (typeof value === 'string') {
+    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_m, name: string, fallback: string | undefined) => {
+      const found = env[name];
+      if (found !== undefined && found !== '') return found;
+      if (fallback !== undefined) return fallback;
+      throw configError(`${where} uses \${${name}}, but the environment variable ${name} is not set. Set it, or give a default with \${${name}:-value}.`);
+    });
+  }
+  if (Array.isArray(value)) return value.map((v, i) => substituteEnv(v, `${where}[${i}]`, env));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substituteEnv(v, `${where}.${k}`, env)]));
+  }
+  return value;
+}
+
+export function loadProject(file: string): Project {
+  const path = resolve(file);
+  if (!existsSync(path)) {
+    throw configError(`Project file ${file} not found. Create one (see the README's "Project file" section) or pass -f PATH.`);
+  }
+  const text = readFileSync(path, 'utf8');
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!;
+    const pos = e.linePos?.[0];
+    throw configError(`${file}${pos ? `:${pos.line}:${pos.col}` : ''} is not valid YAML: ${e.message.split('\n')[0]}`);
+  }
+  const at = (node: Node | null | undefined, label: string) => {
+    const offset = node?.range?.[0];
+    const line = offset === undefined ? undefined : lines.linePos(offset).line;
+    return `${file}${line ? `:${line}` : ''} (${label})`;
+  };
+  const root = doc.contents;
+  if (!isMap(root)) throw configError(`${file} must be a mapping with sources:, destinations: and connections:.`);
+
+  const section = (key: string, kind: 'source' | 'destination') => {
+    const out = new Map<string, ConnectorEntry>();
+    const node = root.get(key, true);
+    if (node === undefined) return out;
+    if (!isMap(node)) throw configError(`${at(node as Node, key)}: must be a mapping of names to { connector, config }.`);
+    for (const pair of node.items) {
+      const name = String(isScalar(pair.key) ? pair.key.value : pair.key);
+      const value = pair.value as Node | null;
+      const label = `${key}.${name}`;
+      if (!isMap(value)) throw configError(`${at(value ?? (pair.key as Node), label)}: must have connector: and config:.`);
+      const connector = value.get('connector');
+      if (typeof connector !== 'string' || connector.length === 0) {
+        throw configError(`${at(value, label)}: connector: is missing; name the ${kind} connector (for example ${kind === 'source' ? 'faker' : 'duckdb'}).`);
+      }
+      const configNode = value.get('config', true) as Node | undefined;
+      const config = configNode === undefined ? {} : (configNode.toJSON() as unknown);
+      if (config === null || typeof config !== 'object' || Array.isArray(config)) {
+        throw configError(`${at(configNode, `${label}.config`)}: config: must be a mapping.`);
+      }
+      out.set(name, { name, connector, config: substituteEnv(config, `${label}.config`) as JsonObject });
+    }
+    return out;
+  };
+  const sources = section('sources', 'source');
+  const destinations = section('destinations', 'destination');
+  const connections = new Map<string, ConnectionEntry>();
+  const conNode = root.get('connections', true);
+  if (conNode !== undefined && !isMap(conNode)) throw configError(`${at(conNode as Node, 'connections')}: must be a mapping of names to connections.`);
+  if (isMap(conNode)) {
+    for (const pair of conNode.items) {
+      const name = String(isScalar(pair.key) ? pair.key.value : pair.key);
+      const label = `connections.${name}`;
+      const value = pair.value as Node | null;
+      if (!isMap(value)) throw configError(`${at(value ?? (pair.key as Node), label)}: must have source: and destination:.`);
+      const ref = (key: 'source' | 'destination', pool: Map<string, ConnectorEntry>) => {
+        const wanted = value.get(key);
+        const entry = typeof wanted === 'string' ? pool.get(wanted) : undefined;
+        if (!entry) {
+          const defined = [...pool.keys()].join(', ') || 'none';
+          throw configError(
+            `${at((value.get(key, true) as Node | undefined) ?? value, `${label}.${key}`)}: ${key} ${wanted === undefined ? 'is missing' : `"${String(wanted)}" is not defined under ${key}s:`} (defined: ${defined}).`,
+          );
+        }
+        return entry;
+      };
+      const entry: ConnectionEntry = { name, source: ref('source', sources), destination: ref('destination', destinations) };
+      const streamsNode = value.get('streams', true) as Node | undefined;
+      if (streamsNode !== undefined) {
+        if (!isSeq(streamsNode)) throw configError(`${at(streamsNode, `${label}.streams`)}: must be a list of streams.`);
+        entry.streams = streamsNode.items.map((item, i) => {
+          const where = at(item as Node, `${label}.streams[${i}]`);
+          const s = (item as Node).toJSON() as unknown;
+          if (typeof s === 'string') return { name: s };
+          if (!s || typeof s !== 'object' || typeof (s as { name?: unknown }).name !== 'string') {
+            throw configError(`${where}: each stream needs a name (a string, or a mapping with name:).`);
+          }
+          const sel = s as StreamSelection;
+          if (sel.sync_mode && !SYNC_MODES.includes(sel.sync_mode)) {
+            throw configError(`${where}: sync_mode "${sel.sync_mode}" is not one of ${SYNC_MODES.join(', ')}.`);
+          }
+          if (sel.destination_sync_mode && !DESTINATION_MODES.includes(sel.destination_sync_mode)) {
+            throw configError(`${where}: destination_sync_mode "${sel.destination_sync_mode}" is not one of ${DESTINATION_MODES.join(', ')}.`);
+          }
+          return sel;
+        });
+      }
+      const checkpoint = value.get('checkpoint', true) as Node | undefined;
+      if (checkpoint !== undefined) entry.checkpoint = checkpoint.toJSON() as { records?: number; seconds?: number };
+      const heartbeat = value.get('heartbeat_timeout');
+      if (typeof heartbeat === 'number') entry.heartbeatSeconds = heartbeat;
+      connections.set(name, entry);
+    }
+  }
+  return { file: path, dir: dirname(path), sources, destinations, connections };
+}

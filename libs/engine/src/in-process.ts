@@ -1,0 +1,92 @@
+// Runs TypeScript connector packages inside the engine's process: batches of JS objects go from
+// source to destination with no JSON round trip.
+
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { type DestinationConnector, type SourceConnector, validateConfig } from '@conveyor/cdk';
+import { configError, type JsonObject } from '@conveyor/protocol';
+import { packageNameFor } from './connector-ref.js';
+import type { ConnectorKind, DestinationHandle, LaunchOptions, Launcher, SourceHandle } from './launcher.js';
+
+function resolvePackage(name: string, cwd: string): string {
+  const bases = [join(cwd, 'package.json'), import.meta.filename];
+  for (const base of bases) {
+    try {
+      return createRequire(base).resolve(name);
+    } catch {
+      // try the next base
+    }
+  }
+  const hint = existsSync(join(cwd, 'package.json')) ? `npm install ${name}` : `run npm install in your project`;
+  throw configError(`Connector package "${name}" is not installed. Install it (${hint}) or check the name.`);
+}
+
+async function loadConnector<T>(reference: string, kind: ConnectorKind, options: LaunchOptions): Promise<{ name: string; connector: T }> {
+  const name = packageNameFor(reference, kind);
+  const entry = resolvePackage(name, options.cwd);
+  const mod = (await import(pathToFileURL(entry).href)) as Record<string, unknown>;
+  const connector = mod[kind] ?? mod.default;
+  const looksRight =
+    connector !== null &&
+    typeof connector === 'object' &&
+    typeof (connector as Record<string, unknown>).spec === 'function' &&
+    typeof (connector as Record<string, unknown>)[kind === 'source' ? 'read' : 'open'] === 'function';
+  if (!looksRight) {
+    throw configError(
+      `Package "${name}" is not a Conveyor ${kind}: it should export \`${kind}\` (an object with spec/check/${kind === 'source' ? 'discover/read' : 'open'}).`,
+    );
+  }
+  return { name: reference, connector: connector as T };
+}
+
+export function inProcessSource(name: string, connector: SourceConnector): SourceHandle {
+  const spec = connector.spec();
+  const valid = (config: JsonObject) => validateConfig(spec, config) as JsonObject;
+  return {
+    name,
+    spec: async () => spec,
+    check: (config, ctx) => connector.check(valid(config), ctx),
+    discover: (config, ctx) => connector.discover(valid(config), ctx),
+    read: (config, catalog, state, ctx) => connector.read(valid(config), catalog, state, ctx),
+  };
+}
+
+export function inProcessDestination(name: string, connector: DestinationConnector): DestinationHandle {
+  const spec = connector.spec();
+  const valid = (config: JsonObject) => validateConfig(spec, config) as JsonObject;
+  const query = connector.query?.bind(connector);
+  return {
+    name,
+    spec: async () => spec,
+    check: (config, ctx) => connector.check(valid(config), ctx),
+    ...(query ? { query: (config: JsonObject, sql: string) => query(valid(config), sql) } : {}),
+    committedStates: async (config, connectionId) =>
+      connector.committedStates ? connector.committedStates(valid(config), connectionId) : undefined,
+    open: async (config, catalog, ctx) => {
+      const writer = await connector.open(valid(config), catalog, ctx);
+      return {
+        write: (batch) => writer.write(batch),
+        commit: async (states, seq) => {
+          await writer.commit(states, seq);
+          ctx.onDurable(seq);
+        },
+        finish: () => writer.finish(),
+        close: () => writer.close(),
+      };
+    },
+  };
+}
+
+export const inProcessLauncher: Launcher = {
+  scheme: undefined,
+  async source(reference, options) {
+    const { name, connector } = await loadConnector<SourceConnector>(reference, 'source', options);
+    return inProcessSource(name, connector);
+  },
+  async destination(reference, options) {
+    const { name, connector } = await loadConnector<DestinationConnector>(reference, 'destination', options);
+    return inProcessDestination(name, connector);
+  },
+};

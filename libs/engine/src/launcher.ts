@@ -1,0 +1,54 @@
+// One interface for every way a connector runs: in-process TypeScript packages, executables that
+// speak the protocol, and (in later issues) Airbyte packages, Singer taps and container images.
+
+import type { DestinationWriter, ReadContext, SourceOutput, WriteContext } from '@conveyor/cdk';
+import type {
+  Catalog,
+  ConfiguredCatalog,
+  ConnectionStatus,
+  ConnectorSpecification,
+  JsonObject,
+  StateMessage,
+} from '@conveyor/protocol';
+import type { CommittedStates, QueryResult } from '@conveyor/cdk';
+
+export type ConnectorKind = 'source' | 'destination';
+
+interface ConnectorHandle {
+  /** Short, human name used in messages: `faker`, `exec:./my-source` */
+  readonly name: string;
+  spec(ctx: ReadContext): Promise<ConnectorSpecification>;
+  check(config: JsonObject, ctx: ReadContext): Promise<ConnectionStatus>;
+}
+
+export interface SourceHandle extends ConnectorHandle {
+  discover(config: JsonObject, ctx: ReadContext): Promise<Catalog>;
+  read(config: JsonObject, catalog: ConfiguredCatalog, state: StateMessage[], ctx: ReadContext): AsyncIterable<SourceOutput>;
+}
+
+export interface DestinationOpenContext extends WriteContext {
+  /**
+   * Called when the states committed under `seq` are durable. In-process destinations are durable
+   * when `commit` resolves; subprocess destinations when they echo the state back.
+   */
+  onDurable(seq: number): void;
+}
+
+export interface DestinationHandle extends ConnectorHandle {
+  open(config: JsonObject, catalog: ConfiguredCatalog, ctx: DestinationOpenContext): Promise<DestinationWriter>;
+  committedStates(config: JsonObject, connectionId: string): Promise<CommittedStates | undefined>;
+  /** Present when the destination can answer SQL about what it holds. */
+  query?(config: JsonObject, sql: string): Promise<QueryResult>;
+}
+
+export interface Launcher {
+  /** The scheme it serves in a connector reference (`exec` for `exec:PATH`), or undefined for package names. */
+  readonly scheme: string | undefined;
+  source(reference: string, options: LaunchOptions): Promise<SourceHandle>;
+  destination(reference: string, options: LaunchOptions): Promise<DestinationHandle>;
+}
+
+export interface LaunchOptions {
+  /** Directory from which packages are resolved first (the project's directory). */
+  cwd: string;
+}

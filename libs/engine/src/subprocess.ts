@@ -1,0 +1,431 @@
+// Runs any executable that speaks the protocol (`exec:PATH`): config and catalog go in temp files,
+// messages come back on stdout, logs on stderr. Both pipes are always drained, so a chatty
+// connector cannot deadlock the engine. Record lines are not parsed here: they are grouped per
+// stream by a byte-level peek and handed on as raw JSON lines for the destination to bulk-load.
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+import type { DestinationWriter, Logger, ReadContext, RecordBatch, SourceOutput } from '@conveyor/cdk';
+import {
+  type AirbyteMessage,
+  type ConfiguredCatalog,
+  type ConnectorSpecification,
+  configError,
+  isProtocolLine,
+  type JsonObject,
+  MessageWriter,
+  parseMessage,
+  peekRecordStream,
+  readLineBatches,
+  SecretMasker,
+  type StateMessage,
+  secretValues,
+  serializeMessage,
+  streamKey,
+  systemError,
+} from '@conveyor/protocol';
+import type { DestinationHandle, LaunchOptions, Launcher, SourceHandle } from './launcher.js';
+
+/** Records per batch handed to the destination, and a byte cap so huge records don't pile up. */
+const BATCH_RECORDS = 20_000;
+const BATCH_BYTES = 32 * 1024 * 1024;
+const STDERR_TAIL_LINES = 20;
+
+interface Command {
+  file: string;
+  args: string[];
+}
+
+function parseCommand(reference: string, cwd: string): Command {
+  const parts = reference.trim().split(/\s+/).filter(Boolean);
+  const first = parts[0];
+  if (!first) throw configError('An exec: connector reference needs a path, for example exec:./my-source.sh');
+  const file = first.includes('/') && !isAbsolute(first) ? resolve(cwd, first) : first;
+  return { file, args: parts.slice(1) };
+}
+
+class TempFiles {
+  readonly dir = mkdtempSync(join(tmpdir(), 'conveyor-'));
+  write(name: string, value: unknown): string {
+    const path = join(this.dir, name);
+    writeFileSync(path, JSON.stringify(value), { mode: 0o600 });
+    return path;
+  }
+  remove(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** A running connector process: stderr drained into the logger (masked), exit awaited. */
+class ConnectorProcess {
+  readonly child: ChildProcess;
+  private readonly stderrTail: string[] = [];
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  private spawnError: Error | undefined;
+
+  constructor(
+    readonly name: string,
+    command: Command,
+    args: string[],
+    private readonly logger: Logger,
+    private readonly masker: SecretMasker,
+    signal?: AbortSignal,
+  ) {
+    this.child = spawn(command.file, [...command.args, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.exited = new Promise((resolveExit) => {
+      this.child.on('error', (error) => {
+        this.spawnError = error;
+        resolveExit({ code: null, signal: null });
+      });
+      this.child.on('close', (code, sig) => resolveExit({ code, signal: sig }));
+    });
+    this.child.stdin?.on('error', () => {
+      // a connector that exits early closes its stdin; the exit status tells the story
+    });
+    void this.drainStderr();
+    if (signal) {
+      const stop = () => this.kill();
+      if (signal.aborted) stop();
+      else signal.addEventListener('abort', stop, { once: true });
+      void this.exited.then(() => signal.removeEventListener('abort', stop));
+    }
+  }
+
+  private async drainStderr(): Promise<void> {
+    const stderr = this.child.stderr;
+    if (!stderr) return;
+    for await (const batch of readLineBatches(stderr, { source: this.name })) {
+      for (const raw of batch.lines) {
+        const line = this.masker.mask(raw.toString('utf8'));
+        this.stderrTail.push(line);
+        if (this.stderrTail.length > STDERR_TAIL_LINES) this.stderrTail.shift();
+        this.logger.debug(`[${this.name}] ${line}`);
+      }
+    }
+  }
+
+  kill(): void {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 5000);
+    timer.unref();
+  }
+
+  /** Throws a clear error when the process could not start or exited badly. */
+  async assertSucceeded(lastError?: AirbyteMessage): Promise<void> {
+    const { code, signal } = await this.exited;
+    if (this.spawnError) {
+      const err = this.spawnError as NodeJS.ErrnoException;
+      const why = err.code === 'ENOENT' ? 'the file does not exist' : err.code === 'EACCES' ? 'it is not executable (chmod +x?)' : err.message;
+      throw configError(`Could not start connector ${this.name}: ${why}.`);
+    }
+    if (code === 0) return;
+    const tail = this.stderrTail.length > 0 ? ` Last lines on stderr:\n  ${this.stderrTail.join('\n  ')}` : '';
+    if (lastError?.type === 'TRACE' && lastError.trace.error) {
+      const e = lastError.trace.error;
+      const error =
+        e.failure_type === 'config_error'
+          ? configError(this.masker.mask(e.message), { internalMessage: e.internal_message })
+          : systemError(this.masker.mask(e.message), { internalMessage: e.internal_message });
+      throw Object.assign(error, { failureType: e.failure_type ?? 'system_error' });
+    }
+    const how = signal ? `was stopped by ${signal}` : `exited with code ${code}`;
+    throw systemError(`Connector ${this.name} ${how}.${tail}`);
+  }
+}
+
+function maskerFor(spec: ConnectorSpecification | undefined, config: JsonObject | undefined): SecretMasker {
+  return new SecretMasker(spec && config ? secretValues(spec.connectionSpecification, config) : []);
+}
+
+/** Runs a command to completion, collecting its protocol messages (non-record). */
+async function runToEnd(
+  name: string,
+  command: Command,
+  args: string[],
+  ctx: ReadContext,
+  masker: SecretMasker,
+): Promise<AirbyteMessage[]> {
+  const proc = new ConnectorProcess(name, command, args, ctx.logger, masker, ctx.signal);
+  proc.child.stdin?.end();
+  const messages: AirbyteMessage[] = [];
+  let lastError: AirbyteMessage | undefined;
+  if (proc.child.stdout) {
+    for await (const { lines, firstLine } of readLineBatches(proc.child.stdout, { source: name })) {
+      lines.forEach((line, i) => {
+        if (!isProtocolLine(line)) {
+          ctx.logger.info(`[${name} stdout] ${masker.mask(line.toString('utf8'))}`);
+          return;
+        }
+        const message = parseMessage(line, { source: name, lineNumber: firstLine + i, masker });
+        if (message.type === 'LOG') ctx.logger.info(`[${name}] ${masker.mask(message.log.message)}`);
+        else if (message.type === 'TRACE' && message.trace.type === 'ERROR') lastError = message;
+        messages.push(message);
+      });
+    }
+  }
+  await proc.assertSucceeded(lastError);
+  return messages;
+}
+
+function pick<T extends AirbyteMessage['type']>(
+  messages: AirbyteMessage[],
+  type: T,
+  name: string,
+  command: string,
+): Extract<AirbyteMessage, { type: T }> {
+  const found = messages.find((m): m is Extract<AirbyteMessage, { type: T }> => m.type === type);
+  if (!found) throw systemError(`Connector ${name} answered \`${command}\` without a ${type} message.`);
+  return found;
+}
+
+class SubprocessConnector {
+  private specCache: ConnectorSpecification | undefined;
+  constructor(
+    readonly name: string,
+    readonly command: Command,
+  ) {}
+
+  async spec(ctx: ReadContext): Promise<ConnectorSpecification> {
+    if (!this.specCache) {
+      const messages = await runToEnd(this.name, this.command, ['spec'], ctx, new SecretMasker());
+      this.specCache = pick(messages, 'SPEC', this.name, 'spec').spec;
+    }
+    return this.specCache;
+  }
+
+  async masker(config: JsonObject, ctx: ReadContext): Promise<SecretMasker> {
+    return maskerFor(await this.spec(ctx), config);
+  }
+
+  async check(config: JsonObject, ctx: ReadContext) {
+    const masker = await this.masker(config, ctx);
+    const files = new TempFiles();
+    try {
+      const messages = await runToEnd(this.name, this.command, ['check', '--config', files.write('config.json', config)], ctx, masker);
+      return pick(messages, 'CONNECTION_STATUS', this.name, 'check').connectionStatus;
+    } finally {
+      files.remove();
+    }
+  }
+}
+
+function subprocessSource(name: string, command: Command): SourceHandle {
+  const base = new SubprocessConnector(name, command);
+  return {
+    name,
+    spec: (ctx) => base.spec(ctx),
+    check: (config, ctx) => base.check(config, ctx),
+    async discover(config, ctx) {
+      const masker = await base.masker(config, ctx);
+      const files = new TempFiles();
+      try {
+        const messages = await runToEnd(name, command, ['discover', '--config', files.write('config.json', config)], ctx, masker);
+        return pick(messages, 'CATALOG', name, 'discover').catalog;
+      } finally {
+        files.remove();
+      }
+    },
+    read: (config, catalog, state, ctx) => readSubprocess(base, config, catalog, state, ctx),
+  };
+}
+
+async function* readSubprocess(
+  base: SubprocessConnector,
+  config: JsonObject,
+  catalog: ConfiguredCatalog,
+  state: StateMessage[],
+  ctx: ReadContext,
+): AsyncGenerator<SourceOutput> {
+  const masker = await base.masker(config, ctx);
+  const files = new TempFiles();
+  const args = ['read', '--config', files.write('config.json', config), '--catalog', files.write('catalog.json', catalog)];
+  if (state.length > 0) args.push('--state', files.write('state.json', state));
+  const proc = new ConnectorProcess(base.name, base.command, args, ctx.logger, masker, ctx.signal);
+  proc.child.stdin?.end();
+  const known = new Set(catalog.streams.map((s) => streamKey(s.stream)));
+  const pending = new Map<string, { batch: Extract<RecordBatch, { format: 'jsonl' }>; bytes: number }>();
+  let lastError: AirbyteMessage | undefined;
+
+  const take = (key: string): SourceOutput | undefined => {
+    const entry = pending.get(key);
+    if (!entry) return undefined;
+    pending.delete(key);
+    return { kind: 'records', batch: entry.batch };
+  };
+  const add = (line: Buffer, lineNumber: number, stream: string, namespace: string | undefined): SourceOutput | undefined => {
+    const key = namespace ? `${namespace}.${stream}` : stream;
+    let entry = pending.get(key);
+    if (!entry) {
+      entry = { batch: { format: 'jsonl', stream, lines: [], lineNumbers: [] }, bytes: 0 };
+      if (namespace) entry.batch.namespace = namespace;
+      pending.set(key, entry);
+    }
+    entry.batch.lines.push(line);
+    entry.batch.lineNumbers!.push(lineNumber);
+    entry.bytes += line.length;
+    return entry.batch.lines.length >= BATCH_RECORDS || entry.bytes >= BATCH_BYTES ? take(key) : undefined;
+  };
+
+  try {
+    if (!proc.child.stdout) throw systemError(`Connector ${base.name} has no stdout`);
+    for await (const { lines, firstLine } of readLineBatches(proc.child.stdout, { source: base.name })) {
+      for (let i = 0; i < lines.length; i++) {
+        const line = lines[i]!;
+        const lineNumber = firstLine + i;
+        const peek = peekRecordStream(line);
+        if (peek && known.has(peek.namespace ? `${peek.namespace}.${peek.stream}` : peek.stream)) {
+          const full = add(line, lineNumber, peek.stream, peek.namespace);
+          if (full) yield full;
+          continue;
+        }
+        if (!isProtocolLine(line)) {
+          ctx.logger.info(`[${base.name} stdout] ${masker.mask(line.toString('utf8').slice(0, 2000))}`);
+          continue;
+        }
+        const message = parseMessage(line, { source: base.name, lineNumber, masker, knownStreams: known });
+        if (message.type === 'RECORD') {
+          const full = add(line, lineNumber, message.record.stream, message.record.namespace);
+          if (full) yield full;
+          continue;
+        }
+        if (message.type === 'STATE') {
+          // everything before a state goes first, so the checkpoint covers exactly those records
+          for (const key of [...pending.keys()]) yield take(key)!;
+        }
+        if (message.type === 'TRACE' && message.trace.type === 'ERROR') lastError = message;
+        yield { kind: 'message', message };
+      }
+    }
+    for (const key of [...pending.keys()]) yield take(key)!;
+    await proc.assertSucceeded(lastError);
+  } finally {
+    proc.kill();
+    files.remove();
+  }
+}
+
+/** What a subprocess destination's writer needs to match echoed states to commits. */
+function stateIdentity(state: StateMessage): string {
+  const { sourceStats: _s, destinationStats: _d, ...rest } = state;
+  return JSON.stringify(rest);
+}
+
+function subprocessDestination(name: string, command: Command): DestinationHandle {
+  const base = new SubprocessConnector(name, command);
+  return {
+    name,
+    spec: (ctx) => base.spec(ctx),
+    check: (config, ctx) => base.check(config, ctx),
+    // A subprocess destination keeps no state the engine can read: the state store is the truth.
+    committedStates: async () => undefined,
+    async open(config, catalog, ctx) {
+      const readCtx: ReadContext = { logger: ctx.logger, signal: new AbortController().signal };
+      const masker = await base.masker(config, readCtx);
+      const files = new TempFiles();
+      const args = ['write', '--config', files.write('config.json', config), '--catalog', files.write('catalog.json', catalog)];
+      const proc = new ConnectorProcess(name, command, args, ctx.logger, masker);
+      const stdin = proc.child.stdin;
+      if (!stdin) throw systemError(`Connector ${name} has no stdin`);
+      const out = new MessageWriter(stdin);
+      // commits awaiting their echo, oldest first: each has the identities of the states it sent
+      const waiting: { seq: number; remaining: Set<string> }[] = [];
+      let lastError: AirbyteMessage | undefined;
+      let failure: Error | undefined;
+
+      const reader = (async () => {
+        if (!proc.child.stdout) return;
+        for await (const { lines, firstLine } of readLineBatches(proc.child.stdout, { source: name })) {
+          lines.forEach((line, i) => {
+            if (!isProtocolLine(line)) {
+              ctx.logger.info(`[${name} stdout] ${masker.mask(line.toString('utf8'))}`);
+              return;
+            }
+            const message = parseMessage(line, { source: name, lineNumber: firstLine + i, masker });
+            if (message.type === 'STATE') {
+              const id = stateIdentity(message.state);
+              const index = waiting.findIndex((w) => w.remaining.has(id));
+              if (index < 0) return;
+              waiting[index]!.remaining.delete(id);
+              // destinations flush in order: an echo proves every earlier commit durable too
+              const upto = waiting[index]!.remaining.size === 0 ? index : index - 1;
+              for (let k = 0; k <= upto; k++) ctx.onDurable(waiting.shift()!.seq);
+            } else if (message.type === 'LOG') ctx.logger.info(`[${name}] ${masker.mask(message.log.message)}`);
+            else if (message.type === 'TRACE' && message.trace.type === 'ERROR') lastError = message;
+          });
+        }
+      })().catch((error: unknown) => {
+        failure = error instanceof Error ? error : new Error(String(error));
+      });
+
+      let sentStates = new Map<string, string>();
+      const check = () => {
+        if (failure) throw failure;
+      };
+      const writer: DestinationWriter = {
+        async write(batch) {
+          check();
+          if (batch.format === 'jsonl') {
+            for (const line of batch.lines) {
+              const wait = out.writeLine(line);
+              if (wait) await wait;
+            }
+          } else {
+            for (const data of batch.records) {
+              const record: AirbyteMessage = {
+                type: 'RECORD',
+                record: { stream: batch.stream, data, emitted_at: batch.emittedAt },
+              };
+              if (batch.namespace) record.record.namespace = batch.namespace;
+              const wait = out.write(record);
+              if (wait) await wait;
+            }
+          }
+        },
+        async commit(states, seq) {
+          check();
+          const now = new Map(states.map((s) => [stateIdentity(s), serializeMessage({ type: 'STATE', state: s })]));
+          const changed = [...now.entries()].filter(([id]) => !sentStates.has(id));
+          sentStates = now;
+          if (changed.length === 0) return;
+          waiting.push({ seq, remaining: new Set(changed.map(([id]) => id)) });
+          for (const [, line] of changed) {
+            const wait = out.writeLine(line);
+            if (wait) await wait;
+          }
+          await out.flush();
+        },
+        async finish() {
+          check();
+          await out.flush();
+          stdin.end();
+          await reader;
+          check();
+          await proc.assertSucceeded(lastError);
+          if (waiting.length > 0) {
+            ctx.logger.warn(
+              `${name} exited without confirming ${waiting.length} checkpoint(s); their states are not committed and the next sync will resend those records.`,
+            );
+          }
+        },
+        async close() {
+          proc.kill();
+          files.remove();
+        },
+      };
+      return writer;
+    },
+  };
+}
+
+export const subprocessLauncher: Launcher = {
+  scheme: 'exec',
+  async source(reference: string, options: LaunchOptions) {
+    return subprocessSource(`exec:${reference}`, parseCommand(reference, options.cwd));
+  },
+  async destination(reference: string, options: LaunchOptions) {
+    return subprocessDestination(`exec:${reference}`, parseCommand(reference, options.cwd));
+  },
+};

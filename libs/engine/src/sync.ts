@@ -1,0 +1,347 @@
+// The sync loop. A reader pulls the source into a bounded channel; a writer drains it into the
+// destination. The checkpoint rule: a source STATE is committed only together with (in-process,
+// one transaction) or after (subprocess, on its echo) every record that came before it.
+
+import type { DestinationWriter, Logger, RecordBatch, SourceOutput } from '@conveyor/cdk';
+import { batchSize } from '@conveyor/cdk';
+import {
+  type AirbyteMessage,
+  asConveyorError,
+  type ConfiguredCatalog,
+  type ConveyorError,
+  type JsonObject,
+  SecretMasker,
+  type StateMessage,
+  secretValues,
+  streamKey,
+  transientError,
+  validateRecordLines,
+} from '@conveyor/protocol';
+import { BoundedChannel } from './channel.js';
+import type { DestinationHandle, SourceHandle } from './launcher.js';
+import { type ProgressSink, StreamStats } from './progress.js';
+import type { StateStore, StoredStates, StreamRunStats } from './state-store.js';
+
+export interface SyncRequest {
+  connectionId: string;
+  source: SourceHandle;
+  sourceConfig: JsonObject;
+  destination: DestinationHandle;
+  destinationConfig: JsonObject;
+  catalog: ConfiguredCatalog;
+  store: StateStore;
+  logger: Logger;
+  progress?: ProgressSink;
+  /** commit at the first source STATE after this many records or seconds since the last commit */
+  checkpoint?: { records?: number; seconds?: number };
+  /** a source silent for longer than this is stopped (default 600 s) */
+  heartbeatSeconds?: number;
+  /** truncate refresh: every stream starts a new generation from an empty state */
+  refresh?: boolean;
+  signal?: AbortSignal;
+  /** a connector asked to persist an updated config (for example a rotated OAuth token) */
+  onConfigUpdate?: (config: JsonObject) => void;
+}
+
+export interface SyncResult {
+  runId: number;
+  status: 'succeeded' | 'failed';
+  records: number;
+  seconds: number;
+  streams: StreamRunStats[];
+  error?: ConveyorError;
+}
+
+const CHANNEL_CAPACITY = 4;
+
+function stateKey(state: StateMessage): string {
+  if (state.type === 'GLOBAL') return '\u0000global';
+  if (state.type === 'STREAM' && state.stream) return streamKey(state.stream.stream_descriptor);
+  return '\u0000legacy';
+}
+
+/** Picks the newer of the engine's store and the destination's own committed states. */
+function newerStates(stored: StoredStates | undefined, committed: StoredStates | undefined): StoredStates {
+  if (stored && committed) return committed.seq > stored.seq ? committed : stored;
+  return committed ?? stored ?? { seq: 0, states: [] };
+}
+
+function maskingLogger(logger: Logger, masker: SecretMasker): Logger {
+  return {
+    debug: (m) => logger.debug(masker.mask(m)),
+    info: (m) => logger.info(masker.mask(m)),
+    warn: (m) => logger.warn(masker.mask(m)),
+    error: (m) => logger.error(masker.mask(m)),
+  };
+}
+
+function withGenerations(request: SyncRequest, runId: number): ConfiguredCatalog {
+  const { store, connectionId, catalog, refresh } = request;
+  return {
+    ...catalog,
+    streams: catalog.streams.map((configured) => {
+      const key = streamKey(configured.stream);
+      const replaces = refresh === true || configured.destination_sync_mode === 'overwrite';
+      let generation = store.generation(connectionId, key);
+      if (replaces || generation === 0) {
+        generation += 1;
+        store.setGeneration(connectionId, key, generation);
+      }
+      return {
+        ...configured,
+        generation_id: generation,
+        minimum_generation_id: replaces ? generation : 0,
+        sync_id: runId,
+      };
+    }),
+  };
+}
+
+export async function runSync(request: SyncRequest): Promise<SyncResult> {
+  const { store, connectionId, source, destination } = request;
+  const started = Date.now();
+  const runId = store.startRun(connectionId);
+  const stats = new Map<string, StreamStats>(
+    request.catalog.streams.map((s) => [streamKey(s.stream), new StreamStats(streamKey(s.stream))]),
+  );
+  const statList = () => [...stats.values()];
+  const total = () => statList().reduce((n, s) => n + s.records, 0);
+  const masker = new SecretMasker();
+  const logger = maskingLogger(request.logger, masker);
+  const abort = new AbortController();
+  request.signal?.addEventListener('abort', () => abort.abort(), { once: true });
+  let writer: DestinationWriter | undefined;
+
+  try {
+    const ctx = { logger, signal: abort.signal };
+    const [sourceSpec, destinationSpec] = await Promise.all([source.spec(ctx), destination.spec(ctx)]);
+    masker.add(secretValues(sourceSpec.connectionSpecification, request.sourceConfig));
+    masker.add(secretValues(destinationSpec.connectionSpecification, request.destinationConfig));
+
+    const catalog = withGenerations(request, runId);
+    const stored = store.getStates(connectionId);
+    const committed = await destination.committedStates(request.destinationConfig, connectionId);
+    const start = newerStates(stored, committed);
+    if (committed && (!stored || committed.seq > stored.seq)) store.saveStates(connectionId, committed.seq, committed.states);
+
+    const incremental = new Set(
+      catalog.streams.filter((s) => s.sync_mode === 'incremental' && !request.refresh).map((s) => streamKey(s.stream)),
+    );
+    const snapshot = new Map<string, StateMessage>();
+    for (const state of start.states) {
+      const key = stateKey(state);
+      if (request.refresh && (key.startsWith('\u0000') || stats.has(key))) continue;
+      snapshot.set(key, state);
+    }
+    const inputStates = [...snapshot.entries()]
+      .filter(([key]) => key.startsWith('\u0000') || incremental.has(key))
+      .map(([, state]) => state);
+
+    let seq = start.seq;
+    const awaitingDurable = new Map<number, StateMessage[]>();
+    writer = await destination.open(request.destinationConfig, catalog, {
+      logger,
+      connectionId,
+      syncId: runId,
+      onDurable(durableSeq) {
+        const states = awaitingDurable.get(durableSeq);
+        if (!states) return;
+        for (const key of awaitingDurable.keys()) if (key <= durableSeq) awaitingDurable.delete(key);
+        store.saveStates(connectionId, durableSeq, states);
+        store.updateRun(runId, total(), statList().map((s) => s.snapshot()));
+      },
+    });
+
+    const channel = new BoundedChannel<SourceOutput>(CHANNEL_CAPACITY);
+    const heartbeatMs = (request.heartbeatSeconds ?? 600) * 1000;
+    let waitingSince: number | undefined;
+    const watchdog = setInterval(() => {
+      if (waitingSince !== undefined && Date.now() - waitingSince > heartbeatMs) {
+        channel.fail(
+          transientError(
+            `Source ${source.name} sent nothing for ${Math.round(heartbeatMs / 1000)} s (heartbeat timeout) and was stopped. If it can legitimately stay silent that long, raise heartbeat_timeout for this connection.`,
+          ),
+        );
+        abort.abort();
+      }
+    }, Math.min(1000, heartbeatMs / 4));
+    watchdog.unref();
+
+    const reader = (async () => {
+      const iterator = source.read(request.sourceConfig, catalog, inputStates, ctx)[Symbol.asyncIterator]();
+      try {
+        for (;;) {
+          waitingSince = Date.now();
+          const next = await iterator.next();
+          waitingSince = undefined;
+          if (next.done) break;
+          await channel.push(next.value);
+        }
+        channel.close();
+      } catch (error) {
+        channel.fail(error);
+      } finally {
+        waitingSince = undefined;
+        if (abort.signal.aborted) await iterator.return?.();
+      }
+    })();
+
+    const everyRecords = request.checkpoint?.records ?? 50_000;
+    const everyMs = (request.checkpoint?.seconds ?? 5) * 1000;
+    let sinceCommit = 0;
+    let stateChanged = false;
+    let lastCommit = Date.now();
+    const activeWriter = writer;
+    const commit = async () => {
+      seq += 1;
+      const states = [...snapshot.values()];
+      awaitingDurable.set(seq, states);
+      await activeWriter.commit(states, seq);
+      sinceCommit = 0;
+      stateChanged = false;
+      lastCommit = Date.now();
+    };
+
+    try {
+      for (;;) {
+        const item = await channel.pull();
+        if (item === undefined) break;
+        if (item.kind === 'records') {
+          const n = await writeBatch(activeWriter, item.batch, stats, source.name, masker);
+          sinceCommit += n;
+        } else {
+          const message = item.message;
+          if (message.type === 'STATE') {
+            snapshot.set(stateKey(message.state), message.state);
+            if (message.state.type === 'GLOBAL') for (const key of [...snapshot.keys()]) if (!key.startsWith('\u0000')) snapshot.delete(key);
+            stateChanged = true;
+            if (sinceCommit >= everyRecords || Date.now() - lastCommit >= everyMs) await commit();
+          } else {
+            handleMessage(message, stats, logger, source.name, request.onConfigUpdate);
+          }
+        }
+        request.progress?.update(statList());
+      }
+      await reader;
+      if (sinceCommit > 0 || stateChanged || seq === start.seq) await commit();
+      await activeWriter.finish();
+    } catch (error) {
+      channel.fail(error);
+      abort.abort();
+      await reader;
+      throw error;
+    } finally {
+      clearInterval(watchdog);
+    }
+
+    for (const s of statList()) {
+      s.endedAt ??= Date.now();
+      if (s.status !== 'COMPLETE') s.status = 'COMPLETE';
+    }
+    await writer.close();
+    writer = undefined;
+    request.progress?.done(statList());
+    const streams = statList().map((s) => s.snapshot());
+    store.finishRun(runId, { status: 'succeeded', records: total(), streams });
+    return { runId, status: 'succeeded', records: total(), seconds: (Date.now() - started) / 1000, streams };
+  } catch (thrown) {
+    const error = asConveyorError(thrown);
+    const reason = masker.mask(error.userMessage);
+    const masked = Object.assign(error, {
+      userMessage: reason,
+      message: reason,
+      internalMessage: error.internalMessage ? masker.mask(error.internalMessage) : undefined,
+    });
+    if (writer) await writer.close().catch(() => undefined);
+    for (const s of statList()) if (s.status !== 'COMPLETE') s.status = 'INCOMPLETE';
+    request.progress?.done(statList());
+    const streams = statList().map((s) => s.snapshot());
+    store.finishRun(runId, { status: 'failed', records: total(), streams, failureType: error.failureType, failureReason: reason });
+    return { runId, status: 'failed', records: total(), seconds: (Date.now() - started) / 1000, streams, error: masked };
+  }
+}
+
+async function writeBatch(
+  writer: DestinationWriter,
+  batch: RecordBatch,
+  stats: Map<string, StreamStats>,
+  sourceName: string,
+  masker: SecretMasker,
+): Promise<number> {
+  const key = batch.namespace ? `${batch.namespace}.${batch.stream}` : batch.stream;
+  const stat = stats.get(key);
+  if (!stat) {
+    throw asConveyorError(
+      new Error(`Source ${sourceName} sent records for stream "${key}", which is not in the configured catalog.`),
+    );
+  }
+  const n = batchSize(batch);
+  try {
+    await writer.write(batch);
+  } catch (error) {
+    // A bulk load failed: find the exact line in JavaScript to say what was wrong and where.
+    if (batch.format === 'jsonl') {
+      validateRecordLines(batch.lines, batch.lineNumbers, {
+        source: sourceName,
+        masker,
+        knownStreams: new Set(stats.keys()),
+      });
+    }
+    throw error;
+  }
+  if (stat.status === 'pending' || stat.status === 'STARTED') stat.status = 'RUNNING';
+  stat.records += n;
+  if (batch.format === 'jsonl') {
+    for (const line of batch.lines) stat.bytes += line.length;
+  } else if (n > 0) {
+    // estimated from the first record: serializing every record would cost what in-process avoids
+    stat.bytes += JSON.stringify(batch.records[0]).length * n;
+  }
+  return n;
+}
+
+function handleMessage(
+  message: AirbyteMessage,
+  stats: Map<string, StreamStats>,
+  logger: Logger,
+  sourceName: string,
+  onConfigUpdate: ((config: JsonObject) => void) | undefined,
+): void {
+  switch (message.type) {
+    case 'LOG': {
+      const text = `[${sourceName}] ${message.log.message}`;
+      const level = message.log.level;
+      if (level === 'FATAL' || level === 'ERROR') logger.error(text);
+      else if (level === 'WARN') logger.warn(text);
+      else if (level === 'INFO') logger.info(text);
+      else logger.debug(text);
+      return;
+    }
+    case 'TRACE': {
+      const trace = message.trace;
+      if (trace.type === 'STREAM_STATUS' && trace.stream_status) {
+        const stat = stats.get(streamKey(trace.stream_status.stream_descriptor));
+        if (stat) {
+          stat.status = trace.stream_status.status;
+          if (trace.stream_status.status === 'COMPLETE' || trace.stream_status.status === 'INCOMPLETE') stat.endedAt = Date.now();
+        }
+      } else if (trace.type === 'ESTIMATE' && trace.estimate) {
+        const stat = stats.get(streamKey(trace.estimate));
+        if (stat && trace.estimate.row_estimate !== undefined) stat.estimate = trace.estimate.row_estimate;
+      } else if (trace.type === 'ERROR' && trace.error) {
+        logger.error(`[${sourceName}] ${trace.error.message}`);
+      }
+      return;
+    }
+    case 'CONTROL': {
+      const config = message.control.connectorConfig?.config;
+      if (config) {
+        logger.warn(`[${sourceName}] asked to persist an updated config (for example a rotated token).`);
+        onConfigUpdate?.(config);
+      }
+      return;
+    }
+    default:
+      logger.debug(`[${sourceName}] ignored a ${message.type} message during read`);
+  }
+}
