@@ -1,7 +1,8 @@
-// The faker config as the read path uses it: defaults applied, every field checked. The spec's
-// JSON Schema says the same, but the in-process launcher may hand us a config nobody validated.
+// The faker config as the read path uses it: validated against the spec, defaults applied. The
+// CLI entrypoint validates too, but the engine's in-process launcher hands configs over directly.
 
-import { configError } from '@conveyor/protocol';
+import { validateConfig } from '@conveyor/cdk';
+import type { ConnectorSpecification } from '@conveyor/protocol';
 
 export type FakerConfig = {
   count?: number;
@@ -15,35 +16,11 @@ export interface ResolvedFakerConfig {
   recordsPerBatch: number;
 }
 
-function integerField(config: Record<string, unknown>, field: string, fallback: number, minimum?: number): number {
-  const value = config[field];
-  if (value === undefined || value === null) return fallback;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
-    throw configError(
-      `Config field "${field}" must be an integer, got ${JSON.stringify(value)}. Set it to a whole number or remove it to use the default (${fallback}).`,
-    );
-  }
-  if (minimum !== undefined && value < minimum) {
-    throw configError(`Config field "${field}" must be at least ${minimum}, got ${value}.`);
-  }
-  return value;
-}
-
-export function resolveConfig(config: unknown): ResolvedFakerConfig {
-  if (config === null || typeof config !== 'object' || Array.isArray(config)) {
-    throw configError('The faker config must be a JSON object such as {"count": 1000, "seed": 42}.');
-  }
-  const fields = config as Record<string, unknown>;
-  const known = new Set(['count', 'seed', 'records_per_batch']);
-  const unknown = Object.keys(fields).filter((k) => !known.has(k));
-  if (unknown.length > 0) {
-    throw configError(
-      `Unknown faker config field(s): ${unknown.join(', ')}. Allowed fields are count, seed and records_per_batch.`,
-    );
-  }
+export function resolveConfig(spec: ConnectorSpecification, config: unknown): ResolvedFakerConfig {
+  const valid = validateConfig(spec, config) as FakerConfig;
   return {
-    count: integerField(fields, 'count', 1000, 0),
-    seed: integerField(fields, 'seed', 42),
-    recordsPerBatch: integerField(fields, 'records_per_batch', 5000, 1),
+    count: valid.count ?? 1000,
+    seed: valid.seed ?? 42,
+    recordsPerBatch: valid.records_per_batch ?? 5000,
   };
 }

@@ -1,21 +1,16 @@
-import { readFileSync } from 'node:fs';
 import type { SourceConnector } from '@conveyor/cdk';
-import { type ConnectorSpecification, ConveyorError } from '@conveyor/protocol';
+import { ConveyorError } from '@conveyor/protocol';
 import { type FakerConfig, resolveConfig } from './config.js';
 import { readFaker } from './read.js';
+import { SPEC } from './spec.js';
 import { airbyteStream, FAKER_STREAMS } from './streams.js';
-
-// Read from src/ both when running from dist/ and from sources (tests), without JSON module imports.
-const SPEC = JSON.parse(
-  readFileSync(new URL('../src/spec.json', import.meta.url), 'utf8'),
-) as ConnectorSpecification;
 
 export const source: SourceConnector<FakerConfig> = {
   spec: () => structuredClone(SPEC),
 
   async check(config) {
     try {
-      resolveConfig(config);
+      resolveConfig(SPEC, config);
       return { status: 'SUCCEEDED' };
     } catch (error) {
       if (error instanceof ConveyorError && error.failureType === 'config_error') {
@@ -26,12 +21,12 @@ export const source: SourceConnector<FakerConfig> = {
   },
 
   async discover(config) {
-    resolveConfig(config);
+    resolveConfig(SPEC, config);
     return { streams: FAKER_STREAMS.map(airbyteStream) };
   },
 
-  read(config, catalog, state, ctx) {
-    return readFaker(config, catalog, state, ctx.signal);
+  async *read(config, catalog, state, ctx) {
+    yield* readFaker(resolveConfig(SPEC, config), catalog, state, ctx.signal);
   },
 };
 

@@ -4,16 +4,16 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ReadContext } from '@conveyor/cdk';
 import {
-  type DestinationHandle,
   configureCatalog,
+  type DestinationHandle,
   LogProgress,
   launchDestination,
   launchSource,
   runSync,
   type SourceHandle,
+  type SyncResult,
   summaryTable,
   TerminalProgress,
-  type SyncResult,
 } from '@conveyor/engine';
 import {
   type AirbyteMessage,
@@ -51,13 +51,16 @@ export function readJsonArg(value: string | undefined, what: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw configError(`The ${what} ${inline ? 'given inline' : `in ${path}`} is not valid JSON: ${(error as Error).message}`);
+    throw configError(
+      `The ${what} ${inline ? 'given inline' : `in ${path}`} is not valid JSON: ${(error as Error).message}`,
+    );
   }
 }
 
 function readConfig(value: string | undefined, what: string): JsonObject {
   const parsed = readJsonArg(value, what) ?? {};
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw configError(`The ${what} must be a JSON object.`);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw configError(`The ${what} must be a JSON object.`);
   return substituteEnv(parsed, what) as JsonObject;
 }
 
@@ -84,7 +87,11 @@ export async function specCommand(reference: string, opts: GlobalOptions): Promi
   return 0;
 }
 
-export async function checkCommand(reference: string, configFile: string | undefined, opts: GlobalOptions): Promise<number> {
+export async function checkCommand(
+  reference: string,
+  configFile: string | undefined,
+  opts: GlobalOptions,
+): Promise<number> {
   const handle = await launchEither(reference);
   const status = await handle.check(readConfig(configFile, 'config'), context(opts.verbosity));
   const out = new MessageWriter(process.stdout);
@@ -93,7 +100,11 @@ export async function checkCommand(reference: string, configFile: string | undef
   return status.status === 'SUCCEEDED' ? 0 : 1;
 }
 
-export async function discoverCommand(reference: string, configFile: string | undefined, opts: GlobalOptions): Promise<number> {
+export async function discoverCommand(
+  reference: string,
+  configFile: string | undefined,
+  opts: GlobalOptions,
+): Promise<number> {
   const source = await launchSource(reference, { cwd: process.cwd() });
   const catalog = await source.discover(readConfig(configFile, 'config'), context(opts.verbosity));
   const out = new MessageWriter(process.stdout);
@@ -106,7 +117,9 @@ function readStateArg(file: string | undefined): StateMessage[] {
   const parsed = readJsonArg(file, 'state');
   if (parsed === undefined) return [];
   const list = Array.isArray(parsed) ? parsed : [parsed];
-  return list.map((s) => ((s as { type?: string }).type === 'STATE' ? (s as { state: StateMessage }).state : (s as StateMessage)));
+  return list.map((s) =>
+    (s as { type?: string }).type === 'STATE' ? (s as { state: StateMessage }).state : (s as StateMessage),
+  );
 }
 
 export async function readCommand(
@@ -135,7 +148,10 @@ export async function readCommand(
       }
     } else {
       for (const data of batch.records) {
-        const record: AirbyteMessage = { type: 'RECORD', record: { stream: batch.stream, data, emitted_at: batch.emittedAt } };
+        const record: AirbyteMessage = {
+          type: 'RECORD',
+          record: { stream: batch.stream, data, emitted_at: batch.emittedAt },
+        };
         if (batch.namespace) record.record.namespace = batch.namespace;
         const wait = out.write(record);
         if (wait) await wait;
@@ -172,7 +188,10 @@ function adHocConnection(options: SyncOptions, home: string): ConnectionEntry {
 }
 
 /** Resolves connection names from the project file, or the ad-hoc `<source>-to-<destination>` name. */
-function connectionsFor(names: string[], options: SyncOptions): { home: string; connections: ConnectionEntry[] } {
+function connectionsFor(
+  names: string[],
+  options: SyncOptions,
+): { home: string; connections: ConnectionEntry[] } {
   const home = conveyorHome(options.file);
   if (options.source || options.destination) return { home, connections: [adHocConnection(options, home)] };
   if (!existsSync(options.file) && names.length === 0) {
@@ -200,11 +219,18 @@ function connectionsFor(names: string[], options: SyncOptions): { home: string; 
 }
 
 function describeWhereDataIs(connection: ConnectionEntry, result: SyncResult): string {
-  const path = typeof connection.destination.config.path === 'string' ? resolve(connection.destination.config.path) : undefined;
+  const path =
+    typeof connection.destination.config.path === 'string'
+      ? resolve(connection.destination.config.path)
+      : undefined;
   const first = result.streams[0]?.stream;
   const lines: string[] = [];
   if (path) lines.push(`Data is in ${path}`);
-  if (first && (connection.destination.connector === 'duckdb' || connection.destination.connector.endsWith('destination-duckdb'))) {
+  if (
+    first &&
+    (connection.destination.connector === 'duckdb' ||
+      connection.destination.connector.endsWith('destination-duckdb'))
+  ) {
     const quoted = `"${first.replace(/"/g, '""')}"`;
     const target = connection.name;
     lines.push(`Look at it:  npx conveyor query ${target} 'SELECT * FROM ${quoted} LIMIT 5'`);
@@ -212,7 +238,11 @@ function describeWhereDataIs(connection: ConnectionEntry, result: SyncResult): s
   return lines.join('\n');
 }
 
-export async function syncCommand(names: string[], options: SyncOptions, opts: GlobalOptions): Promise<number> {
+export async function syncCommand(
+  names: string[],
+  options: SyncOptions,
+  opts: GlobalOptions,
+): Promise<number> {
   const { home, connections } = connectionsFor(names, options);
   const store = openStore(home);
   const logger = stderrLogger(opts.verbosity);
@@ -230,7 +260,9 @@ export async function syncCommand(names: string[], options: SyncOptions, opts: G
         connection.streams,
         destinationSpec.supported_destination_sync_modes,
       );
-      process.stderr.write(`sync ${connection.name}: ${source.name} -> ${destination.name}, ${catalog.streams.length} stream(s)\n`);
+      process.stderr.write(
+        `sync ${connection.name}: ${source.name} -> ${destination.name}, ${catalog.streams.length} stream(s)\n`,
+      );
       const interrupt = new AbortController();
       const onSignal = () => interrupt.abort();
       process.once('SIGINT', onSignal);
@@ -244,7 +276,9 @@ export async function syncCommand(names: string[], options: SyncOptions, opts: G
         catalog,
         store,
         logger,
-        progress: process.stderr.isTTY ? new TerminalProgress(process.stderr) : new LogProgress((l) => logger.warn(l)),
+        progress: process.stderr.isTTY
+          ? new TerminalProgress(process.stderr)
+          : new LogProgress((l) => logger.warn(l)),
         ...(connection.checkpoint ? { checkpoint: connection.checkpoint } : {}),
         ...(connection.heartbeatSeconds ? { heartbeatSeconds: connection.heartbeatSeconds } : {}),
         ...(options.refresh ? { refresh: true } : {}),
@@ -263,7 +297,8 @@ export async function syncCommand(names: string[], options: SyncOptions, opts: G
         process.stderr.write(
           `\nSync ${connection.name} failed (run ${result.runId}, ${result.error?.failureType ?? 'system_error'}): ${reason}\nCommitted data and state were kept; the next sync resumes from the last checkpoint.\n`,
         );
-        if (opts.verbosity === 'debug' && result.error?.internalMessage) process.stderr.write(`${result.error.internalMessage}\n`);
+        if (opts.verbosity === 'debug' && result.error?.internalMessage)
+          process.stderr.write(`${result.error.internalMessage}\n`);
       }
     }
   } finally {
@@ -284,10 +319,13 @@ export async function stateCommand(
     const stored = store.getStates(connection.name);
     const wanted = options.stream && options.stream.length > 0 ? new Set(options.stream) : undefined;
     const matches = (s: StateMessage) =>
-      !wanted || (s.type === 'STREAM' && s.stream !== undefined && wanted.has(streamKey(s.stream.stream_descriptor)));
+      !wanted ||
+      (s.type === 'STREAM' && s.stream !== undefined && wanted.has(streamKey(s.stream.stream_descriptor)));
     if (action === 'show') {
       const states = (stored?.states ?? []).filter(matches);
-      process.stdout.write(`${JSON.stringify({ connection: connection.name, seq: stored?.seq ?? 0, states }, null, 2)}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ connection: connection.name, seq: stored?.seq ?? 0, states }, null, 2)}\n`,
+      );
       return 0;
     }
     // A reset must win over states the destination holds itself, so it takes a seq above both.
@@ -306,7 +344,12 @@ export async function stateCommand(
   }
 }
 
-export function runsCommand(options: { file: string; connection?: string; limit?: string; json?: boolean }): number {
+export function runsCommand(options: {
+  file: string;
+  connection?: string;
+  limit?: string;
+  json?: boolean;
+}): number {
   const store = openStore(conveyorHome(options.file));
   try {
     const runs = store.listRuns({
@@ -325,26 +368,38 @@ export function runsCommand(options: { file: string; connection?: string; limit?
       r.id,
       r.connection,
       r.startedAt.replace('T', ' ').slice(0, 19),
-      r.endedAt && r.startedAt ? `${((Date.parse(r.endedAt) - Date.parse(r.startedAt)) / 1000).toFixed(1)} s` : '',
+      r.endedAt && r.startedAt
+        ? `${((Date.parse(r.endedAt) - Date.parse(r.startedAt)) / 1000).toFixed(1)} s`
+        : '',
       r.status,
       r.records.toLocaleString('en-US'),
       r.failureReason ?? '',
     ]);
-    process.stdout.write(`${printTable(['run', 'connection', 'started (UTC)', 'took', 'status', 'records', 'reason'], rows)}\n`);
+    process.stdout.write(
+      `${printTable(['run', 'connection', 'started (UTC)', 'took', 'status', 'records', 'reason'], rows)}\n`,
+    );
     return 0;
   } finally {
     store.close();
   }
 }
 
-export async function queryCommand(connectionName: string, sql: string, options: SyncOptions): Promise<number> {
+export async function queryCommand(
+  connectionName: string,
+  sql: string,
+  options: SyncOptions,
+): Promise<number> {
   const { connections } = connectionsFor([connectionName], options);
   const connection = connections[0]!;
   const destination = await launchDestination(connection.destination.connector, { cwd: process.cwd() });
   if (!destination.query) {
-    throw configError(`Destination ${destination.name} cannot answer queries; look at its data with its own tools.`);
+    throw configError(
+      `Destination ${destination.name} cannot answer queries; look at its data with its own tools.`,
+    );
   }
   const result = await destination.query(connection.destination.config, sql);
-  process.stdout.write(`${printTable(result.columns, result.rows)}\n(${result.rows.length} row${result.rows.length === 1 ? '' : 's'})\n`);
+  process.stdout.write(
+    `${printTable(result.columns, result.rows)}\n(${result.rows.length} row${result.rows.length === 1 ? '' : 's'})\n`,
+  );
   return 0;
 }

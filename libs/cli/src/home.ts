@@ -19,7 +19,8 @@ export function openStore(home: string): StateStore {
  * destinations write under the Conveyor home so the demo needs no setup.
  */
 export function adHocDestinationConfig(connector: string, home: string): Record<string, unknown> {
-  if (connector === 'duckdb' || connector.endsWith('destination-duckdb')) return { path: join(home, 'conveyor.duckdb') };
+  if (connector === 'duckdb' || connector.endsWith('destination-duckdb'))
+    return { path: join(home, 'conveyor.duckdb') };
   if (connector === 'jsonl' || connector.endsWith('destination-jsonl')) return { path: join(home, 'jsonl') };
   return {};
 }

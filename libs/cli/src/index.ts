@@ -1,1 +1,7 @@
-export { loadProject, type ConnectionEntry, type ConnectorEntry, type Project, substituteEnv } from './project.js';
+export {
+  type ConnectionEntry,
+  type ConnectorEntry,
+  loadProject,
+  type Project,
+  substituteEnv,
+} from './project.js';

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
+
 // The `conveyor` command. Argument parsing only; each command lives in commands.ts.
 
+import { asConveyorError } from '@conveyor/protocol';
 import { Command, CommanderError } from 'commander';
 import {
   checkCommand,
@@ -13,7 +15,6 @@ import {
   syncCommand,
 } from './commands.js';
 import { describeError, EXIT_USAGE, exitCodeFor, type Verbosity } from './output.js';
-import { asConveyorError } from '@conveyor/protocol';
 
 const program = new Command('conveyor')
   .description('Move data from any source to any destination, exactly once.')
@@ -44,14 +45,18 @@ program
   .description('check a config against the connector (a CONNECTION_STATUS message)')
   .argument('<connector>')
   .option('--config <file>', 'config JSON file (or inline JSON)')
-  .action((connector: string, o: { config?: string }) => run(() => checkCommand(connector, o.config, { verbosity: verbosity() }))());
+  .action((connector: string, o: { config?: string }) =>
+    run(() => checkCommand(connector, o.config, { verbosity: verbosity() }))(),
+  );
 
 program
   .command('discover')
   .description("print the source's streams (a CATALOG message)")
   .argument('<connector>')
   .option('--config <file>', 'config JSON file (or inline JSON)')
-  .action((connector: string, o: { config?: string }) => run(() => discoverCommand(connector, o.config, { verbosity: verbosity() }))());
+  .action((connector: string, o: { config?: string }) =>
+    run(() => discoverCommand(connector, o.config, { verbosity: verbosity() }))(),
+  );
 
 program
   .command('read')
@@ -85,7 +90,9 @@ for (const action of ['show', 'reset'] as const) {
     .argument('<connection>')
     .option('-f, --file <file>', 'project file', 'conveyor.yml')
     .option('--stream <name...>', 'only these streams')
-    .action((name: string, o: { file: string; stream?: string[] }) => run(() => stateCommand(action, name, o))());
+    .action((name: string, o: { file: string; stream?: string[] }) =>
+      run(() => stateCommand(action, name, o))(),
+    );
 }
 
 program
@@ -95,7 +102,9 @@ program
   .option('--connection <name>', 'only this connection')
   .option('--limit <n>', 'how many', '20')
   .option('--json', 'as JSON')
-  .action((o: { file: string; connection?: string; limit?: string; json?: boolean }) => run(() => runsCommand(o))());
+  .action((o: { file: string; connection?: string; limit?: string; json?: boolean }) =>
+    run(() => runsCommand(o))(),
+  );
 
 program
   .command('query')
@@ -103,7 +112,9 @@ program
   .argument('<connection>', 'a connection name (faker-to-duckdb for the demo)')
   .argument('<sql>')
   .option('-f, --file <file>', 'project file', 'conveyor.yml')
-  .action((connection: string, sql: string, o: { file: string }) => run(() => queryCommand(connection, sql, o))());
+  .action((connection: string, sql: string, o: { file: string }) =>
+    run(() => queryCommand(connection, sql, o))(),
+  );
 
 try {
   await program.parseAsync(process.argv);

@@ -1,7 +1,7 @@
 // How the CLI talks to people: one clear paragraph per error, exit codes by failure class.
 
-import { asConveyorError, type ConveyorError } from '@conveyor/protocol';
 import type { Logger } from '@conveyor/cdk';
+import { asConveyorError, type ConveyorError } from '@conveyor/protocol';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -45,7 +45,8 @@ export function stderrLogger(verbosity: Verbosity): Logger {
 export function printTable(columns: string[], rows: unknown[][]): string {
   const cell = (v: unknown) => {
     if (v === null || v === undefined) return 'NULL';
-    if (typeof v === 'object') return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
+    if (typeof v === 'object')
+      return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
     return String(v);
   };
   const body = rows.map((r) => r.map((v) => cell(v).slice(0, 60)));

@@ -3,8 +3,8 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { configError, type JsonObject } from '@conveyor/protocol';
 import type { StreamSelection } from '@conveyor/engine';
+import { configError, type JsonObject } from '@conveyor/protocol';
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 
 export interface ConnectorEntry {
@@ -36,16 +36,23 @@ const DESTINATION_MODES = ['append', 'overwrite', 'append_dedup'];
 /** `${VAR}` and `${VAR:-default}` in every string of a config, resolved from the environment. */
 export function substituteEnv(value: unknown, where: string, env: NodeJS.ProcessEnv = process.env): unknown {
   if (typeof value === 'string') {
-    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_m, name: string, fallback: string | undefined) => {
-      const found = env[name];
-      if (found !== undefined && found !== '') return found;
-      if (fallback !== undefined) return fallback;
-      throw configError(`${where} uses \${${name}}, but the environment variable ${name} is not set. Set it, or give a default with \${${name}:-value}.`);
-    });
+    return value.replace(
+      /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g,
+      (_m, name: string, fallback: string | undefined) => {
+        const found = env[name];
+        if (found !== undefined && found !== '') return found;
+        if (fallback !== undefined) return fallback;
+        throw configError(
+          `${where} uses \${${name}}, but the environment variable ${name} is not set. Set it, or give a default with \${${name}:-value}.`,
+        );
+      },
+    );
   }
   if (Array.isArray(value)) return value.map((v, i) => substituteEnv(v, `${where}[${i}]`, env));
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substituteEnv(v, `${where}.${k}`, env)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, substituteEnv(v, `${where}.${k}`, env)]),
+    );
   }
   return value;
 }
@@ -53,7 +60,9 @@ export function substituteEnv(value: unknown, where: string, env: NodeJS.Process
 export function loadProject(file: string): Project {
   const path = resolve(file);
   if (!existsSync(path)) {
-    throw configError(`Project file ${file} not found. Create one (see the README's "Project file" section) or pass -f PATH.`);
+    throw configError(
+      `Project file ${file} not found. Create one (see the README's "Project file" section) or pass -f PATH.`,
+    );
   }
   const text = readFileSync(path, 'utf8');
   const lines = new LineCounter();
@@ -61,7 +70,9 @@ export function loadProject(file: string): Project {
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
     const pos = e.linePos?.[0];
-    throw configError(`${file}${pos ? `:${pos.line}:${pos.col}` : ''} is not valid YAML: ${e.message.split('\n')[0]}`);
+    throw configError(
+      `${file}${pos ? `:${pos.line}:${pos.col}` : ''} is not valid YAML: ${e.message.split('\n')[0]}`,
+    );
   }
   const at = (node: Node | null | undefined, label: string) => {
     const offset = node?.range?.[0];
@@ -69,21 +80,26 @@ export function loadProject(file: string): Project {
     return `${file}${line ? `:${line}` : ''} (${label})`;
   };
   const root = doc.contents;
-  if (!isMap(root)) throw configError(`${file} must be a mapping with sources:, destinations: and connections:.`);
+  if (!isMap(root))
+    throw configError(`${file} must be a mapping with sources:, destinations: and connections:.`);
 
   const section = (key: string, kind: 'source' | 'destination') => {
     const out = new Map<string, ConnectorEntry>();
     const node = root.get(key, true);
     if (node === undefined) return out;
-    if (!isMap(node)) throw configError(`${at(node as Node, key)}: must be a mapping of names to { connector, config }.`);
+    if (!isMap(node))
+      throw configError(`${at(node as Node, key)}: must be a mapping of names to { connector, config }.`);
     for (const pair of node.items) {
       const name = String(isScalar(pair.key) ? pair.key.value : pair.key);
       const value = pair.value as Node | null;
       const label = `${key}.${name}`;
-      if (!isMap(value)) throw configError(`${at(value ?? (pair.key as Node), label)}: must have connector: and config:.`);
+      if (!isMap(value))
+        throw configError(`${at(value ?? (pair.key as Node), label)}: must have connector: and config:.`);
       const connector = value.get('connector');
       if (typeof connector !== 'string' || connector.length === 0) {
-        throw configError(`${at(value, label)}: connector: is missing; name the ${kind} connector (for example ${kind === 'source' ? 'faker' : 'duckdb'}).`);
+        throw configError(
+          `${at(value, label)}: connector: is missing; name the ${kind} connector (for example ${kind === 'source' ? 'faker' : 'duckdb'}).`,
+        );
       }
       const configNode = value.get('config', true) as Node | undefined;
       const config = configNode === undefined ? {} : (configNode.toJSON() as unknown);
@@ -98,13 +114,15 @@ export function loadProject(file: string): Project {
   const destinations = section('destinations', 'destination');
   const connections = new Map<string, ConnectionEntry>();
   const conNode = root.get('connections', true);
-  if (conNode !== undefined && !isMap(conNode)) throw configError(`${at(conNode as Node, 'connections')}: must be a mapping of names to connections.`);
+  if (conNode !== undefined && !isMap(conNode))
+    throw configError(`${at(conNode as Node, 'connections')}: must be a mapping of names to connections.`);
   if (isMap(conNode)) {
     for (const pair of conNode.items) {
       const name = String(isScalar(pair.key) ? pair.key.value : pair.key);
       const label = `connections.${name}`;
       const value = pair.value as Node | null;
-      if (!isMap(value)) throw configError(`${at(value ?? (pair.key as Node), label)}: must have source: and destination:.`);
+      if (!isMap(value))
+        throw configError(`${at(value ?? (pair.key as Node), label)}: must have source: and destination:.`);
       const ref = (key: 'source' | 'destination', pool: Map<string, ConnectorEntry>) => {
         const wanted = value.get(key);
         const entry = typeof wanted === 'string' ? pool.get(wanted) : undefined;
@@ -116,10 +134,15 @@ export function loadProject(file: string): Project {
         }
         return entry;
       };
-      const entry: ConnectionEntry = { name, source: ref('source', sources), destination: ref('destination', destinations) };
+      const entry: ConnectionEntry = {
+        name,
+        source: ref('source', sources),
+        destination: ref('destination', destinations),
+      };
       const streamsNode = value.get('streams', true) as Node | undefined;
       if (streamsNode !== undefined) {
-        if (!isSeq(streamsNode)) throw configError(`${at(streamsNode, `${label}.streams`)}: must be a list of streams.`);
+        if (!isSeq(streamsNode))
+          throw configError(`${at(streamsNode, `${label}.streams`)}: must be a list of streams.`);
         entry.streams = streamsNode.items.map((item, i) => {
           const where = at(item as Node, `${label}.streams[${i}]`);
           const s = (item as Node).toJSON() as unknown;
@@ -129,16 +152,21 @@ export function loadProject(file: string): Project {
           }
           const sel = s as StreamSelection;
           if (sel.sync_mode && !SYNC_MODES.includes(sel.sync_mode)) {
-            throw configError(`${where}: sync_mode "${sel.sync_mode}" is not one of ${SYNC_MODES.join(', ')}.`);
+            throw configError(
+              `${where}: sync_mode "${sel.sync_mode}" is not one of ${SYNC_MODES.join(', ')}.`,
+            );
           }
           if (sel.destination_sync_mode && !DESTINATION_MODES.includes(sel.destination_sync_mode)) {
-            throw configError(`${where}: destination_sync_mode "${sel.destination_sync_mode}" is not one of ${DESTINATION_MODES.join(', ')}.`);
+            throw configError(
+              `${where}: destination_sync_mode "${sel.destination_sync_mode}" is not one of ${DESTINATION_MODES.join(', ')}.`,
+            );
           }
           return sel;
         });
       }
       const checkpoint = value.get('checkpoint', true) as Node | undefined;
-      if (checkpoint !== undefined) entry.checkpoint = checkpoint.toJSON() as { records?: number; seconds?: number };
+      if (checkpoint !== undefined)
+        entry.checkpoint = checkpoint.toJSON() as { records?: number; seconds?: number };
       const heartbeat = value.get('heartbeat_timeout');
       if (typeof heartbeat === 'number') entry.heartbeatSeconds = heartbeat;
       connections.set(name, entry);

@@ -43,7 +43,9 @@ function hasField(schema: JsonObject, path: string[]): boolean {
 
 function cursorOf(stream: AirbyteStream, selection?: StreamSelection): string[] | undefined {
   if (selection?.cursor_field && !stream.source_defined_cursor) return asPath(selection.cursor_field);
-  return stream.default_cursor_field && stream.default_cursor_field.length > 0 ? stream.default_cursor_field : undefined;
+  return stream.default_cursor_field && stream.default_cursor_field.length > 0
+    ? stream.default_cursor_field
+    : undefined;
 }
 
 function bestModes(
@@ -58,7 +60,10 @@ function bestModes(
     }
     return { sync_mode: 'incremental', destination_sync_mode: 'append' };
   }
-  return { sync_mode: 'full_refresh', destination_sync_mode: supported.includes('overwrite') ? 'overwrite' : 'append' };
+  return {
+    sync_mode: 'full_refresh',
+    destination_sync_mode: supported.includes('overwrite') ? 'overwrite' : 'append',
+  };
 }
 
 export function configureCatalog(
@@ -68,18 +73,32 @@ export function configureCatalog(
 ): ConfiguredCatalog {
   const byKey = new Map(discovered.streams.map((s) => [streamKey(s), s]));
   const available = () => [...byKey.keys()].join(', ') || '(none)';
-  const chosen = selections ?? discovered.streams.map((s) => ({ name: s.name, namespace: s.namespace }) as StreamSelection);
+  const chosen =
+    selections ??
+    discovered.streams.map((s) => ({ name: s.name, namespace: s.namespace }) as StreamSelection);
   const streams: ConfiguredStream[] = chosen.map((selection) => {
     const key = streamKey(selection);
-    const stream = byKey.get(key) ?? (selection.namespace ? undefined : discovered.streams.find((s) => s.name === selection.name));
-    if (!stream) throw configError(`Stream "${key}" is not offered by the source. Available streams: ${available()}.`);
+    const stream =
+      byKey.get(key) ??
+      (selection.namespace ? undefined : discovered.streams.find((s) => s.name === selection.name));
+    if (!stream)
+      throw configError(`Stream "${key}" is not offered by the source. Available streams: ${available()}.`);
     const where = `stream "${streamKey(stream)}"`;
-    const primaryKey = selection.primary_key ? asKey(selection.primary_key) : stream.source_defined_primary_key;
+    const primaryKey = selection.primary_key
+      ? asKey(selection.primary_key)
+      : stream.source_defined_primary_key;
     const cursor = cursorOf(stream, selection);
     const best = bestModes(stream, primaryKey, cursor, destinationModes);
-    const syncMode = selection.sync_mode ?? (selection.destination_sync_mode === 'overwrite' ? 'full_refresh' : best.sync_mode);
+    const syncMode =
+      selection.sync_mode ??
+      (selection.destination_sync_mode === 'overwrite' ? 'full_refresh' : best.sync_mode);
     const destinationMode =
-      selection.destination_sync_mode ?? (syncMode === best.sync_mode ? best.destination_sync_mode : syncMode === 'full_refresh' ? 'overwrite' : 'append');
+      selection.destination_sync_mode ??
+      (syncMode === best.sync_mode
+        ? best.destination_sync_mode
+        : syncMode === 'full_refresh'
+          ? 'overwrite'
+          : 'append');
     if (!stream.supported_sync_modes.includes(syncMode)) {
       throw configError(
         `${where} does not support sync_mode ${syncMode}; it supports ${stream.supported_sync_modes.join(', ')}.`,
@@ -91,10 +110,14 @@ export function configureCatalog(
       );
     }
     if (syncMode === 'incremental' && !cursor) {
-      throw configError(`${where} is incremental but has no cursor: set cursor_field for it in the connection's streams.`);
+      throw configError(
+        `${where} is incremental but has no cursor: set cursor_field for it in the connection's streams.`,
+      );
     }
     if (cursor && syncMode === 'incremental' && !hasField(stream.json_schema, cursor)) {
-      throw configError(`${where}: cursor_field "${cursor.join('.')}" is not a field of the stream's schema.`);
+      throw configError(
+        `${where}: cursor_field "${cursor.join('.')}" is not a field of the stream's schema.`,
+      );
     }
     if (destinationMode === 'append_dedup') {
       if (!primaryKey || primaryKey.length === 0) {
@@ -102,11 +125,17 @@ export function configureCatalog(
       }
       for (const part of primaryKey) {
         if (!hasField(stream.json_schema, part)) {
-          throw configError(`${where}: primary_key field "${part.join('.')}" is not a field of the stream's schema.`);
+          throw configError(
+            `${where}: primary_key field "${part.join('.')}" is not a field of the stream's schema.`,
+          );
         }
       }
     }
-    const configured: ConfiguredStream = { stream, sync_mode: syncMode, destination_sync_mode: destinationMode };
+    const configured: ConfiguredStream = {
+      stream,
+      sync_mode: syncMode,
+      destination_sync_mode: destinationMode,
+    };
     if (cursor) configured.cursor_field = cursor;
     if (primaryKey && primaryKey.length > 0) configured.primary_key = primaryKey;
     return configured;

@@ -3,7 +3,7 @@
 
 import { configError } from '@conveyor/protocol';
 import { inProcessLauncher } from './in-process.js';
-import type { ConnectorKind, DestinationHandle, LaunchOptions, Launcher, SourceHandle } from './launcher.js';
+import type { ConnectorKind, DestinationHandle, Launcher, LaunchOptions, SourceHandle } from './launcher.js';
 import { subprocessLauncher } from './subprocess.js';
 
 const launchers = new Map<string, Launcher>([['exec', subprocessLauncher]]);
@@ -47,7 +47,10 @@ export async function launchSource(reference: string, options: LaunchOptions): P
   return launcher.source(launcher.scheme ? rest : reference, options);
 }
 
-export async function launchDestination(reference: string, options: LaunchOptions): Promise<DestinationHandle> {
+export async function launchDestination(
+  reference: string,
+  options: LaunchOptions,
+): Promise<DestinationHandle> {
   const { launcher, rest } = split(reference);
   return launcher.destination(launcher.scheme ? rest : reference, options);
 }

@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { type DestinationConnector, type SourceConnector, validateConfig } from '@conveyor/cdk';
 import { configError, type JsonObject } from '@conveyor/protocol';
 import { packageNameFor } from './connector-ref.js';
-import type { ConnectorKind, DestinationHandle, LaunchOptions, Launcher, SourceHandle } from './launcher.js';
+import type { ConnectorKind, DestinationHandle, Launcher, LaunchOptions, SourceHandle } from './launcher.js';
 
 function resolvePackage(name: string, cwd: string): string {
   const bases = [join(cwd, 'package.json'), import.meta.filename];
@@ -19,11 +19,17 @@ function resolvePackage(name: string, cwd: string): string {
       // try the next base
     }
   }
-  const hint = existsSync(join(cwd, 'package.json')) ? `npm install ${name}` : `run npm install in your project`;
+  const hint = existsSync(join(cwd, 'package.json'))
+    ? `npm install ${name}`
+    : `run npm install in your project`;
   throw configError(`Connector package "${name}" is not installed. Install it (${hint}) or check the name.`);
 }
 
-async function loadConnector<T>(reference: string, kind: ConnectorKind, options: LaunchOptions): Promise<{ name: string; connector: T }> {
+async function loadConnector<T>(
+  reference: string,
+  kind: ConnectorKind,
+  options: LaunchOptions,
+): Promise<{ name: string; connector: T }> {
   const name = packageNameFor(reference, kind);
   const entry = resolvePackage(name, options.cwd);
   const mod = (await import(pathToFileURL(entry).href)) as Record<string, unknown>;

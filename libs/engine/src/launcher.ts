@@ -1,7 +1,14 @@
 // One interface for every way a connector runs: in-process TypeScript packages, executables that
 // speak the protocol, and (in later issues) Airbyte packages, Singer taps and container images.
 
-import type { DestinationWriter, ReadContext, SourceOutput, WriteContext } from '@conveyor/cdk';
+import type {
+  CommittedStates,
+  DestinationWriter,
+  QueryResult,
+  ReadContext,
+  SourceOutput,
+  WriteContext,
+} from '@conveyor/cdk';
 import type {
   Catalog,
   ConfiguredCatalog,
@@ -10,7 +17,6 @@ import type {
   JsonObject,
   StateMessage,
 } from '@conveyor/protocol';
-import type { CommittedStates, QueryResult } from '@conveyor/cdk';
 
 export type ConnectorKind = 'source' | 'destination';
 
@@ -23,7 +29,12 @@ interface ConnectorHandle {
 
 export interface SourceHandle extends ConnectorHandle {
   discover(config: JsonObject, ctx: ReadContext): Promise<Catalog>;
-  read(config: JsonObject, catalog: ConfiguredCatalog, state: StateMessage[], ctx: ReadContext): AsyncIterable<SourceOutput>;
+  read(
+    config: JsonObject,
+    catalog: ConfiguredCatalog,
+    state: StateMessage[],
+    ctx: ReadContext,
+  ): AsyncIterable<SourceOutput>;
 }
 
 export interface DestinationOpenContext extends WriteContext {
@@ -35,7 +46,11 @@ export interface DestinationOpenContext extends WriteContext {
 }
 
 export interface DestinationHandle extends ConnectorHandle {
-  open(config: JsonObject, catalog: ConfiguredCatalog, ctx: DestinationOpenContext): Promise<DestinationWriter>;
+  open(
+    config: JsonObject,
+    catalog: ConfiguredCatalog,
+    ctx: DestinationOpenContext,
+  ): Promise<DestinationWriter>;
   committedStates(config: JsonObject, connectionId: string): Promise<CommittedStates | undefined>;
   /** Present when the destination can answer SQL about what it holds. */
   query?(config: JsonObject, sql: string): Promise<QueryResult>;

@@ -101,6 +101,7 @@ export function summaryTable(stats: readonly StreamRunStats[]): string {
   ]);
   const header = ['stream', 'records', 'bytes', 'time', 'rate', 'status'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const fmt = (r: string[]) => r.map((c, i) => (i === 0 || i === 5 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const fmt = (r: string[]) =>
+    r.map((c, i) => (i === 0 || i === 5 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   return [fmt(header), ...rows.map(fmt)].join('\n');
 }

@@ -3,8 +3,8 @@
 
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
 import type { FailureType, StateMessage } from '@conveyor/protocol';
+import Database from 'better-sqlite3';
 
 export interface StoredStates {
   seq: number;
@@ -100,9 +100,9 @@ export class StateStore {
   }
 
   getStates(connection: string): StoredStates | undefined {
-    const row = this.db.prepare('SELECT seq, states FROM connection_state WHERE connection = ?').get(connection) as
-      | { seq: number; states: string }
-      | undefined;
+    const row = this.db
+      .prepare('SELECT seq, states FROM connection_state WHERE connection = ?')
+      .get(connection) as { seq: number; states: string } | undefined;
     return row ? { seq: row.seq, states: JSON.parse(row.states) as StateMessage[] } : undefined;
   }
 
@@ -152,7 +152,9 @@ export class StateStore {
   }
 
   updateRun(id: number, records: number, streams: StreamRunStats[]): void {
-    this.db.prepare('UPDATE runs SET records = ?, streams = ? WHERE id = ?').run(records, JSON.stringify(streams), id);
+    this.db
+      .prepare('UPDATE runs SET records = ?, streams = ? WHERE id = ?')
+      .run(records, JSON.stringify(streams), id);
   }
 
   finishRun(
@@ -186,7 +188,9 @@ export class StateStore {
     const limit = options.limit ?? 20;
     const rows = (
       options.connection
-        ? this.db.prepare('SELECT * FROM runs WHERE connection = ? ORDER BY id DESC LIMIT ?').all(options.connection, limit)
+        ? this.db
+            .prepare('SELECT * FROM runs WHERE connection = ? ORDER BY id DESC LIMIT ?')
+            .all(options.connection, limit)
         : this.db.prepare('SELECT * FROM runs ORDER BY id DESC LIMIT ?').all(limit)
     ) as RunRow[];
     return rows.map((r) => ({
@@ -206,7 +210,9 @@ export class StateStore {
   private markInterrupted(connection?: string): void {
     const rows = (
       connection
-        ? this.db.prepare("SELECT id, pid FROM runs WHERE status = 'running' AND connection = ?").all(connection)
+        ? this.db
+            .prepare("SELECT id, pid FROM runs WHERE status = 'running' AND connection = ?")
+            .all(connection)
         : this.db.prepare("SELECT id, pid FROM runs WHERE status = 'running'").all()
     ) as { id: number; pid: number | null }[];
     for (const row of rows) {

@@ -26,7 +26,7 @@ import {
   streamKey,
   systemError,
 } from '@conveyor/protocol';
-import type { DestinationHandle, LaunchOptions, Launcher, SourceHandle } from './launcher.js';
+import type { DestinationHandle, Launcher, LaunchOptions, SourceHandle } from './launcher.js';
 
 /** Records per batch handed to the destination, and a byte cap so huge records don't pile up. */
 const BATCH_RECORDS = 20_000;
@@ -118,11 +118,17 @@ class ConnectorProcess {
     const { code, signal } = await this.exited;
     if (this.spawnError) {
       const err = this.spawnError as NodeJS.ErrnoException;
-      const why = err.code === 'ENOENT' ? 'the file does not exist' : err.code === 'EACCES' ? 'it is not executable (chmod +x?)' : err.message;
+      const why =
+        err.code === 'ENOENT'
+          ? 'the file does not exist'
+          : err.code === 'EACCES'
+            ? 'it is not executable (chmod +x?)'
+            : err.message;
       throw configError(`Could not start connector ${this.name}: ${why}.`);
     }
     if (code === 0) return;
-    const tail = this.stderrTail.length > 0 ? ` Last lines on stderr:\n  ${this.stderrTail.join('\n  ')}` : '';
+    const tail =
+      this.stderrTail.length > 0 ? ` Last lines on stderr:\n  ${this.stderrTail.join('\n  ')}` : '';
     if (lastError?.type === 'TRACE' && lastError.trace.error) {
       const e = lastError.trace.error;
       const error =
@@ -204,7 +210,13 @@ class SubprocessConnector {
     const masker = await this.masker(config, ctx);
     const files = new TempFiles();
     try {
-      const messages = await runToEnd(this.name, this.command, ['check', '--config', files.write('config.json', config)], ctx, masker);
+      const messages = await runToEnd(
+        this.name,
+        this.command,
+        ['check', '--config', files.write('config.json', config)],
+        ctx,
+        masker,
+      );
       return pick(messages, 'CONNECTION_STATUS', this.name, 'check').connectionStatus;
     } finally {
       files.remove();
@@ -222,7 +234,13 @@ function subprocessSource(name: string, command: Command): SourceHandle {
       const masker = await base.masker(config, ctx);
       const files = new TempFiles();
       try {
-        const messages = await runToEnd(name, command, ['discover', '--config', files.write('config.json', config)], ctx, masker);
+        const messages = await runToEnd(
+          name,
+          command,
+          ['discover', '--config', files.write('config.json', config)],
+          ctx,
+          masker,
+        );
         return pick(messages, 'CATALOG', name, 'discover').catalog;
       } finally {
         files.remove();
@@ -241,7 +259,13 @@ async function* readSubprocess(
 ): AsyncGenerator<SourceOutput> {
   const masker = await base.masker(config, ctx);
   const files = new TempFiles();
-  const args = ['read', '--config', files.write('config.json', config), '--catalog', files.write('catalog.json', catalog)];
+  const args = [
+    'read',
+    '--config',
+    files.write('config.json', config),
+    '--catalog',
+    files.write('catalog.json', catalog),
+  ];
   if (state.length > 0) args.push('--state', files.write('state.json', state));
   const proc = new ConnectorProcess(base.name, base.command, args, ctx.logger, masker, ctx.signal);
   proc.child.stdin?.end();
@@ -255,7 +279,12 @@ async function* readSubprocess(
     pending.delete(key);
     return { kind: 'records', batch: entry.batch };
   };
-  const add = (line: Buffer, lineNumber: number, stream: string, namespace: string | undefined): SourceOutput | undefined => {
+  const add = (
+    line: Buffer,
+    lineNumber: number,
+    stream: string,
+    namespace: string | undefined,
+  ): SourceOutput | undefined => {
     const key = namespace ? `${namespace}.${stream}` : stream;
     let entry = pending.get(key);
     if (!entry) {
@@ -325,7 +354,13 @@ function subprocessDestination(name: string, command: Command): DestinationHandl
       const readCtx: ReadContext = { logger: ctx.logger, signal: new AbortController().signal };
       const masker = await base.masker(config, readCtx);
       const files = new TempFiles();
-      const args = ['write', '--config', files.write('config.json', config), '--catalog', files.write('catalog.json', catalog)];
+      const args = [
+        'write',
+        '--config',
+        files.write('config.json', config),
+        '--catalog',
+        files.write('catalog.json', catalog),
+      ];
       const proc = new ConnectorProcess(name, command, args, ctx.logger, masker);
       const stdin = proc.child.stdin;
       if (!stdin) throw systemError(`Connector ${name} has no stdin`);
@@ -352,7 +387,8 @@ function subprocessDestination(name: string, command: Command): DestinationHandl
               // destinations flush in order: an echo proves every earlier commit durable too
               const upto = waiting[index]!.remaining.size === 0 ? index : index - 1;
               for (let k = 0; k <= upto; k++) ctx.onDurable(waiting.shift()!.seq);
-            } else if (message.type === 'LOG') ctx.logger.info(`[${name}] ${masker.mask(message.log.message)}`);
+            } else if (message.type === 'LOG')
+              ctx.logger.info(`[${name}] ${masker.mask(message.log.message)}`);
             else if (message.type === 'TRACE' && message.trace.type === 'ERROR') lastError = message;
           });
         }
@@ -386,7 +422,9 @@ function subprocessDestination(name: string, command: Command): DestinationHandl
         },
         async commit(states, seq) {
           check();
-          const now = new Map(states.map((s) => [stateIdentity(s), serializeMessage({ type: 'STATE', state: s })]));
+          const now = new Map(
+            states.map((s) => [stateIdentity(s), serializeMessage({ type: 'STATE', state: s })]),
+          );
           const changed = [...now.entries()].filter(([id]) => !sentStates.has(id));
           sentStates = now;
           if (changed.length === 0) return;

@@ -122,10 +122,13 @@ export async function runSync(request: SyncRequest): Promise<SyncResult> {
     const stored = store.getStates(connectionId);
     const committed = await destination.committedStates(request.destinationConfig, connectionId);
     const start = newerStates(stored, committed);
-    if (committed && (!stored || committed.seq > stored.seq)) store.saveStates(connectionId, committed.seq, committed.states);
+    if (committed && (!stored || committed.seq > stored.seq))
+      store.saveStates(connectionId, committed.seq, committed.states);
 
     const incremental = new Set(
-      catalog.streams.filter((s) => s.sync_mode === 'incremental' && !request.refresh).map((s) => streamKey(s.stream)),
+      catalog.streams
+        .filter((s) => s.sync_mode === 'incremental' && !request.refresh)
+        .map((s) => streamKey(s.stream)),
     );
     const snapshot = new Map<string, StateMessage>();
     for (const state of start.states) {
@@ -148,23 +151,30 @@ export async function runSync(request: SyncRequest): Promise<SyncResult> {
         if (!states) return;
         for (const key of awaitingDurable.keys()) if (key <= durableSeq) awaitingDurable.delete(key);
         store.saveStates(connectionId, durableSeq, states);
-        store.updateRun(runId, total(), statList().map((s) => s.snapshot()));
+        store.updateRun(
+          runId,
+          total(),
+          statList().map((s) => s.snapshot()),
+        );
       },
     });
 
     const channel = new BoundedChannel<SourceOutput>(CHANNEL_CAPACITY);
     const heartbeatMs = (request.heartbeatSeconds ?? 600) * 1000;
     let waitingSince: number | undefined;
-    const watchdog = setInterval(() => {
-      if (waitingSince !== undefined && Date.now() - waitingSince > heartbeatMs) {
-        channel.fail(
-          transientError(
-            `Source ${source.name} sent nothing for ${Math.round(heartbeatMs / 1000)} s (heartbeat timeout) and was stopped. If it can legitimately stay silent that long, raise heartbeat_timeout for this connection.`,
-          ),
-        );
-        abort.abort();
-      }
-    }, Math.min(1000, heartbeatMs / 4));
+    const watchdog = setInterval(
+      () => {
+        if (waitingSince !== undefined && Date.now() - waitingSince > heartbeatMs) {
+          channel.fail(
+            transientError(
+              `Source ${source.name} sent nothing for ${Math.round(heartbeatMs / 1000)} s (heartbeat timeout) and was stopped. If it can legitimately stay silent that long, raise heartbeat_timeout for this connection.`,
+            ),
+          );
+          abort.abort();
+        }
+      },
+      Math.min(1000, heartbeatMs / 4),
+    );
     watchdog.unref();
 
     const reader = (async () => {
@@ -213,7 +223,8 @@ export async function runSync(request: SyncRequest): Promise<SyncResult> {
           const message = item.message;
           if (message.type === 'STATE') {
             snapshot.set(stateKey(message.state), message.state);
-            if (message.state.type === 'GLOBAL') for (const key of [...snapshot.keys()]) if (!key.startsWith('\u0000')) snapshot.delete(key);
+            if (message.state.type === 'GLOBAL')
+              for (const key of [...snapshot.keys()]) if (!key.startsWith('\u0000')) snapshot.delete(key);
             stateChanged = true;
             if (sinceCommit >= everyRecords || Date.now() - lastCommit >= everyMs) await commit();
           } else {
@@ -256,8 +267,21 @@ export async function runSync(request: SyncRequest): Promise<SyncResult> {
     for (const s of statList()) if (s.status !== 'COMPLETE') s.status = 'INCOMPLETE';
     request.progress?.done(statList());
     const streams = statList().map((s) => s.snapshot());
-    store.finishRun(runId, { status: 'failed', records: total(), streams, failureType: error.failureType, failureReason: reason });
-    return { runId, status: 'failed', records: total(), seconds: (Date.now() - started) / 1000, streams, error: masked };
+    store.finishRun(runId, {
+      status: 'failed',
+      records: total(),
+      streams,
+      failureType: error.failureType,
+      failureReason: reason,
+    });
+    return {
+      runId,
+      status: 'failed',
+      records: total(),
+      seconds: (Date.now() - started) / 1000,
+      streams,
+      error: masked,
+    };
   }
 }
 
@@ -272,7 +296,9 @@ async function writeBatch(
   const stat = stats.get(key);
   if (!stat) {
     throw asConveyorError(
-      new Error(`Source ${sourceName} sent records for stream "${key}", which is not in the configured catalog.`),
+      new Error(
+        `Source ${sourceName} sent records for stream "${key}", which is not in the configured catalog.`,
+      ),
     );
   }
   const n = batchSize(batch);
@@ -323,7 +349,8 @@ function handleMessage(
         const stat = stats.get(streamKey(trace.stream_status.stream_descriptor));
         if (stat) {
           stat.status = trace.stream_status.status;
-          if (trace.stream_status.status === 'COMPLETE' || trace.stream_status.status === 'INCOMPLETE') stat.endedAt = Date.now();
+          if (trace.stream_status.status === 'COMPLETE' || trace.stream_status.status === 'INCOMPLETE')
+            stat.endedAt = Date.now();
         }
       } else if (trace.type === 'ESTIMATE' && trace.estimate) {
         const stat = stats.get(streamKey(trace.estimate));

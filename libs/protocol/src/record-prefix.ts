@@ -1,19 +1,21 @@
 // A byte scanner that tells a RECORD line's stream without parsing the line, so the engine can
 // route records to a destination's bulk loader as raw bytes. It recognises only the envelope
-// shape every JSON encoder we know writes:
+// shape JSON encoders write, with or without spaces between tokens:
 //
-//   {"type":"RECORD","record":{"stream":"NAME", ...        (namespace may come first or second)
-//   {"type": "RECORD", "record": {"namespace": "NS", "stream": "NAME", ...   (Python's spacing)
+//   {"type":"RECORD","record":{"stream":"NAME", ...
+//   {"type": "RECORD", "record": {"namespace": "NS", "stream": "NAME", ...
 //
-// Anything else returns undefined and the caller parses the line in full. The answer is never
-// wrong for a line a JSON encoder could have written; the two shapes it cannot see through are
-// a key spelled with escapes ("\u0074ype") and a repeated key, neither of which an encoder emits.
+// (namespace as the first or second key of the record, or absent). Anything else returns
+// undefined and the caller parses the line in full. The answer is never wrong for a line a JSON
+// encoder could have written: a namespace key later in the record sends the line to a full parse.
+// Not seen through: keys spelled with escapes ("\u0074ype") and repeated keys, which JSON.parse
+// resolves last-wins; no encoder writes either.
 
 import type { StreamDescriptor } from './messages.js';
 
 export interface RecordStream {
-  stream: string;
-  namespace?: string;
+  readonly stream: string;
+  readonly namespace?: string;
 }
 
 const QUOTE = 0x22;
@@ -21,7 +23,6 @@ const BACKSLASH = 0x5c;
 const COMMA = 0x2c;
 const COLON = 0x3a;
 const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
 
 const TYPE_KEY = Buffer.from('"type"');
 const RECORD_VALUE = Buffer.from('"RECORD"');
@@ -30,27 +31,33 @@ const STREAM_KEY = Buffer.from('"stream"');
 const NAMESPACE_KEY = Buffer.from('"namespace"');
 const NULL_VALUE = Buffer.from('null');
 
-function skipSpace(line: Buffer, i: number): number {
-  let c = line[i];
-  while (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) c = line[++i];
+// The scan is written as straight-line code over small helpers that V8 inlines; an earlier
+// version that kept scan state in module variables ran twice as slow.
+
+function isSpace(c: number | undefined): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+}
+
+/** Index after `literal` when the line has it at i; else -1. */
+function after(line: Buffer, i: number, literal: Buffer): number {
+  const n = literal.length;
+  if (i + n > line.length) return -1;
+  for (let k = 0; k < n; k++) if (line[i + k] !== literal[k]) return -1;
+  return i + n;
+}
+
+/** Index of the value after `"key"` and its colon at i; else -1. */
+function valueAfterKey(line: Buffer, i: number, key: Buffer): number {
+  i = after(line, i, key);
+  if (i < 0) return -1;
+  while (isSpace(line[i])) i++;
+  if (line[i] !== COLON) return -1;
+  i++;
+  while (isSpace(line[i])) i++;
   return i;
 }
 
-function startsAt(line: Buffer, i: number, literal: Buffer): boolean {
-  if (i + literal.length > line.length) return false;
-  for (let k = 0; k < literal.length; k++) if (line[i + k] !== literal[k]) return false;
-  return true;
-}
-
-/** Skips `"key"` and the colon after it; -1 when the key is not there. */
-function afterKey(line: Buffer, i: number, key: Buffer): number {
-  if (!startsAt(line, i, key)) return -1;
-  i = skipSpace(line, i + key.length);
-  if (line[i] !== COLON) return -1;
-  return skipSpace(line, i + 1);
-}
-
-/** End (index of the closing quote) of a string starting at i with no escapes or control bytes; else -1. */
+/** Index of the closing quote of a string at i with no escapes or control bytes; else -1. */
 function plainStringEnd(line: Buffer, i: number): number {
   if (line[i] !== QUOTE) return -1;
   const n = line.length;
@@ -62,88 +69,103 @@ function plainStringEnd(line: Buffer, i: number): number {
   return -1;
 }
 
-// Scan state kept in module scope rather than a per-call object: this runs once per record.
-let valueStart = 0;
-let valueEnd = 0;
-
-/** Reads `"stream"` or `"namespace"` with its value at i; returns which, or 0 when neither. */
-function readKnownKey(line: Buffer, i: number): 0 | 1 | 2 {
-  let at = afterKey(line, i, STREAM_KEY);
-  const which = at >= 0 ? 1 : 2;
-  if (at < 0) at = afterKey(line, i, NAMESPACE_KEY);
-  if (at < 0) return 0;
-  if (which === 2 && startsAt(line, at, NULL_VALUE)) {
-    valueStart = -1;
-    valueEnd = at + NULL_VALUE.length;
-    return 2;
-  }
-  const end = plainStringEnd(line, at);
-  if (end < 0) return 0;
-  valueStart = at + 1;
-  valueEnd = end;
-  return which;
-}
-
 /**
- * The stream (and namespace) of a RECORD line, read from the first bytes only; undefined when the
- * line does not start with the plain RECORD envelope (then parse it in full). The result is
- * shared between calls and frozen.
+ * The stream (and namespace) of a RECORD line, read from its first bytes; undefined when the line
+ * does not start with the plain RECORD envelope (then parse it in full). Results are shared
+ * between calls and frozen.
  */
-export function peekRecordStream(line: Buffer): Readonly<RecordStream> | undefined {
-  let i = skipSpace(line, 0);
+export function peekRecordStream(line: Buffer): RecordStream | undefined {
+  let i = 0;
+  while (isSpace(line[i])) i++;
   if (line[i] !== OPEN_BRACE) return undefined;
-  i = afterKey(line, skipSpace(line, i + 1), TYPE_KEY);
-  if (i < 0 || !startsAt(line, i, RECORD_VALUE)) return undefined;
-  i = skipSpace(line, i + RECORD_VALUE.length);
+  i++;
+  while (isSpace(line[i])) i++;
+  i = valueAfterKey(line, i, TYPE_KEY);
+  if (i < 0) return undefined;
+  i = after(line, i, RECORD_VALUE);
+  if (i < 0) return undefined;
+  while (isSpace(line[i])) i++;
   if (line[i] !== COMMA) return undefined;
-  i = afterKey(line, skipSpace(line, i + 1), RECORD_KEY);
+  i++;
+  while (isSpace(line[i])) i++;
+  i = valueAfterKey(line, i, RECORD_KEY);
   if (i < 0 || line[i] !== OPEN_BRACE) return undefined;
-  i = skipSpace(line, i + 1);
+  i++;
+  while (isSpace(line[i])) i++;
 
-  let streamStart = -1;
-  let streamEnd = -1;
+  let streamEnd: number;
+  let streamStart: number;
+  // -1 for no namespace; a `"namespace": null` counts as none, as it does for streamKey().
   let nsStart = -1;
   let nsEnd = -1;
-  let sawNamespace = false;
-  for (let keys = 0; keys < 2; keys++) {
-    const which = readKnownKey(line, i);
-    if (which === 0) {
-      if (keys === 0) return undefined;
-      break;
+  let at = valueAfterKey(line, i, STREAM_KEY);
+  if (at >= 0) {
+    streamEnd = plainStringEnd(line, at);
+    if (streamEnd < 0) return undefined;
+    streamStart = at + 1;
+    i = streamEnd + 1;
+    while (isSpace(line[i])) i++;
+    if (line[i] === COMMA) {
+      i++;
+      while (isSpace(line[i])) i++;
+      if (after(line, i, STREAM_KEY) >= 0) return undefined; // repeated key
+      at = valueAfterKey(line, i, NAMESPACE_KEY);
+      if (at >= 0) {
+        i = namespaceValueEnd(line, at);
+        if (i < 0) return undefined;
+        if (line[at] === QUOTE) {
+          nsStart = at + 1;
+          nsEnd = i - 1;
+        }
+        // A JSON encoder does not repeat the namespace key, so no later search is needed.
+        return cachedResult(line, streamStart, streamEnd, nsStart, nsEnd);
+      }
     }
-    if (which === 1) {
-      if (streamStart >= 0) return undefined;
-      streamStart = valueStart;
-      streamEnd = valueEnd;
-    } else {
-      if (sawNamespace) return undefined;
-      sawNamespace = true;
-      nsStart = valueStart;
-      nsEnd = valueEnd;
+  } else {
+    at = valueAfterKey(line, i, NAMESPACE_KEY);
+    if (at < 0) return undefined;
+    i = namespaceValueEnd(line, at);
+    if (i < 0) return undefined;
+    if (line[at] === QUOTE) {
+      nsStart = at + 1;
+      nsEnd = i - 1;
     }
-    i = skipSpace(line, valueEnd + (valueStart < 0 ? 0 : 1));
-    const c = line[i];
-    if (c === CLOSE_BRACE) break;
-    if (c !== COMMA) return undefined;
-    i = skipSpace(line, i + 1);
+    while (isSpace(line[i])) i++;
+    if (line[i] !== COMMA) return undefined;
+    i++;
+    while (isSpace(line[i])) i++;
+    at = valueAfterKey(line, i, STREAM_KEY);
+    if (at < 0) return undefined;
+    streamEnd = plainStringEnd(line, at);
+    if (streamEnd < 0) return undefined;
+    streamStart = at + 1;
+    return cachedResult(line, streamStart, streamEnd, nsStart, nsEnd);
   }
-  if (streamStart < 0) return undefined;
 
-  // A namespace after `data` would change the stream's identity; the rare line that mentions
-  // "namespace" anywhere later is settled by a full parse.
-  if (!sawNamespace && mentionsNamespace(line, i)) return parsedRecordStream(line);
-
-  return cachedResult(line, streamStart, streamEnd, nsStart, nsEnd);
+  // Only the stream came first. A namespace after `data` would change the stream's identity,
+  // so the rare line that mentions "namespace" anywhere later is settled by a full parse.
+  if (mentionsNamespace(line, i)) return parsedRecordStream(line);
+  return cachedResult(line, streamStart, streamEnd, -1, -1);
 }
 
-// Horspool search for `"namespace"`: it looks at every few bytes only, where the native
-// Buffer#indexOf costs more in call overhead than the whole rest of the scan.
+/** Index just after a namespace value at i (a plain string or null); -1 otherwise. */
+function namespaceValueEnd(line: Buffer, i: number): number {
+  if (line[i] === QUOTE) {
+    const end = plainStringEnd(line, i);
+    return end < 0 ? -1 : end + 1;
+  }
+  return after(line, i, NULL_VALUE);
+}
+
+// Horspool search for `"namespace"`: it reads every few bytes only, and costs less than the
+// call overhead of the native Buffer#indexOf.
 const SHIFT = new Uint8Array(256).fill(NAMESPACE_KEY.length);
 for (let k = 0; k < NAMESPACE_KEY.length - 1; k++) SHIFT[NAMESPACE_KEY[k] as number] = NAMESPACE_KEY.length - 1 - k;
 
 function mentionsNamespace(line: Buffer, from: number): boolean {
   const last = NAMESPACE_KEY.length - 1;
-  for (let end = from + last; end < line.length; ) {
+  const n = line.length;
+  for (let end = from + last; end < n; ) {
     const c = line[end] as number;
     if (c === QUOTE) {
       let k = last - 1;
@@ -155,17 +177,19 @@ function mentionsNamespace(line: Buffer, from: number): boolean {
   return false;
 }
 
-// Records of a stream arrive in runs, so the answer for the last few names is kept and handed out
-// again (frozen) when the bytes match, sparing a string decode and an allocation per record.
-interface CacheEntry {
-  streamBytes: Buffer;
-  nsBytes: Buffer | undefined;
-  result: Readonly<RecordStream>;
+// Records of a stream come in runs, so answers are kept and handed out again when the name's
+// bytes match: no string decode and no allocation per record. Keyed by a hash of the bytes so
+// that many interleaved streams stay cheap; bounded so that junk names cannot grow it.
+class CachedStream {
+  constructor(
+    readonly streamBytes: Buffer,
+    readonly nsBytes: Buffer | null,
+    readonly result: RecordStream,
+  ) {}
 }
-const CACHE_SIZE = 16;
-const cache: CacheEntry[] = [];
-let lastHit = 0;
-let nextSlot = 0;
+const MAX_CACHED = 1024;
+const cache = new Map<number, CachedStream>();
+let hot: CachedStream | null = null;
 
 function sameBytes(line: Buffer, start: number, end: number, bytes: Buffer): boolean {
   if (end - start !== bytes.length) return false;
@@ -173,33 +197,42 @@ function sameBytes(line: Buffer, start: number, end: number, bytes: Buffer): boo
   return true;
 }
 
-function matches(e: CacheEntry, line: Buffer, s0: number, s1: number, n0: number, n1: number): boolean {
+function isEntryFor(e: CachedStream, line: Buffer, s0: number, s1: number, n0: number, n1: number): boolean {
   if (!sameBytes(line, s0, s1, e.streamBytes)) return false;
-  return n0 < 0 ? e.nsBytes === undefined : e.nsBytes !== undefined && sameBytes(line, n0, n1, e.nsBytes);
+  return n0 < 0 ? e.nsBytes === null : e.nsBytes !== null && sameBytes(line, n0, n1, e.nsBytes);
 }
 
-function cachedResult(line: Buffer, s0: number, s1: number, n0: number, n1: number): Readonly<RecordStream> {
-  const hot = cache[lastHit];
-  if (hot && matches(hot, line, s0, s1, n0, n1)) return hot.result;
-  for (let k = 0; k < cache.length; k++) {
-    const e = cache[k] as CacheEntry;
-    if (matches(e, line, s0, s1, n0, n1)) {
-      lastHit = k;
-      return e.result;
-    }
+function hashBytes(line: Buffer, start: number, end: number, seed: number): number {
+  let h = seed;
+  for (let k = start; k < end; k++) h = Math.imul(h ^ (line[k] as number), 0x01000193);
+  return h;
+}
+
+function cachedResult(line: Buffer, s0: number, s1: number, n0: number, n1: number): RecordStream {
+  if (hot !== null && isEntryFor(hot, line, s0, s1, n0, n1)) return hot.result;
+  const h = n0 < 0 ? hashBytes(line, s0, s1, 0x811c9dc5) : hashBytes(line, n0, n1, hashBytes(line, s0, s1, 0x811c9dc5) ^ 0x2e);
+  const found = cache.get(h);
+  if (found !== undefined && isEntryFor(found, line, s0, s1, n0, n1)) {
+    hot = found;
+    return found.result;
   }
   const stream = line.toString('utf8', s0, s1);
-  const nsBytes = n0 < 0 ? undefined : Buffer.from(line.subarray(n0, n1));
-  const result: Readonly<RecordStream> = Object.freeze(
-    nsBytes ? { stream, namespace: nsBytes.toString('utf8') } : { stream },
+  const result: RecordStream = Object.freeze(
+    n0 < 0 ? { stream } : { stream, namespace: line.toString('utf8', n0, n1) },
   );
-  cache[nextSlot] = { streamBytes: Buffer.from(line.subarray(s0, s1)), nsBytes, result };
-  lastHit = nextSlot;
-  nextSlot = (nextSlot + 1) % CACHE_SIZE;
+  if (cache.size >= MAX_CACHED) cache.clear();
+  const entry = new CachedStream(
+    Buffer.from(line.subarray(s0, s1)),
+    n0 < 0 ? null : Buffer.from(line.subarray(n0, n1)),
+    result,
+  );
+  // On a hash collision the older name keeps its slot; the newer one is decoded each time.
+  if (found === undefined) cache.set(h, entry);
+  hot = entry;
   return result;
 }
 
-function parsedRecordStream(line: Buffer): Readonly<RecordStream> | undefined {
+function parsedRecordStream(line: Buffer): RecordStream | undefined {
   let msg: unknown;
   try {
     msg = JSON.parse(line.toString('utf8'));

@@ -1,0 +1,140 @@
+// Test connectors that live in memory. The destination keeps "durable" rows and states apart from
+// staged ones exactly as a transactional destination does, so the checkpoint rule can be observed.
+
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type {
+  DestinationConnector,
+  DestinationWriter,
+  Logger,
+  RecordBatch,
+  SourceConnector,
+  SourceOutput,
+} from '@conveyor/cdk';
+import type { ConfiguredCatalog, JsonObject, StateMessage } from '@conveyor/protocol';
+
+export const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+export function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'conveyor-engine-test-'));
+}
+
+export function streamState(name: string, cursor: number): StateMessage {
+  return { type: 'STREAM', stream: { stream_descriptor: { name }, stream_state: { cursor } } };
+}
+
+/** A source emitting `count` records of stream `items` (id 1..count), a STATE after every `every`. */
+export function countingSource(opts: {
+  count: number;
+  every: number;
+  failAt?: number;
+  secret?: string;
+}): SourceConnector {
+  return {
+    spec: () => ({
+      connectionSpecification: {
+        type: 'object',
+        properties: { token: { type: 'string', airbyte_secret: true } },
+      },
+    }),
+    check: async () => ({ status: 'SUCCEEDED' }),
+    discover: async () => ({
+      streams: [
+        {
+          name: 'items',
+          json_schema: { type: 'object', properties: { id: { type: 'integer' } } },
+          supported_sync_modes: ['full_refresh', 'incremental'],
+          source_defined_cursor: true,
+          default_cursor_field: ['id'],
+          source_defined_primary_key: [['id']],
+        },
+      ],
+    }),
+    async *read(_config, _catalog, state): AsyncGenerator<SourceOutput> {
+      const from = Number((state[0]?.stream?.stream_state as JsonObject | undefined)?.cursor ?? 0);
+      let batch: JsonObject[] = [];
+      for (let id = from + 1; id <= opts.count; id++) {
+        if (opts.failAt !== undefined && id === opts.failAt) {
+          throw new Error(`source broke at ${id} using token ${opts.secret ?? ''}`);
+        }
+        batch.push({ id });
+        if (id % opts.every === 0 || id === opts.count) {
+          yield {
+            kind: 'records',
+            batch: { format: 'objects', stream: 'items', records: batch, emittedAt: Date.now() },
+          };
+          batch = [];
+          yield { kind: 'message', message: { type: 'STATE', state: streamState('items', id) } };
+        }
+      }
+    },
+  };
+}
+
+export interface MemoryStore {
+  durable: JsonObject[];
+  committed: { seq: number; states: StateMessage[] } | undefined;
+  commits: number;
+  finished: boolean;
+  catalogs: ConfiguredCatalog[];
+}
+
+export function memoryStore(): MemoryStore {
+  return { durable: [], committed: undefined, commits: 0, finished: false, catalogs: [] };
+}
+
+function recordsOf(batch: RecordBatch): JsonObject[] {
+  if (batch.format === 'objects') return batch.records;
+  return batch.lines.map((line) => {
+    const data = (JSON.parse(line.toString('utf8')) as { record: { data: unknown } }).record.data;
+    if (data === null || typeof data !== 'object' || Array.isArray(data))
+      throw new Error('bulk load failed: data is not an object');
+    return data as JsonObject;
+  });
+}
+
+/** A transactional in-memory destination: staged rows become durable with the states on commit. */
+export function memoryDestination(
+  store: MemoryStore,
+  opts: { failOnCommit?: number } = {},
+): DestinationConnector {
+  return {
+    spec: () => ({
+      connectionSpecification: { type: 'object' },
+      supported_destination_sync_modes: ['append', 'overwrite', 'append_dedup'],
+    }),
+    check: async () => ({ status: 'SUCCEEDED' }),
+    committedStates: async () => store.committed,
+    async open(_config, catalog): Promise<DestinationWriter> {
+      store.catalogs.push(catalog);
+      let staged: JsonObject[] = [];
+      return {
+        async write(batch) {
+          staged.push(...recordsOf(batch));
+        },
+        async commit(states, seq) {
+          store.commits += 1;
+          if (opts.failOnCommit !== undefined && store.commits === opts.failOnCommit)
+            throw new Error('disk full');
+          store.durable.push(...staged);
+          staged = [];
+          store.committed = { seq, states };
+        },
+        async finish() {
+          store.finished = true;
+        },
+        async close() {
+          staged = [];
+        },
+      };
+    },
+  };
+}
+
+/** Writes an executable node script that prints `lines` on stdout (a protocol source for exec:). */
+export function scriptSource(dir: string, name: string, body: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, `#!/usr/bin/env node\n${body}\n`, { mode: 0o755 });
+  return path;
+}

@@ -1,0 +1,152 @@
+import { join } from 'node:path';
+import type { SourceConnector } from '@conveyor/cdk';
+import { describe, expect, it } from 'vitest';
+import {
+  configureCatalog,
+  inProcessDestination,
+  inProcessSource,
+  runSync,
+  StateStore,
+} from '../src/index.js';
+import { countingSource, memoryDestination, memoryStore, silent, streamState, tempDir } from './helpers.js';
+
+async function setup(source: SourceConnector, dest = memoryStore(), destOpts = {}) {
+  const store = new StateStore(join(tempDir(), 'state.db'));
+  const src = inProcessSource('counting', source);
+  const catalog = configureCatalog(
+    await src.discover({}, { logger: silent, signal: new AbortController().signal }),
+    undefined,
+  );
+  const run = (overrides: Partial<Parameters<typeof runSync>[0]> = {}) =>
+    runSync({
+      connectionId: 'c1',
+      source: src,
+      sourceConfig: { token: 'hunter2-secret' },
+      destination: inProcessDestination('memory', memoryDestination(dest, destOpts)),
+      destinationConfig: {},
+      catalog,
+      store,
+      logger: silent,
+      checkpoint: { records: 1, seconds: 0 },
+      ...overrides,
+    });
+  return { store, dest, run, catalog };
+}
+
+describe('runSync', () => {
+  it('moves every record once and commits the last state with them', async () => {
+    const { store, dest, run } = await setup(countingSource({ count: 1000, every: 100 }));
+    const result = await run();
+    expect(result.status).toBe('succeeded');
+    expect(result.records).toBe(1000);
+    expect(dest.durable.map((r) => r.id)).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1));
+    expect(dest.finished).toBe(true);
+    expect(store.getStates('c1')?.states).toEqual([streamState('items', 1000)]);
+    expect(store.listRuns()[0]).toMatchObject({ status: 'succeeded', records: 1000 });
+  });
+
+  it('keeps what was committed when the source fails, and the next sync resumes exactly there', async () => {
+    const dest = memoryStore();
+    const failing = await setup(
+      countingSource({ count: 1000, every: 100, failAt: 250, secret: 'hunter2-secret' }),
+      dest,
+    );
+    const failed = await failing.run();
+    expect(failed.status).toBe('failed');
+    // records 201..249 were staged but no state covers them: they are not durable
+    expect(dest.durable).toHaveLength(200);
+    expect(failing.store.getStates('c1')?.states).toEqual([streamState('items', 200)]);
+    const run = failing.store.listRuns()[0]!;
+    expect(run.status).toBe('failed');
+    expect(run.failureReason).toContain('source broke at 250');
+    expect(run.failureReason).not.toContain('hunter2-secret');
+    expect(failed.error?.userMessage).not.toContain('hunter2-secret');
+
+    const healthy = await setup(countingSource({ count: 1000, every: 100 }), dest);
+    // same destination, fresh engine store: the destination's committed state is the truth
+    const resumed = await healthy.run();
+    expect(resumed.status).toBe('succeeded');
+    expect(resumed.records).toBe(800);
+    expect(dest.durable.map((r) => r.id)).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1));
+  });
+
+  it('does not advance the state when the destination fails to commit', async () => {
+    const { store, dest, run } = await setup(countingSource({ count: 500, every: 100 }), memoryStore(), {
+      failOnCommit: 3,
+    });
+    const result = await run();
+    expect(result.status).toBe('failed');
+    expect(result.error?.userMessage).toContain('disk full');
+    expect(dest.durable).toHaveLength(200);
+    expect(store.getStates('c1')?.states).toEqual([streamState('items', 200)]);
+  });
+
+  it('commits at most once per checkpoint interval, and always at the end', async () => {
+    const { dest, run } = await setup(countingSource({ count: 1000, every: 10 }));
+    await run({ checkpoint: { records: 300, seconds: 3600 } });
+    // states arrive every 10 records; commits happen at 300, 600, 900 and at the end
+    expect(dest.commits).toBe(4);
+    expect(dest.durable).toHaveLength(1000);
+  });
+
+  it('stops a silent source after the heartbeat timeout with a clear error', async () => {
+    const hanging: SourceConnector = {
+      ...countingSource({ count: 1, every: 1 }),
+      async *read(_c, _k, _s, ctx) {
+        await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve));
+        yield* [];
+      },
+    };
+    const { run } = await setup(hanging);
+    const result = await run({ heartbeatSeconds: 0.3 });
+    expect(result.status).toBe('failed');
+    expect(result.error?.failureType).toBe('transient_error');
+    expect(result.error?.userMessage).toMatch(/sent nothing for .* heartbeat/);
+  });
+
+  it('rejects records for a stream that is not in the catalog', async () => {
+    const stray: SourceConnector = {
+      ...countingSource({ count: 1, every: 1 }),
+      async *read() {
+        yield {
+          kind: 'records',
+          batch: { format: 'objects', stream: 'ghost', records: [{ id: 1 }], emittedAt: 0 },
+        };
+      },
+    };
+    const { run } = await setup(stray);
+    const result = await run();
+    expect(result.status).toBe('failed');
+    expect(result.error?.userMessage).toContain('"ghost", which is not in the configured catalog');
+  });
+
+  it('starts a new generation for overwrite streams on every sync and keeps it for append', async () => {
+    const { dest, run, catalog } = await setup(countingSource({ count: 10, every: 10 }));
+    const overwrite = {
+      streams: catalog.streams.map((s) => ({
+        ...s,
+        sync_mode: 'full_refresh' as const,
+        destination_sync_mode: 'overwrite' as const,
+      })),
+    };
+    await run({ catalog: overwrite });
+    await run({ catalog: overwrite });
+    await run();
+    await run();
+    const gens = dest.catalogs.map((c) => [c.streams[0]!.generation_id, c.streams[0]!.minimum_generation_id]);
+    expect(gens).toEqual([
+      [1, 1],
+      [2, 2],
+      [2, 0],
+      [2, 0],
+    ]);
+  });
+
+  it('refresh clears the state and starts a new generation that replaces the old rows', async () => {
+    const { dest, run } = await setup(countingSource({ count: 10, every: 5 }));
+    await run();
+    const refreshed = await run({ refresh: true });
+    expect(refreshed.records).toBe(10);
+    expect(dest.catalogs[1]!.streams[0]).toMatchObject({ generation_id: 2, minimum_generation_id: 2 });
+  });
+});
