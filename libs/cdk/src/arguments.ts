@@ -56,7 +56,8 @@ export function parseArguments(argv: readonly string[], kind: ConnectorKind): Pa
       throw configError(`"${word}" does not take the argument "${arg}".${help}`);
     }
     const value = match[2] ?? rest[++i];
-    if (value === undefined || value === '') throw configError(`--${flag} needs a file path after it.${help}`);
+    if (value === undefined || value === '')
+      throw configError(`--${flag} needs a file path after it.${help}`);
     parsed[flag as Flag] = value;
   }
   const missing = required.filter((flag) => parsed[flag] === undefined);

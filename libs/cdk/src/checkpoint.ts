@@ -23,8 +23,10 @@ export class CheckpointPolicy {
   constructor(options: CheckpointPolicyOptions = {}) {
     this.everyRecords = options.everyRecords ?? 10_000;
     this.everyMs = (options.everySeconds ?? 5) * 1000;
-    if (!(this.everyRecords >= 1)) throw new RangeError(`everyRecords must be at least 1, got ${this.everyRecords}`);
-    if (!(this.everyMs >= 0)) throw new RangeError(`everySeconds must not be negative, got ${options.everySeconds}`);
+    if (!(this.everyRecords >= 1))
+      throw new RangeError(`everyRecords must be at least 1, got ${this.everyRecords}`);
+    if (!(this.everyMs >= 0))
+      throw new RangeError(`everySeconds must not be negative, got ${options.everySeconds}`);
     this.now = options.now ?? Date.now;
     this.lastCheckpointAt = this.now();
   }

@@ -46,7 +46,9 @@ function validatorFor(spec: ConnectorSpecification): ValidateFunction {
 export function validateConfig(spec: ConnectorSpecification, config: unknown): JsonObject {
   const validate = validatorFor(spec);
   if (config === null || typeof config !== 'object' || Array.isArray(config)) {
-    throw configError('The config must be a JSON object. Pass a file containing { ... } with the fields the spec asks for.');
+    throw configError(
+      'The config must be a JSON object. Pass a file containing { ... } with the fields the spec asks for.',
+    );
   }
   const copy = structuredClone(config) as JsonObject;
   if (validate(copy)) return copy;

@@ -9,9 +9,17 @@ import type {
   ConnectorSpecification,
   JsonObject,
 } from '@conveyor/protocol';
-import type { CommittedStates, DestinationConnector, DestinationWriter, ReadContext, WriteContext } from './types.js';
+import type {
+  CommittedStates,
+  DestinationConnector,
+  DestinationWriter,
+  ReadContext,
+  WriteContext,
+} from './types.js';
 
-export abstract class Destination<Config extends JsonObject = JsonObject> implements DestinationConnector<Config> {
+export abstract class Destination<Config extends JsonObject = JsonObject>
+  implements DestinationConnector<Config>
+{
   abstract spec(): ConnectorSpecification;
 
   /** Connect and prove the config works (credentials, permissions, the target exists or can be made). */

@@ -4,14 +4,14 @@
 
 import {
   type AirbyteMessage,
+  asConveyorError,
   type ConfiguredCatalog,
   type ConnectionStatus,
   type ConveyorError,
-  asConveyorError,
   type JsonObject,
   lineNumberOf,
-  MessageWriter,
   type MessageOf,
+  MessageWriter,
   parseMessage,
   readLineBatches,
   SecretMasker,
@@ -70,7 +70,11 @@ export async function runConnector(
   argv: readonly string[] = process.argv.slice(2),
   io?: ConnectorIO,
 ): Promise<number> {
-  const { stdin, stdout, stderr } = io ?? { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr };
+  const { stdin, stdout, stderr } = io ?? {
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+  };
   const env = io?.env ?? process.env;
   const out = new MessageWriter(stdout);
   const masker = new SecretMasker();
@@ -101,7 +105,12 @@ export async function runConnector(
   return exitCode;
 }
 
-function failureParagraph(command: string, error: ConveyorError, masker: SecretMasker, debug: boolean): string {
+function failureParagraph(
+  command: string,
+  error: ConveyorError,
+  masker: SecretMasker,
+  debug: boolean,
+): string {
   let text = `${command || 'The connector'} failed (${error.failureType}): ${error.userMessage}`;
   if (debug) {
     if (error.internalMessage) text += `\n\n${error.internalMessage}`;
@@ -221,32 +230,37 @@ interface PendingRecords {
   emittedAt: number;
 }
 
-async function write(connector: DestinationConnector, config: JsonObject, catalog: ConfiguredCatalog, run: Run) {
+async function write(
+  connector: DestinationConnector,
+  config: JsonObject,
+  catalog: ConfiguredCatalog,
+  run: Run,
+) {
   const writer = await connector.open(config, catalog, {
     logger: run.ctx.logger,
     connectionId: run.env.CONVEYOR_CONNECTION_ID ?? 'default',
     syncId: Number(run.env.CONVEYOR_SYNC_ID ?? 0) || 0,
   });
-  let finished = false;
   try {
     await writeFromStdin(writer, catalog, run);
     await writer.finish();
-    finished = true;
-  } finally {
-    try {
-      await writer.close();
-    } catch (error) {
-      // After a failure the first error is the one to report; a failed close after success is one.
-      if (finished) throw error;
-    }
+  } catch (error) {
+    // The first error is the one to report; close only discards what was staged.
+    await writer.close().catch(() => undefined);
+    throw error;
   }
+  await writer.close();
 }
 
 /**
  * Feeds the writer from stdin. A STATE is echoed only after every record before it was written
  * and committed: the runner treats the echo as proof that those records are durable.
  */
-async function writeFromStdin(writer: DestinationWriter, catalog: ConfiguredCatalog, run: Run): Promise<void> {
+async function writeFromStdin(
+  writer: DestinationWriter,
+  catalog: ConfiguredCatalog,
+  run: Run,
+): Promise<void> {
   const knownStreams = new Set(catalog.streams.map((s) => streamKey(s.stream)));
   const pending = new Map<string, PendingRecords>();
   const parseCtx = { source: 'stdin', lineNumber: 0, masker: run.masker, knownStreams };
@@ -285,7 +299,8 @@ async function writeFromStdin(writer: DestinationWriter, catalog: ConfiguredCata
         }
         entry.records.push(data);
         sinceState++;
-        if (entry.records.length >= WRITE_BATCH_RECORDS) await take(streamKey({ name: stream, namespace }), entry);
+        if (entry.records.length >= WRITE_BATCH_RECORDS)
+          await take(streamKey({ name: stream, namespace }), entry);
       } else if (message.type === 'STATE') {
         for (const [key, entry] of [...pending]) await take(key, entry);
         seq++;

@@ -49,7 +49,9 @@ function isObject(value: unknown): value is Record<string, unknown> {
 export async function readConfigFile(path: string): Promise<Record<string, unknown>> {
   const json = await readJsonFile(path, 'config', '--config');
   if (!isObject(json)) {
-    throw configError(`The config file "${path}" must hold a JSON object ({ ... }), not ${Array.isArray(json) ? 'a list' : typeof json}.`);
+    throw configError(
+      `The config file "${path}" must hold a JSON object ({ ... }), not ${Array.isArray(json) ? 'a list' : typeof json}.`,
+    );
   }
   return json;
 }
@@ -71,7 +73,8 @@ export async function readCatalogFile(path: string): Promise<ConfiguredCatalog> 
         : !isObject(entry) || (entry.sync_mode !== 'full_refresh' && entry.sync_mode !== 'incremental')
           ? 'needs "sync_mode": "full_refresh" or "incremental"'
           : undefined;
-    if (problem) throw configError(`The catalog file "${path}" is not a configured catalog: streams[${i}] ${problem}.`);
+    if (problem)
+      throw configError(`The catalog file "${path}" is not a configured catalog: streams[${i}] ${problem}.`);
   });
   return json as ConfiguredCatalog;
 }

@@ -3,19 +3,19 @@
 // their records, reports stream statuses, and checkpoints incremental streams.
 
 import {
+  asConveyorError,
   type Catalog,
   type ConfiguredCatalog,
   type ConfiguredStream,
-  ConveyorError,
   type ConnectionStatus,
   type ConnectorSpecification,
+  ConveyorError,
   configError,
   type JsonObject,
   type MessageOf,
   SecretMasker,
   type StateMessage,
   type StreamDescriptor,
-  asConveyorError,
   secretValues,
   streamKey,
   transientError,
@@ -115,7 +115,13 @@ export abstract class Source<Config extends JsonObject = JsonObject> implements 
     const streamCtx: StreamContext = { ...ctx, configuredStream: configured };
     const batch = (records: JsonObject[]): SourceOutput => ({
       kind: 'records',
-      batch: { format: 'objects', stream: descriptor.name, namespace: descriptor.namespace, records, emittedAt: Date.now() },
+      batch: {
+        format: 'objects',
+        stream: descriptor.name,
+        namespace: descriptor.namespace,
+        records,
+        emittedAt: Date.now(),
+      },
     });
     let sinceState = 0;
     const checkpoint = (stateOfStream: JsonObject): SourceOutput => {
@@ -177,7 +183,11 @@ export abstract class Source<Config extends JsonObject = JsonObject> implements 
   }
 }
 
-function stateMessage(stream: StreamDescriptor, streamState: JsonObject, records: number): MessageOf<'STATE'> {
+function stateMessage(
+  stream: StreamDescriptor,
+  streamState: JsonObject,
+  records: number,
+): MessageOf<'STATE'> {
   return {
     type: 'STATE',
     state: {

@@ -13,7 +13,10 @@ function sameStream(a: StreamDescriptor, b: StreamDescriptor): boolean {
 }
 
 /** This stream's saved state, or undefined. When several states mention the stream, the last wins. */
-export function streamStateFor(states: readonly StateMessage[], stream: StreamDescriptor): JsonObject | undefined {
+export function streamStateFor(
+  states: readonly StateMessage[],
+  stream: StreamDescriptor,
+): JsonObject | undefined {
   let found: JsonObject | undefined;
   for (const state of states) {
     const type = state.type ?? (state.stream ? 'STREAM' : state.global ? 'GLOBAL' : 'LEGACY');

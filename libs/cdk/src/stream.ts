@@ -21,7 +21,11 @@ export abstract class Stream<Config extends JsonObject = JsonObject> {
   abstract jsonSchema(): JsonObject;
 
   /** `state` is only passed to incremental streams; a full-refresh stream ignores it. */
-  abstract read(config: Config, ctx: StreamContext, state?: JsonObject): AsyncIterable<JsonObject | JsonObject[]>;
+  abstract read(
+    config: Config,
+    ctx: StreamContext,
+    state?: JsonObject,
+  ): AsyncIterable<JsonObject | JsonObject[]>;
 
   get supportedSyncModes(): SyncMode[] {
     return ['full_refresh'];
@@ -110,7 +114,7 @@ export abstract class IncrementalStream<
    * The state to checkpoint after `lastRecord`, given the largest cursor seen so far (including
    * the one resumed from). Undefined means "nothing new to save".
    */
-  stateFor(lastRecord: JsonObject | undefined, maxCursor: Cursor | undefined): JsonObject | undefined {
+  stateFor(_lastRecord: JsonObject | undefined, maxCursor: Cursor | undefined): JsonObject | undefined {
     return maxCursor === undefined ? undefined : this.stateFromCursor(maxCursor);
   }
 }

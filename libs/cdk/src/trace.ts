@@ -25,14 +25,19 @@ function stackOf(error: Error): string | undefined {
  * A TRACE ERROR for any thrown value: the user message, the internal detail, the stack and the
  * failure type, every text masked. `stream` is used when the error does not name one itself.
  */
-export function errorTrace(error: unknown, masker: SecretMasker, stream?: StreamDescriptor): MessageOf<'TRACE'> {
+export function errorTrace(
+  error: unknown,
+  masker: SecretMasker,
+  stream?: StreamDescriptor,
+): MessageOf<'TRACE'> {
   const classified = asConveyorError(error);
   const trace: ErrorTrace = {
     message: masker.mask(classified.userMessage),
     failure_type: classified.failureType,
   };
   const internal =
-    classified.internalMessage ?? (error instanceof Error && error.message !== classified.userMessage ? error.message : undefined);
+    classified.internalMessage ??
+    (error instanceof Error && error.message !== classified.userMessage ? error.message : undefined);
   if (internal) trace.internal_message = masker.mask(internal);
   const stack = stackOf(classified);
   if (stack) trace.stack_trace = masker.mask(stack);
@@ -44,6 +49,10 @@ export function errorTrace(error: unknown, masker: SecretMasker, stream?: Stream
 export function streamStatusTrace(stream: StreamDescriptor, status: StreamStatus): MessageOf<'TRACE'> {
   return {
     type: 'TRACE',
-    trace: { type: 'STREAM_STATUS', emitted_at: Date.now(), stream_status: { stream_descriptor: stream, status } },
+    trace: {
+      type: 'STREAM_STATUS',
+      emitted_at: Date.now(),
+      stream_status: { stream_descriptor: stream, status },
+    },
   };
 }

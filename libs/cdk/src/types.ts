@@ -51,7 +51,9 @@ export function batchSize(batch: RecordBatch): number {
 }
 
 /** What a source's read yields: record batches, or any other protocol message (STATE, LOG, TRACE, CONTROL). */
-export type SourceOutput = { kind: 'records'; batch: RecordBatch } | { kind: 'message'; message: AirbyteMessage };
+export type SourceOutput =
+  | { kind: 'records'; batch: RecordBatch }
+  | { kind: 'message'; message: AirbyteMessage };
 
 export interface ReadContext {
   logger: Logger;
@@ -64,7 +66,12 @@ export interface SourceConnector<Config extends JsonObject = JsonObject> {
   check(config: Config, ctx: ReadContext): Promise<ConnectionStatus>;
   discover(config: Config, ctx: ReadContext): Promise<Catalog>;
   /** `state` is the list of the last committed STATE messages (per stream or global), possibly empty. */
-  read(config: Config, catalog: ConfiguredCatalog, state: StateMessage[], ctx: ReadContext): AsyncIterable<SourceOutput>;
+  read(
+    config: Config,
+    catalog: ConfiguredCatalog,
+    state: StateMessage[],
+    ctx: ReadContext,
+  ): AsyncIterable<SourceOutput>;
 }
 
 export interface WriteContext {

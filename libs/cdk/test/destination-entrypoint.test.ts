@@ -1,4 +1,10 @@
-import type { ConfiguredCatalog, ConnectionStatus, ConnectorSpecification, JsonObject, StateMessage } from '@conveyor/protocol';
+import type {
+  ConfiguredCatalog,
+  ConnectionStatus,
+  ConnectorSpecification,
+  JsonObject,
+  StateMessage,
+} from '@conveyor/protocol';
 import { describe, expect, it } from 'vitest';
 import { Destination, type DestinationWriter, type RecordBatch } from '../src/index.js';
 import { jsonFiles, ofType, runCli } from './fixtures/run.js';
@@ -33,7 +39,9 @@ class RecordingDestination extends Destination {
     return {
       async write(batch) {
         batches.push(batch);
-        events.push(`write ${batch.stream} ${batch.format === 'objects' ? batch.records.length : batch.lines.length}`);
+        events.push(
+          `write ${batch.stream} ${batch.format === 'objects' ? batch.records.length : batch.lines.length}`,
+        );
       },
       async commit(states: StateMessage[], seq: number) {
         // a slow commit: an echo written before it finished would show up before this event
@@ -62,16 +70,27 @@ const catalog: ConfiguredCatalog = {
 const record = (stream: string, id: number) =>
   JSON.stringify({ type: 'RECORD', record: { stream, data: { id }, emitted_at: 1700000000000 + id } });
 const state = (n: number) =>
-  JSON.stringify({ type: 'STATE', state: { type: 'STREAM', stream: { stream_descriptor: { name: 'users' }, stream_state: { n } } } });
+  JSON.stringify({
+    type: 'STATE',
+    state: { type: 'STREAM', stream: { stream_descriptor: { name: 'users' }, stream_state: { n } } },
+  });
 
 async function write(destination: RecordingDestination, stdin: string[]) {
-  const files = jsonFiles({ 'config.json': { path: '/tmp/out', password: 'pw-s3cret-value' }, 'catalog.json': catalog });
-  return runCli(destination, ['write', '--config', files['config.json']!, '--catalog', files['catalog.json']!], {
-    stdin,
-    onStdout: (text) => {
-      for (const line of text.split('\n')) if (line) destination.events.push(`stdout ${JSON.parse(line).type}`);
-    },
+  const files = jsonFiles({
+    'config.json': { path: '/tmp/out', password: 'pw-s3cret-value' },
+    'catalog.json': catalog,
   });
+  return runCli(
+    destination,
+    ['write', '--config', files['config.json']!, '--catalog', files['catalog.json']!],
+    {
+      stdin,
+      onStdout: (text) => {
+        for (const line of text.split('\n'))
+          if (line) destination.events.push(`stdout ${JSON.parse(line).type}`);
+      },
+    },
+  );
 }
 
 describe('runConnector with a destination', () => {
@@ -112,7 +131,9 @@ describe('runConnector with a destination', () => {
     const lines = [];
     for (let id = 1; id <= 25_000; id++) lines.push(record(id % 5 === 0 ? 'events' : 'users', id));
     await write(destination, [`${lines.join('\n')}\n`]);
-    const sizes = destination.batches.map((b) => `${b.stream}:${b.format === 'objects' ? b.records.length : 0}`);
+    const sizes = destination.batches.map(
+      (b) => `${b.stream}:${b.format === 'objects' ? b.records.length : 0}`,
+    );
     expect(sizes).toEqual(['users:10000', 'users:10000', 'events:5000']);
     const users = destination.batches.filter((b) => b.stream === 'users');
     const ids = users.flatMap((b) => (b.format === 'objects' ? b.records.map((r) => r.id) : []));
@@ -124,10 +145,19 @@ describe('runConnector with a destination', () => {
   it('a bad line on stdin fails with its line number, commits nothing after it and closes the writer', async () => {
     const events: string[] = [];
     const destination = new RecordingDestination(events);
-    const input = [`${record('users', 1)}\n${state(1)}\n\n{"type":"RECORD","record":{"stream":"users","data":{"id":2}\n${state(2)}\n`];
+    const input = [
+      `${record('users', 1)}\n${state(1)}\n\n{"type":"RECORD","record":{"stream":"users","data":{"id":2}\n${state(2)}\n`,
+    ];
     const { code, messages, stderr } = await write(destination, input);
     expect(code).toBe(1);
-    expect(events).toEqual(['open /tmp/out 2', 'write users 1', 'commit 1 {"n":1}', 'stdout STATE', 'close', 'stdout TRACE']);
+    expect(events).toEqual([
+      'open /tmp/out 2',
+      'write users 1',
+      'commit 1 {"n":1}',
+      'stdout STATE',
+      'close',
+      'stdout TRACE',
+    ]);
     const error = ofType(messages, 'TRACE')[0]!.trace.error!;
     expect(error.message).toContain('line 4');
     expect(error.message).toContain('not valid JSON');
@@ -144,7 +174,9 @@ describe('runConnector with a destination', () => {
   it('a failed commit is reported, its state is not echoed and the writer is closed', async () => {
     const events: string[] = [];
     const destination = new RecordingDestination(events, [], 2);
-    const { code, messages } = await write(destination, [`${record('users', 1)}\n${state(1)}\n${record('users', 2)}\n${state(2)}\n`]);
+    const { code, messages } = await write(destination, [
+      `${record('users', 1)}\n${state(1)}\n${record('users', 2)}\n${state(2)}\n`,
+    ]);
     expect(code).toBe(1);
     expect(ofType(messages, 'STATE').map((m) => m.state.stream?.stream_state)).toEqual([{ n: 1 }]);
     expect(events.slice(-2)).toEqual(['close', 'stdout TRACE']);
@@ -153,7 +185,13 @@ describe('runConnector with a destination', () => {
   });
 
   it('write is not a source command and read is not a destination command', async () => {
-    const { code, stderr } = await runCli(new RecordingDestination([]), ['read', '--config', 'c', '--catalog', 'k']);
+    const { code, stderr } = await runCli(new RecordingDestination([]), [
+      'read',
+      '--config',
+      'c',
+      '--catalog',
+      'k',
+    ]);
     expect(code).toBe(1);
     expect(stderr).toContain('"read" is not a destination command');
     expect(stderr).toContain('write --config FILE --catalog FILE');

@@ -1,4 +1,4 @@
-import type { ConfiguredCatalog, MessageOf } from '@conveyor/protocol';
+import type { ConfiguredCatalog } from '@conveyor/protocol';
 import { describe, expect, it } from 'vitest';
 import { CheckpointPolicy } from '../src/index.js';
 import { jsonFiles, ofType, runCli } from './fixtures/run.js';
@@ -37,7 +37,11 @@ describe('runConnector with a source', () => {
 
   it('check with a config missing a required field fails naming the field', async () => {
     const files = jsonFiles({ 'config.json': { start: 5 } });
-    const { code, messages, stderr } = await runCli(new TestSource(), ['check', '--config', files['config.json']!]);
+    const { code, messages, stderr } = await runCli(new TestSource(), [
+      'check',
+      '--config',
+      files['config.json']!,
+    ]);
     expect(code).toBe(1);
     expect(messages).toHaveLength(1);
     const status = ofType(messages, 'CONNECTION_STATUS')[0]!.connectionStatus;
@@ -48,7 +52,11 @@ describe('runConnector with a source', () => {
 
   it('discover describes every stream with its sync modes, cursor and primary key', async () => {
     const files = jsonFiles({ 'config.json': config });
-    const { code, messages } = await runCli(new TestSource(), ['discover', '--config', files['config.json']!]);
+    const { code, messages } = await runCli(new TestSource(), [
+      'discover',
+      '--config',
+      files['config.json']!,
+    ]);
     expect(code).toBe(0);
     const catalog = ofType(messages, 'CATALOG')[0]!.catalog;
     expect(catalog.streams.map((s) => s.name)).toEqual(['users', 'events']);
@@ -103,7 +111,11 @@ describe('runConnector with a source', () => {
       'events:COMPLETE',
     ]);
     const records = ofType(messages, 'RECORD');
-    expect(records[0]!.record).toEqual({ stream: 'users', emitted_at: expect.any(Number), data: { id: 1, name: 'user 1' } });
+    expect(records[0]!.record).toEqual({
+      stream: 'users',
+      emitted_at: expect.any(Number),
+      data: { id: 1, name: 'user 1' },
+    });
     const state = ofType(messages, 'STATE')[0]!.state;
     expect(state).toMatchObject({
       type: 'STREAM',
@@ -119,7 +131,10 @@ describe('runConnector with a source', () => {
       'state.json': [
         {
           type: 'STATE',
-          state: { type: 'STREAM', stream: { stream_descriptor: { name: 'events' }, stream_state: { updated_at: 1050 } } },
+          state: {
+            type: 'STREAM',
+            stream: { stream_descriptor: { name: 'events' }, stream_state: { updated_at: 1050 } },
+          },
         },
       ],
     });
@@ -128,14 +143,19 @@ describe('runConnector with a source', () => {
     expect(code).toBe(0);
     const ids = ofType(messages, 'RECORD').map((m) => m.record.data.id);
     expect(ids).toEqual([1051, 1052, 1053, 1054, 1055, 1056, 1057, 1058, 1059, 1060]);
-    expect(ofType(messages, 'STATE').map((m) => m.state.stream?.stream_state)).toEqual([{ updated_at: 1060 }]);
+    expect(ofType(messages, 'STATE').map((m) => m.state.stream?.stream_state)).toEqual([
+      { updated_at: 1060 },
+    ]);
   });
 
   it('a full-refresh read of an incremental stream ignores the state and emits none', async () => {
     const files = jsonFiles({
       'config.json': { ...config, events: 4 },
       'catalog.json': catalogOf(['events', 'full_refresh']),
-      'state.json': { type: 'STREAM', stream: { stream_descriptor: { name: 'events' }, stream_state: { updated_at: 1002 } } },
+      'state.json': {
+        type: 'STREAM',
+        stream: { stream_descriptor: { name: 'events' }, stream_state: { updated_at: 1002 } },
+      },
     });
     const { messages } = await runCli(new TestSource(), [
       'read',
@@ -161,12 +181,21 @@ describe('runConnector with a source', () => {
       'config.json': { ...config, events: 130, page_size: 25 },
       'catalog.json': catalogOf(['events', 'incremental']),
     });
-    const { messages } = await runCli(new EveryFifty(), ['read', '--config', files['config.json']!, '--catalog', files['catalog.json']!]);
+    const { messages } = await runCli(new EveryFifty(), [
+      'read',
+      '--config',
+      files['config.json']!,
+      '--catalog',
+      files['catalog.json']!,
+    ]);
     const seen: string[] = [];
     let records = 0;
     for (const m of messages) {
       if (m.type === 'RECORD') records++;
-      if (m.type === 'STATE') seen.push(`${records}:${m.state.stream?.stream_state?.updated_at}:${m.state.sourceStats?.recordCount}`);
+      if (m.type === 'STATE')
+        seen.push(
+          `${records}:${m.state.stream?.stream_state?.updated_at}:${m.state.sourceStats?.recordCount}`,
+        );
     }
     expect(seen).toEqual(['50:1050:50', '100:1100:50', '130:1130:30']);
   });
@@ -184,7 +213,11 @@ describe('runConnector with a source', () => {
       files['catalog.json']!,
     ]);
     expect(code).toBe(1);
-    expect(statuses(ofType(messages, 'TRACE'))).toEqual(['events:STARTED', 'events:RUNNING', 'events:INCOMPLETE']);
+    expect(statuses(ofType(messages, 'TRACE'))).toEqual([
+      'events:STARTED',
+      'events:RUNNING',
+      'events:INCOMPLETE',
+    ]);
     const errors = ofType(messages, 'TRACE').filter((m) => m.trace.type === 'ERROR');
     expect(errors).toHaveLength(1);
     expect(errors[0]!.trace.error).toMatchObject({
@@ -201,8 +234,17 @@ describe('runConnector with a source', () => {
   });
 
   it('a catalog stream the source does not offer is a config error before any output', async () => {
-    const files = jsonFiles({ 'config.json': config, 'catalog.json': catalogOf(['users', 'full_refresh'], ['orders', 'full_refresh']) });
-    const { code, messages } = await runCli(new TestSource(), ['read', '--config', files['config.json']!, '--catalog', files['catalog.json']!]);
+    const files = jsonFiles({
+      'config.json': config,
+      'catalog.json': catalogOf(['users', 'full_refresh'], ['orders', 'full_refresh']),
+    });
+    const { code, messages } = await runCli(new TestSource(), [
+      'read',
+      '--config',
+      files['config.json']!,
+      '--catalog',
+      files['catalog.json']!,
+    ]);
     expect(code).toBe(1);
     expect(messages).toHaveLength(1);
     const error = ofType(messages, 'TRACE')[0]!.trace.error!;
@@ -212,8 +254,17 @@ describe('runConnector with a source', () => {
   });
 
   it('only the streams in the catalog are read, in catalog order', async () => {
-    const files = jsonFiles({ 'config.json': { ...config, events: 2 }, 'catalog.json': catalogOf(['events', 'incremental']) });
-    const { messages } = await runCli(new TestSource(), ['read', '--config', files['config.json']!, '--catalog', files['catalog.json']!]);
+    const files = jsonFiles({
+      'config.json': { ...config, events: 2 },
+      'catalog.json': catalogOf(['events', 'incremental']),
+    });
+    const { messages } = await runCli(new TestSource(), [
+      'read',
+      '--config',
+      files['config.json']!,
+      '--catalog',
+      files['catalog.json']!,
+    ]);
     expect(new Set(ofType(messages, 'RECORD').map((m) => m.record.stream))).toEqual(new Set(['events']));
     expect(ofType(messages, 'LOG')).toHaveLength(0);
   });
@@ -223,7 +274,11 @@ describe('runConnector input errors', () => {
   const source = new TestSource();
 
   it('a missing config file is a config error naming the file', async () => {
-    const { code, messages, stderr } = await runCli(source, ['discover', '--config', '/nonexistent/config.json']);
+    const { code, messages, stderr } = await runCli(source, [
+      'discover',
+      '--config',
+      '/nonexistent/config.json',
+    ]);
     expect(code).toBe(1);
     const error = ofType(messages, 'TRACE')[0]!.trace.error!;
     expect(error.failure_type).toBe('config_error');
@@ -237,7 +292,9 @@ describe('runConnector input errors', () => {
     const files = jsonFiles({ 'config.json': '{\n  "api_key": "hunter2-secret",\n  "start": 1,,\n}' });
     const { code, stdout, stderr } = await runCli(source, ['discover', '--config', files['config.json']!]);
     expect(code).toBe(1);
-    expect(stdout).toContain(`The config file \\"${files['config.json']}\\" is not valid JSON at line 3, column 14`);
+    expect(stdout).toContain(
+      `The config file \\"${files['config.json']}\\" is not valid JSON at line 3, column 14`,
+    );
     expect(stdout + stderr).not.toContain('hunter2');
   });
 
@@ -270,8 +327,17 @@ describe('runConnector input errors', () => {
   });
 
   it('a catalog file without streams is a config error naming the file', async () => {
-    const files = jsonFiles({ 'config.json': config, 'catalog.json': { streams: [{ stream: { name: 'users' } }] } });
-    const { messages } = await runCli(source, ['read', '--config', files['config.json']!, '--catalog', files['catalog.json']!]);
+    const files = jsonFiles({
+      'config.json': config,
+      'catalog.json': { streams: [{ stream: { name: 'users' } }] },
+    });
+    const { messages } = await runCli(source, [
+      'read',
+      '--config',
+      files['config.json']!,
+      '--catalog',
+      files['catalog.json']!,
+    ]);
     const error = ofType(messages, 'TRACE')[0]!.trace.error!;
     expect(error.failure_type).toBe('config_error');
     expect(error.message).toContain(`"${files['catalog.json']}"`);
@@ -280,8 +346,20 @@ describe('runConnector input errors', () => {
 
   it('accepts a legacy state blob and a GLOBAL state', async () => {
     const read = async (state: unknown) => {
-      const files = jsonFiles({ 'config.json': { ...config, events: 10 }, 'catalog.json': catalogOf(['events', 'incremental']), 'state.json': state });
-      const args = ['read', '--config', files['config.json']!, '--catalog', files['catalog.json']!, '--state', files['state.json']!];
+      const files = jsonFiles({
+        'config.json': { ...config, events: 10 },
+        'catalog.json': catalogOf(['events', 'incremental']),
+        'state.json': state,
+      });
+      const args = [
+        'read',
+        '--config',
+        files['config.json']!,
+        '--catalog',
+        files['catalog.json']!,
+        '--state',
+        files['state.json']!,
+      ];
       const { messages } = await runCli(source, args);
       return ofType(messages, 'RECORD').map((m) => m.record.data.id);
     };
@@ -289,18 +367,33 @@ describe('runConnector input errors', () => {
     expect(
       await read({
         type: 'GLOBAL',
-        global: { shared_state: {}, stream_states: [{ stream_descriptor: { name: 'events' }, stream_state: { updated_at: 1007 } }] },
+        global: {
+          shared_state: {},
+          stream_states: [{ stream_descriptor: { name: 'events' }, stream_state: { updated_at: 1007 } }],
+        },
       }),
     ).toEqual([1008, 1009, 1010]);
     expect(await read([])).toHaveLength(10);
   });
 
   it('a state file of the wrong shape is a config error', async () => {
-    const files = jsonFiles({ 'config.json': config, 'catalog.json': catalogOf(['events', 'incremental']), 'state.json': [42] });
-    const args = ['read', '--config', files['config.json']!, '--catalog', files['catalog.json']!, '--state', files['state.json']!];
+    const files = jsonFiles({
+      'config.json': config,
+      'catalog.json': catalogOf(['events', 'incremental']),
+      'state.json': [42],
+    });
+    const args = [
+      'read',
+      '--config',
+      files['config.json']!,
+      '--catalog',
+      files['catalog.json']!,
+      '--state',
+      files['state.json']!,
+    ];
     const { messages } = await runCli(source, args);
-    expect(ofType(messages, 'TRACE')[0]!.trace.error!.message).toContain('holds no state this connector understands');
+    expect(ofType(messages, 'TRACE')[0]!.trace.error!.message).toContain(
+      'holds no state this connector understands',
+    );
   });
 });
-
-export type { MessageOf };
