@@ -78,7 +78,10 @@ export async function runConnector(
   const env = io?.env ?? process.env;
   const out = new MessageWriter(stdout);
   const masker = new SecretMasker();
-  const ctx: ReadContext = { logger: createLogger(out, masker), signal: new AbortController().signal };
+  // When the reader of stdout goes away there is no one to read for: stop the connector's work.
+  const stopped = new AbortController();
+  stdout.on('error', (error: Error) => stopped.abort(error));
+  const ctx: ReadContext = { logger: createLogger(out, masker), signal: stopped.signal };
   const command = argv[0] ?? '';
   let exitCode = 0;
   let run: Run | undefined;
@@ -111,11 +114,12 @@ function failureParagraph(
   masker: SecretMasker,
   debug: boolean,
 ): string {
-  let text = `${command || 'The connector'} failed (${error.failureType}): ${error.userMessage}`;
+  const where = error.stream ? ` in stream "${streamKey(error.stream)}"` : '';
+  let text = `${command || 'The connector'} failed${where} (${error.failureType}): ${error.userMessage}`;
   if (debug) {
-    if (error.internalMessage) text += `\n\n${error.internalMessage}`;
-    const cause = error.cause instanceof Error ? error.cause : error;
-    if (cause.stack) text += `\n\n${cause.stack}`;
+    const stack = (error.cause instanceof Error ? error.cause : error).stack;
+    if (error.internalMessage && error.internalMessage !== stack) text += `\n\n${error.internalMessage}`;
+    if (stack) text += `\n\n${stack}`;
   } else if (error.failureType === 'system_error') {
     text += ' Set CONVEYOR_DEBUG=1 to see the details.';
   }

@@ -35,12 +35,11 @@ export function errorTrace(
     message: masker.mask(classified.userMessage),
     failure_type: classified.failureType,
   };
-  const internal =
-    classified.internalMessage ??
-    (error instanceof Error && error.message !== classified.userMessage ? error.message : undefined);
-  if (internal) trace.internal_message = masker.mask(internal);
   const stack = stackOf(classified);
   if (stack) trace.stack_trace = masker.mask(stack);
+  // For an unclassified error asConveyorError keeps the stack as internal detail; once is enough.
+  const internal = classified.internalMessage;
+  if (internal && internal !== stack) trace.internal_message = masker.mask(internal);
   const descriptor = classified.stream ?? stream;
   if (descriptor) trace.stream_descriptor = descriptorOf(descriptor);
   return { type: 'TRACE', trace: { type: 'ERROR', emitted_at: Date.now(), error: trace } };

@@ -127,5 +127,8 @@ describe('secrets never leave the process', () => {
     const trace = errorTrace(new TypeError('x is undefined'), new SecretMasker());
     expect(trace.trace.error).toMatchObject({ message: 'x is undefined', failure_type: 'system_error' });
     expect(trace.trace.error).not.toHaveProperty('stream_descriptor');
+    // the stack is the internal detail of an unclassified error: it is sent once, as stack_trace
+    expect(trace.trace.error?.stack_trace).toMatch(/^TypeError: x is undefined\n/);
+    expect(trace.trace.error).not.toHaveProperty('internal_message');
   });
 });

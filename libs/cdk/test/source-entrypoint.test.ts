@@ -230,7 +230,7 @@ describe('runConnector with a source', () => {
     expect(ofType(messages, 'RECORD')).toHaveLength(25);
     expect(ofType(messages, 'STATE')).toHaveLength(0);
     expect(stderr.trim().split('\n')).toHaveLength(1);
-    expect(stderr).toMatch(/^read failed \(system_error\): GET https/);
+    expect(stderr).toMatch(/^read failed in stream "events" \(system_error\): GET https/);
   });
 
   it('a catalog stream the source does not offer is a config error before any output', async () => {

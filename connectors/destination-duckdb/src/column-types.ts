@@ -1,0 +1,83 @@
+// The typing rules of the destination, as data: which DuckDB type a JSON Schema property gets,
+// which type changes can be applied to an existing column, and how a JSON value is converted to
+// a column's type in SQL. A value that does not convert becomes NULL (never an error, never a
+// dropped record), and the load notes it in `_conveyor_meta`.
+
+/** Column types this destination creates. Existing columns may have any other DuckDB type. */
+export type ColumnType = 'BIGINT' | 'DOUBLE' | 'BOOLEAN' | 'VARCHAR' | 'TIMESTAMPTZ' | 'TIMESTAMP' | 'DATE' | 'JSON';
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/**
+ * integer → BIGINT, number → DOUBLE, boolean → BOOLEAN, string → VARCHAR (date-time →
+ * TIMESTAMPTZ, or TIMESTAMP with `airbyte_type: timestamp_without_timezone`; date → DATE);
+ * objects, arrays, unions of several types and untyped properties → JSON.
+ */
+export function columnTypeFor(propertySchema: unknown): ColumnType {
+  if (!isObject(propertySchema)) return 'JSON';
+  const declared = propertySchema.type;
+  const types = (Array.isArray(declared) ? declared : [declared]).filter(
+    (t): t is string => typeof t === 'string' && t !== 'null',
+  );
+  if (types.length !== 1) return 'JSON';
+  const airbyteType = propertySchema.airbyte_type;
+  switch (types[0]) {
+    case 'integer':
+      return 'BIGINT';
+    case 'number':
+      return airbyteType === 'integer' ? 'BIGINT' : 'DOUBLE';
+    case 'boolean':
+      return 'BOOLEAN';
+    case 'string':
+      if (propertySchema.format === 'date-time') {
+        return airbyteType === 'timestamp_without_timezone' ? 'TIMESTAMP' : 'TIMESTAMPTZ';
+      }
+      return propertySchema.format === 'date' ? 'DATE' : 'VARCHAR';
+    default:
+      return 'JSON';
+  }
+}
+
+/** DuckDB's catalog spells some types differently from how we write them. */
+export function normalizeCatalogType(dataType: string): string {
+  if (dataType === 'TIMESTAMP WITH TIME ZONE') return 'TIMESTAMPTZ';
+  return dataType;
+}
+
+const INTEGER_TYPES = new Set(['TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'HUGEINT', 'UTINYINT', 'USMALLINT', 'UINTEGER', 'UBIGINT']);
+
+/**
+ * What to do with an existing column whose type differs from the one the schema asks for now:
+ * the type to change it to when DuckDB can widen it without losing values (integers → DOUBLE,
+ * anything → VARCHAR, a non-text type → JSON), or undefined to keep it as it is, in which case
+ * values that do not fit it become NULL.
+ */
+export function wideningOf(existing: string, wanted: ColumnType): ColumnType | undefined {
+  if (existing === wanted) return undefined;
+  if (wanted === 'DOUBLE' && INTEGER_TYPES.has(existing)) return 'DOUBLE';
+  if (wanted === 'VARCHAR') return 'VARCHAR';
+  // VARCHAR already holds any JSON text; turning it into JSON would fail on text that is not JSON.
+  if (wanted === 'JSON' && existing !== 'VARCHAR') return 'JSON';
+  return undefined;
+}
+
+/**
+ * SQL converting `raw` (a JSON value, or NULL when the key is absent) to `type`. Scalars are
+ * converted from their text, so `"42"` fits an integer column, while `4.2` and `true` do not.
+ * The expression is NULL when the value is absent, JSON null, or does not fit.
+ *
+ * `type` is one of ours or a type read from DuckDB's catalog for an existing column.
+ */
+export function conversionSql(raw: string, type: string): string {
+  if (type === 'JSON') return `CASE WHEN json_type(${raw}) <> 'NULL' THEN ${raw} END`;
+  const text = `(${raw} ->> '$')`;
+  if (type === 'VARCHAR') return text;
+  if (INTEGER_TYPES.has(type)) {
+    // DuckDB rounds '4.2' to 4 when casting to an integer; a fraction must not fit instead.
+    const asDouble = `TRY_CAST(${text} AS DOUBLE)`;
+    return `CASE WHEN ${asDouble} = trunc(${asDouble}) THEN TRY_CAST(${text} AS ${type}) END`;
+  }
+  return `TRY_CAST(${text} AS ${type})`;
+}
