@@ -54,7 +54,7 @@ const INTEGER_TYPES = new Set(['TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'HUGE
  * anything → VARCHAR, a non-text type → JSON), or undefined to keep it as it is, in which case
  * values that do not fit it become NULL.
  */
-export function wideningOf(existing: string, wanted: ColumnType): ColumnType | undefined {
+export function wideningOf(existing: string, wanted: string): ColumnType | undefined {
   if (existing === wanted) return undefined;
   if (wanted === 'DOUBLE' && INTEGER_TYPES.has(existing)) return 'DOUBLE';
   if (wanted === 'VARCHAR') return 'VARCHAR';

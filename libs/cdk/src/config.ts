@@ -41,9 +41,13 @@ function validatorFor(spec: ConnectorSpecification): ValidateFunction {
 
 /**
  * Checks `config` against the spec's connectionSpecification and returns a copy with the schema's
- * defaults filled in. Throws a config_error listing every bad field.
+ * defaults filled in. Throws a config_error listing every bad field. `Config` is the caller's
+ * type for a config that passed; the schema is what makes that true.
  */
-export function validateConfig(spec: ConnectorSpecification, config: unknown): JsonObject {
+export function validateConfig<Config extends JsonObject = JsonObject>(
+  spec: ConnectorSpecification,
+  config: unknown,
+): Config {
   const validate = validatorFor(spec);
   if (config === null || typeof config !== 'object' || Array.isArray(config)) {
     throw configError(
@@ -51,7 +55,7 @@ export function validateConfig(spec: ConnectorSpecification, config: unknown): J
     );
   }
   const copy = structuredClone(config) as JsonObject;
-  if (validate(copy)) return copy;
+  if (validate(copy)) return copy as Config;
   const problems = describeErrors(validate.errors ?? []);
   const shown = problems.slice(0, 20);
   const more = problems.length > shown.length ? ` (and ${problems.length - shown.length} more)` : '';

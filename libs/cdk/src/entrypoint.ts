@@ -17,6 +17,7 @@ import {
   SecretMasker,
   secretValues,
   streamKey,
+  systemError,
 } from '@conveyor/protocol';
 import { type ConnectorKind, type ParsedArguments, parseArguments } from './arguments.js';
 import { validateConfig } from './config.js';
@@ -93,15 +94,19 @@ export async function runConnector(
       exitCode = 1;
     }
   } catch (thrown) {
-    const error = asConveyorError(thrown);
+    const error = stopped.signal.aborted ? outputClosed(stopped.signal.reason) : asConveyorError(thrown);
     if (!run?.traced) await writeSafely(out, errorTrace(error, masker));
     stderr.write(`${failureParagraph(command, error, masker, env.CONVEYOR_DEBUG === '1')}\n`);
     exitCode = 1;
   }
   try {
     await out.flush();
-  } catch (error) {
-    stderr.write(`Could not write the connector's output: ${masker.mask(String(error))}\n`);
+  } catch (thrown) {
+    if (exitCode === 0) {
+      stderr.write(
+        `${failureParagraph(command, outputClosed(thrown), masker, env.CONVEYOR_DEBUG === '1')}\n`,
+      );
+    }
     exitCode = 1;
   }
   if (!io) process.exitCode = exitCode;
@@ -124,6 +129,13 @@ function failureParagraph(
     text += ' Set CONVEYOR_DEBUG=1 to see the details.';
   }
   return masker.mask(text);
+}
+
+function outputClosed(cause: unknown): ConveyorError {
+  return systemError(
+    'The output (stdout) closed before the connector finished writing to it; the process reading it stopped early, see its own error.',
+    { cause, internalMessage: cause instanceof Error ? cause.message : String(cause) },
+  );
 }
 
 async function writeSafely(out: MessageWriter, message: AirbyteMessage): Promise<void> {

@@ -124,9 +124,11 @@ export abstract class Source<Config extends JsonObject = JsonObject> implements 
       },
     });
     let sinceState = 0;
+    let checkpointed = false;
     const checkpoint = (stateOfStream: JsonObject): SourceOutput => {
       const message = stateMessage(descriptor, stateOfStream, sinceState);
       sinceState = 0;
+      checkpointed = true;
       return { kind: 'message', message };
     };
 
@@ -172,7 +174,8 @@ export abstract class Source<Config extends JsonObject = JsonObject> implements 
         }
       }
       if (pending.length > 0) yield batch(pending);
-      if (tracker) yield checkpoint(tracker.final());
+      // A checkpoint that fell on the last item already is the end state.
+      if (tracker && (sinceState > 0 || !checkpointed)) yield checkpoint(tracker.final());
       yield { kind: 'message', message: streamStatusTrace(descriptor, 'COMPLETE') };
     } catch (thrown) {
       const error = streamError(thrown, descriptor, ctx.signal);

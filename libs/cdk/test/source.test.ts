@@ -167,6 +167,13 @@ describe('Source.read', () => {
     ]);
   });
 
+  it('does not repeat a checkpoint that fell on the last item as the end state', async () => {
+    const pages = [0, 1].map((p) => Array.from({ length: 25 }, (_, i) => rec(p * 25 + i + 1)));
+    const policy = () => new CheckpointPolicy({ everyRecords: 50, everySeconds: 60 });
+    const { outputs } = await collect(new ListSource([new ListStream('s', pages)], policy), catalogOf('s'));
+    expect(shape(outputs)).toEqual(['STARTED', 'RUNNING', '25', '25', 'state:{"meta.ts":50}', 'COMPLETE']);
+  });
+
   it('checkpoints an unsorted stream only at the end, with the largest cursor', async () => {
     const stream = new ListStream('s', [[rec(5), rec(1)], [rec(9), rec(2)], [rec(3)]], { sorted: false });
     const policy = () => new CheckpointPolicy({ everyRecords: 1, everySeconds: 60 });

@@ -3,8 +3,7 @@
 // error naming the file, line and column: the destination was told the type, so the value must
 // not slip through as text.
 
-import type { Readable } from 'node:stream';
-import { configError } from '@conveyor/protocol';
+import { ConveyorError, configError } from '@conveyor/protocol';
 import { CsvError, parse } from 'csv-parse';
 import type { MatchedFile } from '../file-listing.js';
 import { type ColumnType, convertText, MISMATCH } from '../value-types.js';
@@ -37,6 +36,7 @@ function parserFor(options: FileReadOptions['csv']) {
 }
 
 function malformed(path: string, error: unknown) {
+  if (error instanceof ConveyorError) return error;
   if (error instanceof CsvError) {
     return configError(`"${path}" is not valid CSV: ${error.message}. Fix the file or leave it out of the glob.`, {
       cause: error,
@@ -80,7 +80,7 @@ async function mismatch(
 export async function* readCsv(file: MatchedFile, options: FileReadOptions): AsyncGenerator<Record<string, unknown>[]> {
   const handle = await openDataFile(file.path);
   const input = handle.createReadStream({ highWaterMark: 1 << 20 });
-  const parser: Readable = parserFor(options.csv);
+  const parser = parserFor(options.csv);
   input.on('error', (error) => parser.destroy(error));
   input.pipe(parser);
 
