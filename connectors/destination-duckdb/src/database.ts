@@ -1,6 +1,8 @@
 // One DuckDB file, one instance, one connection. DuckDB lets a single process write to a file, so
-// every open is paired with a close, and the session is pinned to UTC so that date-time strings
-// without an offset mean the same thing on every machine.
+// every open is paired with a close. Instances come from DuckDB's instance cache: code in the same
+// process that opens the same file (a reader, the engine) shares the instance instead of opening
+// the file twice, and the file is released when the last of them closes. The session is pinned to
+// UTC so that date-time strings without an offset mean the same thing on every machine.
 
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -12,24 +14,19 @@ export interface Database {
   close(): void;
 }
 
-export interface OpenOptions {
-  readOnly?: boolean;
-}
-
-export async function openDatabase(path: string, options: OpenOptions = {}): Promise<Database> {
-  if (!options.readOnly) {
-    try {
-      await mkdir(dirname(path), { recursive: true });
-    } catch (error) {
-      throw configError(
-        `Cannot create the directory of the DuckDB file ${path}. Make it writable or choose another path.`,
-        { internalMessage: String(error), cause: error },
-      );
-    }
+/** Opens (creating when missing) the database file and its directory. */
+export async function openDatabase(path: string): Promise<Database> {
+  try {
+    await mkdir(dirname(path), { recursive: true });
+  } catch (error) {
+    throw configError(
+      `Cannot create the directory of the DuckDB file ${path}. Make it writable or choose another path.`,
+      { internalMessage: String(error), cause: error },
+    );
   }
   let instance: DuckDBInstance;
   try {
-    instance = await DuckDBInstance.create(path, options.readOnly ? { access_mode: 'READ_ONLY' } : {});
+    instance = await DuckDBInstance.fromCache(path);
   } catch (error) {
     throw openFailure(path, error);
   }

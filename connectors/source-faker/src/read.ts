@@ -3,12 +3,15 @@
 
 import { errorTrace, type SourceOutput } from '@conveyor/cdk';
 import {
+  asConveyorError,
   type ConfiguredCatalog,
+  ConveyorError,
   configError,
   type JsonObject,
   SecretMasker,
   type StateMessage,
   type StreamStatus,
+  transientError,
 } from '@conveyor/protocol';
 import type { ResolvedFakerConfig } from './config.js';
 import { CURSOR_FIELD, FAKER_STREAMS, type FakerStream, findStream, firstIndexAfter } from './streams.js';
@@ -18,7 +21,11 @@ function streamStatus(name: string, status: StreamStatus): SourceOutput {
     kind: 'message',
     message: {
       type: 'TRACE',
-      trace: { type: 'STREAM_STATUS', emitted_at: Date.now(), stream_status: { stream_descriptor: { name }, status } },
+      trace: {
+        type: 'STREAM_STATUS',
+        emitted_at: Date.now(),
+        stream_status: { stream_descriptor: { name }, status },
+      },
     },
   };
 }
@@ -28,7 +35,11 @@ function estimate(name: string, rows: number): SourceOutput {
     kind: 'message',
     message: {
       type: 'TRACE',
-      trace: { type: 'ESTIMATE', emitted_at: Date.now(), estimate: { name, type: 'STREAM', row_estimate: rows } },
+      trace: {
+        type: 'ESTIMATE',
+        emitted_at: Date.now(),
+        estimate: { name, type: 'STREAM', row_estimate: rows },
+      },
     },
   };
 }
@@ -93,6 +104,24 @@ function planStreams(catalog: ConfiguredCatalog) {
   });
 }
 
+/** The error a failed stream rethrows: classified, naming the stream, an abort reported as one. */
+function streamFailure(thrown: unknown, name: string, signal: AbortSignal): ConveyorError {
+  if (signal.aborted && thrown === signal.reason) {
+    return transientError(`Reading stream "${name}" was stopped before it finished.`, {
+      stream: { name },
+      cause: thrown,
+    });
+  }
+  const error = asConveyorError(thrown);
+  if (error.stream) return error;
+  return new ConveyorError(error.userMessage, {
+    failureType: error.failureType,
+    internalMessage: error.internalMessage,
+    stream: { name },
+    cause: error.cause ?? error,
+  });
+}
+
 export async function* readFaker(
   config: ResolvedFakerConfig,
   catalog: ConfiguredCatalog,
@@ -103,10 +132,11 @@ export async function* readFaker(
     yield streamStatus(stream.name, 'STARTED');
     try {
       yield* readStream(stream, incremental, config, states, signal);
-    } catch (error) {
+    } catch (thrown) {
+      const failure = streamFailure(thrown, stream.name, signal);
       yield streamStatus(stream.name, 'INCOMPLETE');
-      yield { kind: 'message', message: errorTrace(error, new SecretMasker(), { name: stream.name }) };
-      throw error;
+      yield { kind: 'message', message: errorTrace(failure, new SecretMasker(), { name: stream.name }) };
+      throw failure;
     }
     yield streamStatus(stream.name, 'COMPLETE');
   }
@@ -125,7 +155,7 @@ async function* readStream(
   const start = cursor ? Math.min(firstIndexAfter(stream, cursor.ms), total) : 0;
   yield estimate(name, total - start);
 
-  const generate = stream.generator(config.seed, config.count);
+  const generate = stream.generator(config.seed);
   for (let from = start; from < total; from += config.recordsPerBatch) {
     signal.throwIfAborted();
     const records = generate(from, Math.min(from + config.recordsPerBatch, total));

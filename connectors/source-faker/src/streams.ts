@@ -33,7 +33,7 @@ export interface FakerStream {
   readonly firstUpdatedAt: number;
   readonly updatedAtStep: number;
   /** Builds records [start, end) into a new array; the returned function reuses one generator. */
-  generator(seed: number, count: number): (start: number, end: number) => JsonObject[];
+  generator(seed: number): (start: number, end: number) => JsonObject[];
 }
 
 const integer = { type: 'integer' } as const;
@@ -172,9 +172,8 @@ const purchases: FakerStream = {
   total: (count) => count,
   firstUpdatedAt: EPOCH_2024,
   updatedAtStep: 1,
-  generator(seed, count) {
+  generator(seed) {
     const random = new RecordRandom(seed, streamSalt('purchases'));
-    const userCount = Math.max(count, 1);
     return (start, end) => {
       const records: JsonObject[] = new Array(end - start);
       for (let i = start; i < end; i++) {
@@ -182,7 +181,9 @@ const purchases: FakerStream = {
         const updatedAt = EPOCH_2024 + i;
         records[i - start] = {
           id: i + 1,
-          user_id: 1 + random.below(userCount),
+          // Purchase i is made by one of the first i+1 users: they exist for any count (there are
+          // as many purchases as users), and the record does not change when count grows.
+          user_id: 1 + random.below(i + 1),
           product_id: 1 + random.below(PRODUCT_COUNT),
           quantity: 1 + random.below(5),
           purchased_at: isoFromEpochSeconds(updatedAt - random.below(30 * DAY)),

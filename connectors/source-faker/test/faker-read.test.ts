@@ -1,6 +1,7 @@
 import type { JsonObject } from '@conveyor/protocol';
 import { describe, expect, it } from 'vitest';
-import { catalogOf, readAll } from './helpers.js';
+import { source } from '../src/index.js';
+import { catalogOf, readAll, silentLogger } from './helpers.js';
 
 const ALL = ['users', 'products', 'purchases'];
 
@@ -32,13 +33,16 @@ describe('deterministic data', () => {
 });
 
 describe('stream sizes', () => {
-  it.each([0, 1, 4999, 5000, 12_345])('users has exactly count=%i records with ids 1..count', async (count) => {
-    const { records } = await readAll({ count }, catalogOf(['users', 'purchases']));
-    const users = records.get('users') ?? [];
-    expect(users).toHaveLength(count);
-    expect(users.map((u) => u.id)).toEqual(Array.from({ length: count }, (_, i) => i + 1));
-    expect(records.get('purchases') ?? []).toHaveLength(count);
-  });
+  it.each([0, 1, 4999, 5000, 12_345])(
+    'users has exactly count=%i records with ids 1..count',
+    async (count) => {
+      const { records } = await readAll({ count }, catalogOf(['users', 'purchases']));
+      const users = records.get('users') ?? [];
+      expect(users).toHaveLength(count);
+      expect(users.map((u) => u.id)).toEqual(Array.from({ length: count }, (_, i) => i + 1));
+      expect(records.get('purchases') ?? []).toHaveLength(count);
+    },
+  );
 
   it('products is a fixed catalog of 100 rows with unique names', async () => {
     const { records } = await readAll({ count: 5 }, catalogOf(['products']));
@@ -50,6 +54,15 @@ describe('stream sizes', () => {
   it('uses the default count of 1000 when none is configured', async () => {
     const { records } = await readAll({}, catalogOf(['users']));
     expect(records.get('users')).toHaveLength(1000);
+  });
+
+  it('keeps every record the same when count grows', async () => {
+    const small = await readAll({ count: 300 }, catalogOf(ALL));
+    const large = await readAll({ count: 900 }, catalogOf(ALL));
+    for (const name of ALL)
+      expect(large.records.get(name)!.slice(0, small.records.get(name)!.length)).toEqual(
+        small.records.get(name),
+      );
   });
 
   it('purchases reference existing users and products', async () => {
@@ -77,14 +90,21 @@ function cursorOfState(state: { stream?: { stream_state?: JsonObject } }): unkno
 
 describe('incremental reads', () => {
   it('emits a STATE after every batch, carrying the last record cursor and the batch size', async () => {
-    const { outputs, records } = await readAll({ count: 1050, records_per_batch: 300 }, catalogOf(['users'], 'incremental'));
+    const { outputs, records } = await readAll(
+      { count: 1050, records_per_batch: 300 },
+      catalogOf(['users'], 'incremental'),
+    );
     const kinds = outputs.map((o) => (o.kind === 'records' ? 'R' : o.message.type === 'STATE' ? 'S' : 'T'));
     expect(kinds.join('')).toBe('TTRSRSRSRST');
     const users = records.get('users')!;
-    const states = outputs.flatMap((o) => (o.kind === 'message' && o.message.type === 'STATE' ? [o.message.state] : []));
+    const states = outputs.flatMap((o) =>
+      o.kind === 'message' && o.message.type === 'STATE' ? [o.message.state] : [],
+    );
     expect(states.map(cursorOfState)).toEqual([299, 599, 899, 1049].map((i) => users[i]!.updated_at));
     expect(states.map((s) => s.sourceStats?.recordCount)).toEqual([300, 300, 300, 150]);
-    expect(states.every((s) => s.type === 'STREAM' && s.stream?.stream_descriptor.name === 'users')).toBe(true);
+    expect(states.every((s) => s.type === 'STREAM' && s.stream?.stream_descriptor.name === 'users')).toBe(
+      true,
+    );
   });
 
   it('emits no STATE in full refresh', async () => {
@@ -102,7 +122,8 @@ describe('incremental reads', () => {
       let seenStates = 0;
       const committed: JsonObject[] = [];
       for (const output of first.outputs) {
-        if (output.kind === 'records' && output.batch.format === 'objects') committed.push(...output.batch.records);
+        if (output.kind === 'records' && output.batch.format === 'objects')
+          committed.push(...output.batch.records);
         if (output.kind === 'message' && output.message.type === 'STATE' && ++seenStates === 3) break;
       }
       const resumed = await readAll(config, catalog, [first.states[2]!]);
@@ -115,7 +136,9 @@ describe('incremental reads', () => {
   it('reads only records added since the last sync when count grows', async () => {
     const first = await readAll({ count: 100 }, catalogOf(['users'], 'incremental'));
     const second = await readAll({ count: 150 }, catalogOf(['users'], 'incremental'), first.states.slice(-1));
-    expect(second.records.get('users')!.map((u) => u.id)).toEqual(Array.from({ length: 50 }, (_, i) => 101 + i));
+    expect(second.records.get('users')!.map((u) => u.id)).toEqual(
+      Array.from({ length: 50 }, (_, i) => 101 + i),
+    );
     const grown = await readAll({ count: 150 }, catalogOf(['users']));
     expect(second.records.get('users')).toEqual(grown.records.get('users')!.slice(100));
   });
@@ -130,7 +153,10 @@ describe('incremental reads', () => {
   it('accepts a cursor between two records', async () => {
     const state = {
       type: 'STREAM' as const,
-      stream: { stream_descriptor: { name: 'users' }, stream_state: { updated_at: '2024-01-01T00:00:09.500Z' } },
+      stream: {
+        stream_descriptor: { name: 'users' },
+        stream_state: { updated_at: '2024-01-01T00:00:09.500Z' },
+      },
     };
     const { records } = await readAll({ count: 20 }, catalogOf(['users'], 'incremental'), [state]);
     expect(records.get('users')![0]!.id).toBe(11);
@@ -172,9 +198,39 @@ describe('trace messages', () => {
   });
 
   it('fails on a stream the faker does not have before emitting anything', async () => {
-    await expect(readAll({ count: 10 }, catalogOf(['users', 'orders']))).rejects.toMatchObject({
+    const emitted: unknown[] = [];
+    const read = async () => {
+      const ctx = { signal: new AbortController().signal, logger: silentLogger };
+      for await (const output of source.read({ count: 10 }, catalogOf(['users', 'orders']), [], ctx))
+        emitted.push(output);
+    };
+    await expect(read()).rejects.toMatchObject({
       failureType: 'config_error',
       userMessage: expect.stringContaining('"orders"'),
     });
+    expect(emitted).toEqual([]);
+  });
+
+  it('stops with a transient error naming the stream when the engine aborts the read', async () => {
+    const controller = new AbortController();
+    const emitted: unknown[] = [];
+    const read = async () => {
+      const ctx = { signal: controller.signal, logger: silentLogger };
+      for await (const output of source.read(
+        { count: 10_000, records_per_batch: 100 },
+        catalogOf(['users']),
+        [],
+        ctx,
+      )) {
+        emitted.push(output);
+        if (emitted.length === 4) controller.abort(new Error('engine stopped'));
+      }
+    };
+    await expect(read()).rejects.toMatchObject({
+      failureType: 'transient_error',
+      stream: { name: 'users' },
+      cause: controller.signal.reason,
+    });
+    expect(emitted.length).toBeLessThan(10);
   });
 });

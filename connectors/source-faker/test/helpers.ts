@@ -1,7 +1,13 @@
 import type { SourceOutput } from '@conveyor/cdk';
-import type { AirbyteMessage, ConfiguredCatalog, JsonObject, StateMessage, SyncMode } from '@conveyor/protocol';
-import { source } from '../src/index.js';
+import type {
+  AirbyteMessage,
+  ConfiguredCatalog,
+  JsonObject,
+  StateMessage,
+  SyncMode,
+} from '@conveyor/protocol';
 import type { FakerConfig } from '../src/config.js';
+import { source } from '../src/index.js';
 
 export function catalogOf(names: string[], syncMode: SyncMode = 'full_refresh'): ConfiguredCatalog {
   return {

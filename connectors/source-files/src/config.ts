@@ -42,7 +42,9 @@ export function resolveConfig(config: unknown): ResolvedFilesConfig {
   const seen = new Set<string>();
   const streams = valid.streams.map((stream): FileStreamConfig => {
     if (seen.has(stream.name)) {
-      throw configError(`Two entries of "streams" are named "${stream.name}". Give every stream its own name.`);
+      throw configError(
+        `Two entries of "streams" are named "${stream.name}". Give every stream its own name.`,
+      );
     }
     seen.add(stream.name);
     return {

@@ -1,6 +1,11 @@
 import type { SourceConnector } from '@conveyor/cdk';
 import { type AirbyteStream, ConveyorError, configError } from '@conveyor/protocol';
-import { type FilesConfig, type FileStreamConfig, type ResolvedFilesConfig, resolveConfig } from './config.js';
+import {
+  type FileStreamConfig,
+  type FilesConfig,
+  type ResolvedFilesConfig,
+  resolveConfig,
+} from './config.js';
 import { listMatchingFiles } from './file-listing.js';
 import { formatOf, readerFor, SOURCE_FILE_MTIME } from './formats/index.js';
 import { readFiles } from './read.js';
@@ -33,7 +38,10 @@ async function describeStream(stream: FileStreamConfig, config: ResolvedFilesCon
 }
 
 /** Proves a stream can be read: its glob matches files, and the first one parses. */
-async function checkStream(stream: FileStreamConfig, config: ResolvedFilesConfig): Promise<string | undefined> {
+async function checkStream(
+  stream: FileStreamConfig,
+  config: ResolvedFilesConfig,
+): Promise<string | undefined> {
   const files = await listMatchingFiles(stream.pattern);
   const first = files[0];
   if (!first) {
@@ -59,7 +67,9 @@ export const source: SourceConnector<FilesConfig> = {
         const problem = await checkStream(stream, resolved);
         if (problem) problems.push(problem);
       }
-      return problems.length > 0 ? { status: 'FAILED', message: problems.join(' ') } : { status: 'SUCCEEDED' };
+      return problems.length > 0
+        ? { status: 'FAILED', message: problems.join(' ') }
+        : { status: 'SUCCEEDED' };
     } catch (error) {
       if (error instanceof ConveyorError && error.failureType === 'config_error') {
         return { status: 'FAILED', message: error.userMessage };

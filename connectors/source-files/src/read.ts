@@ -3,13 +3,16 @@
 
 import { errorTrace, type SourceOutput } from '@conveyor/cdk';
 import {
+  asConveyorError,
   type ConfiguredCatalog,
   type ConfiguredStream,
+  ConveyorError,
   configError,
   type JsonObject,
   SecretMasker,
   type StateMessage,
   type StreamStatus,
+  transientError,
 } from '@conveyor/protocol';
 import type { FileStreamConfig, ResolvedFilesConfig } from './config.js';
 import { FileCursor } from './file-cursor.js';
@@ -26,14 +29,22 @@ function trace(message: Extract<SourceOutput, { kind: 'message' }>['message']): 
 function streamStatus(name: string, status: StreamStatus): SourceOutput {
   return trace({
     type: 'TRACE',
-    trace: { type: 'STREAM_STATUS', emitted_at: Date.now(), stream_status: { stream_descriptor: { name }, status } },
+    trace: {
+      type: 'STREAM_STATUS',
+      emitted_at: Date.now(),
+      stream_status: { stream_descriptor: { name }, status },
+    },
   });
 }
 
 function streamState(name: string, state: JsonObject, recordCount: number): SourceOutput {
   return trace({
     type: 'STATE',
-    state: { type: 'STREAM', stream: { stream_descriptor: { name }, stream_state: state }, sourceStats: { recordCount } },
+    state: {
+      type: 'STREAM',
+      stream: { stream_descriptor: { name }, stream_state: state },
+      sourceStats: { recordCount },
+    },
   });
 }
 
@@ -65,6 +76,24 @@ function planStreams(config: ResolvedFilesConfig, catalog: ConfiguredCatalog) {
   });
 }
 
+/** The error a failed stream rethrows: classified, naming the stream, an abort reported as one. */
+function streamFailure(thrown: unknown, name: string, signal: AbortSignal): ConveyorError {
+  if (signal.aborted && thrown === signal.reason) {
+    return transientError(`Reading stream "${name}" was stopped before it finished.`, {
+      stream: { name },
+      cause: thrown,
+    });
+  }
+  const error = asConveyorError(thrown);
+  if (error.stream) return error;
+  return new ConveyorError(error.userMessage, {
+    failureType: error.failureType,
+    internalMessage: error.internalMessage,
+    stream: { name },
+    cause: error.cause ?? error,
+  });
+}
+
 export async function* readFiles(
   config: ResolvedFilesConfig,
   catalog: ConfiguredCatalog,
@@ -75,10 +104,11 @@ export async function* readFiles(
     yield streamStatus(stream.name, 'STARTED');
     try {
       yield* readStream(stream, configured, config, states, signal);
-    } catch (error) {
+    } catch (thrown) {
+      const failure = streamFailure(thrown, stream.name, signal);
       yield streamStatus(stream.name, 'INCOMPLETE');
-      yield trace(errorTrace(error, new SecretMasker(), { name: stream.name }));
-      throw error;
+      yield trace(errorTrace(failure, new SecretMasker(), { name: stream.name }));
+      throw failure;
     }
     yield streamStatus(stream.name, 'COMPLETE');
   }
@@ -117,7 +147,10 @@ async function* readStream(
       const read = readerFor(formatOf(file, stream.format, name));
       let count = 0;
       for await (const records of read(file, options)) {
-        yield { kind: 'records', batch: { format: 'objects', stream: name, records: records as JsonObject[], emittedAt: Date.now() } };
+        yield {
+          kind: 'records',
+          batch: { format: 'objects', stream: name, records: records as JsonObject[], emittedAt: Date.now() },
+        };
         count += records.length;
         signal.throwIfAborted();
       }

@@ -24,7 +24,11 @@ export async function inferStreamSchema(
     const format = formatOf(file, stream.format, stream.name);
     const text = format === 'csv';
     fromText ||= text;
-    const batches = readerFor(format)(file, { batchSize: 1000, limit: config.sampleRows - sampled, csv: config.csv });
+    const batches = readerFor(format)(file, {
+      batchSize: 1000,
+      limit: config.sampleRows - sampled,
+      csv: config.csv,
+    });
     for await (const batch of batches) {
       for (const record of batch) {
         for (const key in record) {

@@ -25,7 +25,8 @@ const NUMBER_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 /** RFC 3339 exactly as JSON Schema's `date-time` format wants it. */
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 /** What CSV files also write for a timestamp: a space for the T, no seconds, no zone, `+0100`. */
-const LOOSE_DATE_TIME = /^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2})(:\d{2}(?:\.\d+)?)?\s?([Zz]|[+-]\d{2}:?\d{2})?$/;
+const LOOSE_DATE_TIME =
+  /^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2})(:\d{2}(?:\.\d+)?)?\s?([Zz]|[+-]\d{2}:?\d{2})?$/;
 
 export function kindOfText(text: string): number {
   if (INTEGER_TEXT.test(text)) {
@@ -78,7 +79,9 @@ export function columnSchema(kinds: number, fromText: boolean): JsonObject {
   if (types.length === 0) return { type: ['null', 'string'] };
   if (types.length === 1 || fromText) {
     const only = types.length === 1 ? types[0]! : 'string';
-    return only === 'date-time' ? { type: ['null', 'string'], format: 'date-time' } : { type: ['null', only] };
+    return only === 'date-time'
+      ? { type: ['null', 'string'], format: 'date-time' }
+      : { type: ['null', only] };
   }
   return { type: ['null', ...new Set(types.map((t) => (t === 'date-time' ? 'string' : t)))] };
 }
@@ -91,7 +94,13 @@ export function declaredType(schema: unknown): ColumnType | undefined {
   if (types.length !== 1) return undefined;
   const only = types[0];
   if (only === 'string') return format === 'date-time' ? 'date-time' : 'string';
-  if (only === 'integer' || only === 'number' || only === 'boolean' || only === 'object' || only === 'array') {
+  if (
+    only === 'integer' ||
+    only === 'number' ||
+    only === 'boolean' ||
+    only === 'object' ||
+    only === 'array'
+  ) {
     return only;
   }
   return undefined;

@@ -199,6 +199,16 @@ function connectionsFor(
       `No project file ${options.file} here. Run a quick sync with \`conveyor sync --source faker --destination duckdb\`, or create ${options.file} (see the README) and run \`conveyor sync\`.`,
     );
   }
+  const adHocOnly = !existsSync(options.file) && names.every((n) => /^.+-to-.+$/.test(n));
+  if (adHocOnly) {
+    return {
+      home,
+      connections: names.map((name) => {
+        const [, source, destination] = /^(.+)-to-(.+)$/.exec(name)!;
+        return adHocConnection({ ...options, source: source!, destination: destination! }, home);
+      }),
+    };
+  }
   const project = loadProject(options.file);
   if (names.length === 0) {
     if (project.connections.size === 0) throw configError(`${options.file} defines no connections.`);

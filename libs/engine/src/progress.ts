@@ -8,12 +8,17 @@ export class StreamStats {
   bytes = 0;
   status = 'pending';
   estimate: number | undefined;
-  readonly startedAt = Date.now();
+  /** set when the stream's first status or record arrives, so queued streams don't count waiting time */
+  startedAt: number | undefined;
   endedAt: number | undefined;
   constructor(readonly stream: string) {}
 
+  start(): void {
+    this.startedAt ??= Date.now();
+  }
+
   seconds(now = Date.now()): number {
-    return ((this.endedAt ?? now) - this.startedAt) / 1000;
+    return this.startedAt === undefined ? 0 : ((this.endedAt ?? now) - this.startedAt) / 1000;
   }
 
   snapshot(): StreamRunStats {

@@ -246,6 +246,7 @@ export async function runSync(request: SyncRequest): Promise<SyncResult> {
     }
 
     for (const s of statList()) {
+      s.start();
       s.endedAt ??= Date.now();
       if (s.status !== 'COMPLETE') s.status = 'COMPLETE';
     }
@@ -315,6 +316,7 @@ async function writeBatch(
     }
     throw error;
   }
+  stat.start();
   if (stat.status === 'pending' || stat.status === 'STARTED') stat.status = 'RUNNING';
   stat.records += n;
   if (batch.format === 'jsonl') {
@@ -348,6 +350,7 @@ function handleMessage(
       if (trace.type === 'STREAM_STATUS' && trace.stream_status) {
         const stat = stats.get(streamKey(trace.stream_status.stream_descriptor));
         if (stat) {
+          stat.start();
           stat.status = trace.stream_status.status;
           if (trace.stream_status.status === 'COMPLETE' || trace.stream_status.status === 'INCOMPLETE')
             stat.endedAt = Date.now();

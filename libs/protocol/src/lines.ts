@@ -78,8 +78,7 @@ export async function* readLineBatches(
         pending.push(chunk);
         pendingBytes += chunk.length;
         // One byte of slack for the CR of a CRLF ending that has not arrived yet.
-        if (pendingBytes > maxLineBytes + 1) throw tooLong(pending, pendingBytes, lineNumber + 1);
-      }
+        }
       continue;
     }
 

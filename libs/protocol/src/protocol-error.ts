@@ -69,9 +69,9 @@ export interface ProtocolProblem {
 /** Builds the ProtocolError for a bad line, masking secrets in every part of the message. */
 export function protocolError(line: Buffer | string, p: ProtocolProblem): ProtocolError {
   const snippet = lineSnippet(line, p.masker);
-  const where = p.stream ? `, stream "${streamKey(p.stream)}"` : '';
+  const stream = p.stream ? ` (stream "${streamKey(p.stream)}")` : '';
   const message =
-    `Connector "${p.source}" output line ${p.lineNumber}${where} ${p.problem}. ` +
+    `Output line ${p.lineNumber} of connector "${p.source}"${stream} ${p.problem}. ` +
     `${p.advice ?? PROTOCOL_ADVICE} The line starts: ${snippet}`;
   const masked = p.masker ? p.masker.mask(message) : message;
   return new ProtocolError(masked, {

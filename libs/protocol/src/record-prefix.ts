@@ -173,7 +173,8 @@ function namespaceValueEnd(line: Buffer, i: number): number {
 // Horspool search for `"namespace"`: it reads every few bytes only, and costs less than the
 // call overhead of the native Buffer#indexOf.
 const SHIFT = new Uint8Array(256).fill(NAMESPACE_KEY.length);
-for (let k = 0; k < NAMESPACE_KEY.length - 1; k++) SHIFT[NAMESPACE_KEY[k] as number] = NAMESPACE_KEY.length - 1 - k;
+for (let k = 0; k < NAMESPACE_KEY.length - 1; k++)
+  SHIFT[NAMESPACE_KEY[k] as number] = NAMESPACE_KEY.length - 1 - k;
 
 function mentionsNamespace(line: Buffer, from: number): boolean {
   const last = NAMESPACE_KEY.length - 1;
@@ -223,7 +224,10 @@ function hashBytes(line: Buffer, start: number, end: number, seed: number): numb
 
 function cachedResult(line: Buffer, s0: number, s1: number, n0: number, n1: number): RecordStream {
   if (hot !== null && isEntryFor(hot, line, s0, s1, n0, n1)) return hot.result;
-  const h = n0 < 0 ? hashBytes(line, s0, s1, 0x811c9dc5) : hashBytes(line, n0, n1, hashBytes(line, s0, s1, 0x811c9dc5) ^ 0x2e);
+  const h =
+    n0 < 0
+      ? hashBytes(line, s0, s1, 0x811c9dc5)
+      : hashBytes(line, n0, n1, hashBytes(line, s0, s1, 0x811c9dc5) ^ 0x2e);
   const found = cache.get(h);
   if (found !== undefined && isEntryFor(found, line, s0, s1, n0, n1)) {
     hot = found;

@@ -2,7 +2,7 @@
 // what a writable stream received.
 
 import { Writable } from 'node:stream';
-import { type LineBatch, lineNumberOf, type LineReaderOptions, readLineBatches } from '../src/lines.js';
+import { type LineBatch, type LineReaderOptions, lineNumberOf, readLineBatches } from '../src/lines.js';
 
 export async function* chunksOf(chunks: Iterable<Buffer | string>): AsyncGenerator<Buffer | string> {
   for (const chunk of chunks) yield chunk;
@@ -14,14 +14,20 @@ export interface ReadLine {
 }
 
 /** Every line the reader yields, with its line number. */
-export async function readAll(chunks: Iterable<Buffer | string>, options?: LineReaderOptions): Promise<ReadLine[]> {
+export async function readAll(
+  chunks: Iterable<Buffer | string>,
+  options?: LineReaderOptions,
+): Promise<ReadLine[]> {
   const out: ReadLine[] = [];
   for await (const batch of readLineBatches(chunksOf(chunks), options)) out.push(...linesOf(batch));
   return out;
 }
 
 export function linesOf(batch: LineBatch): ReadLine[] {
-  return batch.lines.map((line, index) => ({ text: line.toString('utf8'), number: lineNumberOf(batch, index) }));
+  return batch.lines.map((line, index) => ({
+    text: line.toString('utf8'),
+    number: lineNumberOf(batch, index),
+  }));
 }
 
 /** Splits bytes at the given cut points (sorted, deduplicated, inside the buffer). */

@@ -75,7 +75,11 @@ describe('readLineBatches', () => {
 
   it('reads a 20 MB line that spans hundreds of chunks', async () => {
     const payload = Buffer.alloc(20 * 1024 * 1024, 'a');
-    const line = Buffer.concat([Buffer.from('{"type":"RECORD","record":{"stream":"big","data":{"v":"'), payload, Buffer.from('"}}}')]);
+    const line = Buffer.concat([
+      Buffer.from('{"type":"RECORD","record":{"stream":"big","data":{"v":"'),
+      payload,
+      Buffer.from('"}}}'),
+    ]);
     const input = Buffer.concat([Buffer.from('{"first":1}\n'), line, Buffer.from('\n{"last":1}\n')]);
     const chunks: Buffer[] = [];
     for (let o = 0; o < input.length; o += 64 * 1024) chunks.push(input.subarray(o, o + 64 * 1024));
@@ -118,7 +122,7 @@ describe('readLineBatches', () => {
     expect(e.stream).toEqual({ name: 'users' });
     expect(e.message).toContain('"source-acme"');
     expect(e.message).toContain('line 3');
-    expect(e.message).toContain('stream "users"');
+    expect(e.message).toContain('(stream "users")');
     expect(e.message).toContain('300 bytes');
     expect(e.message).toContain('maxLineBytes');
     expect(e.message).not.toContain(secret);
@@ -144,9 +148,10 @@ describe('readLineBatches', () => {
   });
 
   it('rejects an oversize complete line found inside a single chunk', async () => {
-    const error = await readAll([`{"a":1}\n${'y'.repeat(50)}\n{"b":2}\n`], { maxLineBytes: 20, source: 's' }).catch(
-      (e: unknown) => e,
-    );
+    const error = await readAll([`{"a":1}\n${'y'.repeat(50)}\n{"b":2}\n`], {
+      maxLineBytes: 20,
+      source: 's',
+    }).catch((e: unknown) => e);
     expect((error as ProtocolError).lineNumber).toBe(2);
   });
 

@@ -6,7 +6,12 @@ import { SecretMasker } from '../src/secrets.js';
 
 const SECRET = 'pw-Zq81!x7vLmN';
 const masker = new SecretMasker([SECRET]);
-const ctx = { source: 'source-acme', lineNumber: 42, masker, knownStreams: new Set(['users', 'crm.accounts']) };
+const ctx = {
+  source: 'source-acme',
+  lineNumber: 42,
+  masker,
+  knownStreams: new Set(['users', 'crm.accounts']),
+};
 
 function parseError(line: string, context: Parameters<typeof parseMessage>[1] = ctx): ProtocolError {
   try {
@@ -27,7 +32,7 @@ function expectClearError(e: ProtocolError, stream?: string): void {
   expect(e.message).toContain('"source-acme"');
   expect(e.message).toContain('line 42');
   expect(e.message).toContain('fix the connector or report it to its maintainer');
-  if (stream) expect(e.message).toContain(`stream "${stream}"`);
+  if (stream) expect(e.message).toContain(`(stream "${stream}")`);
   else expect(e.message).not.toContain('stream "');
   expect(e.message).not.toContain(SECRET);
   expect(e.snippet).not.toContain(SECRET);
@@ -82,9 +87,9 @@ describe('parseMessage', () => {
   });
 
   it('accepts every known type, DESTINATION_CATALOG included', () => {
-    expect(parseMessage('{"type":"DESTINATION_CATALOG","destination_catalog":{"operations":[]}}', ctx).type).toBe(
-      'DESTINATION_CATALOG',
-    );
+    expect(
+      parseMessage('{"type":"DESTINATION_CATALOG","destination_catalog":{"operations":[]}}', ctx).type,
+    ).toBe('DESTINATION_CATALOG');
   });
 
   it('rejects a missing or non-object payload', () => {
@@ -97,7 +102,9 @@ describe('parseMessage', () => {
   });
 
   it('rejects a record for a stream that is not in the catalog', () => {
-    const e = parseError(`{"type":"RECORD","record":{"stream":"orders","data":{"pw":"${SECRET}"},"emitted_at":1}}`);
+    const e = parseError(
+      `{"type":"RECORD","record":{"stream":"orders","data":{"pw":"${SECRET}"},"emitted_at":1}}`,
+    );
     expectClearError(e, 'orders');
     expect(e.message).toContain('not in the configured catalog');
     const ns = parseError(
@@ -115,7 +122,9 @@ describe('parseMessage', () => {
 
   it('rejects a record whose data is not an object', () => {
     for (const data of ['[1,2]', 'null', `"${SECRET}"`]) {
-      const e = parseError(`{"type":"RECORD","record":{"stream":"users","data":${data},"emitted_at":1,"k":"${SECRET}"}}`);
+      const e = parseError(
+        `{"type":"RECORD","record":{"stream":"users","data":${data},"emitted_at":1,"k":"${SECRET}"}}`,
+      );
       expectClearError(e, 'users');
       expect(e.message).toContain('"record.data"');
     }
@@ -139,9 +148,18 @@ describe('parseMessage', () => {
     ];
     for (const line of valid) expect(parseMessage(line, ctx)).toEqual(JSON.parse(line));
     const invalid: [string, string][] = [
-      [`{"type":"STATE","state":{"type":"STREAM","stream":{"stream_state":{"k":"${SECRET}"}}}}`, 'stream_descriptor.name'],
-      [`{"type":"STATE","state":{"type":"GLOBAL","global":{"shared_state":{"k":"${SECRET}"}}}}`, 'stream_states'],
-      [`{"type":"STATE","state":{"type":"GLOBAL","global":{"stream_states":[{"k":"${SECRET}"}]}}}`, 'stream_states'],
+      [
+        `{"type":"STATE","state":{"type":"STREAM","stream":{"stream_state":{"k":"${SECRET}"}}}}`,
+        'stream_descriptor.name',
+      ],
+      [
+        `{"type":"STATE","state":{"type":"GLOBAL","global":{"shared_state":{"k":"${SECRET}"}}}}`,
+        'stream_states',
+      ],
+      [
+        `{"type":"STATE","state":{"type":"GLOBAL","global":{"stream_states":[{"k":"${SECRET}"}]}}}`,
+        'stream_states',
+      ],
       [`{"type":"STATE","state":{"type":"LEGACY","k":"${SECRET}"}}`, '"state.data"'],
       [`{"type":"STATE","state":{"k":"${SECRET}"}}`, '"state.data"'],
       [`{"type":"STATE","state":{"type":"SHARDED","k":"${SECRET}"}}`, 'unknown type "SHARDED"'],
@@ -206,13 +224,15 @@ describe('validateRecordLines', () => {
   });
 
   it('numbers lines by position when no line numbers are given', () => {
-    expect(() => validateRecordLines([record('users'), record('ghosts')], undefined, batchCtx)).toThrow(/line 2\b/);
+    expect(() => validateRecordLines([record('users'), record('ghosts')], undefined, batchCtx)).toThrow(
+      /line 2\b/,
+    );
   });
 
   it('reports a valid message that is not a record', () => {
     const state = Buffer.from('{"type":"STATE","state":{"data":{}}}');
     expect(() => validateRecordLines([record('users'), state], [1, 2], batchCtx)).toThrow(
-      /line 2 is a STATE message where a RECORD was expected/,
+      /line 2 of connector "source-acme" is a STATE message where a RECORD was expected/,
     );
   });
 });

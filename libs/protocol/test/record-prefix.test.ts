@@ -44,7 +44,9 @@ describe('peekRecordStream', () => {
       stream: 'users',
       namespace: 'public',
     });
-    expect(peek('{"type": "RECORD", "record": {"stream": "users", "namespace": "public", "data": {}}}')).toEqual({
+    expect(
+      peek('{"type": "RECORD", "record": {"stream": "users", "namespace": "public", "data": {}}}'),
+    ).toEqual({
       stream: 'users',
       namespace: 'public',
     });
@@ -59,16 +61,21 @@ describe('peekRecordStream', () => {
       namespace: 'crm',
     });
     // "namespace" inside the data is not the record's namespace
-    expect(peek('{"type":"RECORD","record":{"stream":"users","data":{"namespace":"x"},"emitted_at":1}}')).toEqual({
+    expect(
+      peek('{"type":"RECORD","record":{"stream":"users","data":{"namespace":"x"},"emitted_at":1}}'),
+    ).toEqual({
       stream: 'users',
     });
   });
 
   it('leaves lines it cannot read cheaply to the full parser', () => {
     expect(peek('{"type":"RECORD","record":{"stream":"us\\"ers","data":{}}}')).toBeUndefined();
-    expect(peek('{"type":"RECORD","record":{"namespace":"a\\u0062","stream":"s","data":{}}}')).toBeUndefined();
+    expect(
+      peek('{"type":"RECORD","record":{"namespace":"a\\u0062","stream":"s","data":{}}}'),
+    ).toBeUndefined();
     expect(peek('{"record":{"stream":"users","data":{}},"type":"RECORD"}')).toBeUndefined();
     expect(peek('{"type":"RECORD","record":{"data":{},"stream":"users"}}')).toBeUndefined();
+    expect(peek('{"type":"RECORD","id":7,"record":{"stream":"users","data":{}}}')).toBeUndefined();
     expect(peek('{"type":"RECORD","record":{"stream":1}}')).toBeUndefined();
     expect(peek('{"type":"RECORD","record":[]}')).toBeUndefined();
     expect(peek('{"type":"RECORDS","record":{"stream":"users"}}')).toBeUndefined();
@@ -89,7 +96,11 @@ describe('peekRecordStream', () => {
   });
 
   it('gives the stream of any record JSON.stringify or Python writes, unless a name has escapes', () => {
-    const name = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.constantFrom('users', 'namespace', 'a b'));
+    const name = fc.oneof(
+      fc.string(),
+      fc.string({ unit: 'binary' }),
+      fc.constantFrom('users', 'namespace', 'a b'),
+    );
     fc.assert(
       fc.property(
         name,
@@ -138,7 +149,10 @@ describe('peekRecordStream', () => {
       type: fc.oneof(fc.constant('RECORD'), fc.string()),
       record: fc.oneof(
         fc.record(
-          { namespace: fc.oneof(fc.string(), fc.constant(null), fc.integer()), stream: fc.oneof(fc.string(), fc.integer()) },
+          {
+            namespace: fc.oneof(fc.string(), fc.constant(null), fc.integer()),
+            stream: fc.oneof(fc.string(), fc.integer()),
+          },
           { requiredKeys: [] },
         ),
         fc.jsonValue(),

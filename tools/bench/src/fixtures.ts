@@ -3,7 +3,16 @@
 // for the baseline). Content is a pure function of the record id, so files are reproducible and
 // the expected checksum is known without reading them back. Files are cached in bench-out/.
 
-import { closeSync, existsSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { TableChecksum } from './table-check.js';
 
@@ -13,14 +22,78 @@ const RECORDS_PER_WRITE = 10_000;
 const EMITTED_AT = 1_704_067_200_000;
 const FIRST_UPDATED_AT_MS = Date.UTC(2024, 0, 1);
 
-const FIRST_NAMES = ['Ada', 'Bruno', 'Chiara', 'Dmitri', 'Elif', 'Farid', 'Greta', 'Hiro', 'Ines', 'Jonas',
-  'Kemal', 'Lena', 'Mateo', 'Nadia', 'Oskar', 'Priya', 'Quentin', 'Rosa', 'Sven', 'Tamsin'];
-const LAST_NAMES = ['Almeida', 'Becker', 'Costa', 'Dubois', 'Eriksen', 'Fischer', 'Gallo', 'Haddad', 'Ivanova',
-  'Jensen', 'Kowalski', 'Lindqvist', 'Moreau', 'Novak', 'Okafor', 'Petrov', 'Rossi', 'Schmidt', 'Tanaka', 'Weber'];
-const CITIES = ['Lisbon', 'Porto', 'Berlin', 'Hamburg', 'Lyon', 'Paris', 'Milan', 'Turin', 'Oslo', 'Bergen',
-  'Krakow', 'Gdansk', 'Osaka', 'Kyoto', 'Austin', 'Denver'];
-const STREETS = ['Harbor Lane', 'Mill Road', 'Station Street', 'Orchard Way', 'Canal Walk', 'Market Square',
-  'Chapel Row', 'Elm Avenue'];
+const FIRST_NAMES = [
+  'Ada',
+  'Bruno',
+  'Chiara',
+  'Dmitri',
+  'Elif',
+  'Farid',
+  'Greta',
+  'Hiro',
+  'Ines',
+  'Jonas',
+  'Kemal',
+  'Lena',
+  'Mateo',
+  'Nadia',
+  'Oskar',
+  'Priya',
+  'Quentin',
+  'Rosa',
+  'Sven',
+  'Tamsin',
+];
+const LAST_NAMES = [
+  'Almeida',
+  'Becker',
+  'Costa',
+  'Dubois',
+  'Eriksen',
+  'Fischer',
+  'Gallo',
+  'Haddad',
+  'Ivanova',
+  'Jensen',
+  'Kowalski',
+  'Lindqvist',
+  'Moreau',
+  'Novak',
+  'Okafor',
+  'Petrov',
+  'Rossi',
+  'Schmidt',
+  'Tanaka',
+  'Weber',
+];
+const CITIES = [
+  'Lisbon',
+  'Porto',
+  'Berlin',
+  'Hamburg',
+  'Lyon',
+  'Paris',
+  'Milan',
+  'Turin',
+  'Oslo',
+  'Bergen',
+  'Krakow',
+  'Gdansk',
+  'Osaka',
+  'Kyoto',
+  'Austin',
+  'Denver',
+];
+const STREETS = [
+  'Harbor Lane',
+  'Mill Road',
+  'Station Street',
+  'Orchard Way',
+  'Canal Walk',
+  'Market Square',
+  'Chapel Row',
+  'Elm Avenue',
+];
 const COUNTRIES = ['PT', 'DE', 'FR', 'IT', 'NO', 'PL', 'JP', 'US'];
 const TAGS = ['vip', 'beta', 'newsletter', 'churn-risk', 'wholesale', 'trial', 'partner', 'support'];
 
@@ -80,7 +153,9 @@ export function userRecord(id: number): UserRecord {
   const last = LAST_NAMES[(h >>> 5) % LAST_NAMES.length]!;
   const tagCount = 1 + ((h >>> 9) % 3);
   const tags: string[] = [];
-  for (let t = 0; t < tagCount; t++) tags.push(TAGS[(h >>> (11 + 3 * t)) % TAGS.length]!);
+  const firstTag = (h >>> 11) % TAGS.length;
+  // steps of 3 over 8 tags never repeat a tag within a record
+  for (let t = 0; t < tagCount; t++) tags.push(TAGS[(firstTag + 3 * t) % TAGS.length]!);
   return {
     id,
     name: `${first} ${last}`,
@@ -93,7 +168,7 @@ export function userRecord(id: number): UserRecord {
       country: COUNTRIES[(h >>> 17) % COUNTRIES.length]!,
     },
     tags,
-    updated_at: new Date(FIRST_UPDATED_AT_MS + id * 1000).toISOString(),
+    updated_at: new Date(FIRST_UPDATED_AT_MS + id * 1000).toISOString().replace('.000Z', 'Z'),
   };
 }
 
@@ -102,7 +177,11 @@ function baseName(count: number): string {
 }
 
 /** Writes both files under temporary names and renames them last, so a killed run leaves no half file. */
-function generate(count: number, recordsFile: string, dataFile: string): { bytes: number; expected: TableChecksum } {
+function generate(
+  count: number,
+  recordsFile: string,
+  dataFile: string,
+): { bytes: number; expected: TableChecksum } {
   const records = openSync(`${recordsFile}.partial`, 'w');
   const data = openSync(`${dataFile}.partial`, 'w');
   let bytes = 0;
@@ -142,12 +221,16 @@ function generate(count: number, recordsFile: string, dataFile: string): { bytes
 }
 
 export function prepareRecords(outDir: string, count: number): PreparedRecords {
+  mkdirSync(outDir, { recursive: true });
   const base = join(outDir, baseName(count));
   const recordsFile = `${base}.records.jsonl`;
   const dataFile = `${base}.data.jsonl`;
   const manifestFile = `${base}.json`;
   if (existsSync(recordsFile) && existsSync(dataFile) && existsSync(manifestFile)) {
-    const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as { bytes: number; expected: TableChecksum };
+    const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as {
+      bytes: number;
+      expected: TableChecksum;
+    };
     return {
       count,
       recordsFile,

@@ -17,7 +17,8 @@ export function spreadOf(values: readonly number[]): Spread {
 
 /** Ratio of each pair a[i] / b[i], summarised. Pairs are measured back to back, so drift cancels. */
 export function pairRatios(a: readonly number[], b: readonly number[]): Spread {
-  if (a.length !== b.length) throw new Error(`pairRatios needs as many A runs as B runs (${a.length} vs ${b.length})`);
+  if (a.length !== b.length)
+    throw new Error(`pairRatios needs as many A runs as B runs (${a.length} vs ${b.length})`);
   return spreadOf(a.map((value, i) => value / b[i]!));
 }
 

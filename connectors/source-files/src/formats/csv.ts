@@ -38,9 +38,12 @@ function parserFor(options: FileReadOptions['csv']) {
 function malformed(path: string, error: unknown) {
   if (error instanceof ConveyorError) return error;
   if (error instanceof CsvError) {
-    return configError(`"${path}" is not valid CSV: ${error.message}. Fix the file or leave it out of the glob.`, {
-      cause: error,
-    });
+    return configError(
+      `"${path}" is not valid CSV: ${error.message}. Fix the file or leave it out of the glob.`,
+      {
+        cause: error,
+      },
+    );
   }
   return fileError(path, error);
 }
@@ -49,7 +52,9 @@ function malformed(path: string, error: unknown) {
 async function lineOfRecord(file: MatchedFile, options: FileReadOptions['csv'], recordIndex: number) {
   const handle = await openDataFile(file.path);
   const input = handle.createReadStream();
-  const parser = input.pipe(parse({ delimiter: options.delimiter, bom: true, skip_empty_lines: true, info: true }));
+  const parser = input.pipe(
+    parse({ delimiter: options.delimiter, bom: true, skip_empty_lines: true, info: true }),
+  );
   let index = 0;
   try {
     for await (const item of parser as AsyncIterable<{ info: { lines: number } }>) {
@@ -77,7 +82,10 @@ async function mismatch(
   );
 }
 
-export async function* readCsv(file: MatchedFile, options: FileReadOptions): AsyncGenerator<Record<string, unknown>[]> {
+export async function* readCsv(
+  file: MatchedFile,
+  options: FileReadOptions,
+): AsyncGenerator<Record<string, unknown>[]> {
   const handle = await openDataFile(file.path);
   const input = handle.createReadStream({ highWaterMark: 1 << 20 });
   const parser = parserFor(options.csv);
@@ -91,7 +99,11 @@ export async function* readCsv(file: MatchedFile, options: FileReadOptions): Asy
   let recordIndex = 0;
   let emitted = 0;
   try {
-    for await (const rows of readableBatches<string[]>(parser, options.batchSize)) {
+    for await (const rows of readableBatches<string[]>(
+      parser,
+      options.batchSize,
+      options.batchSize + (options.csv.header ? 1 : 0),
+    )) {
       let first = 0;
       if (columns === undefined) {
         columns = columnNames(rows[0]!, !options.csv.header);
@@ -108,7 +120,8 @@ export async function* readCsv(file: MatchedFile, options: FileReadOptions): Asy
         const record: Record<string, unknown> = {};
         for (let c = 0; c < columns.length; c++) {
           const value = convertText(row[c]!, types[c]);
-          if (value === MISMATCH) throw await mismatch(file, options, recordIndex + r, columns[c]!, row[c]!, types[c]);
+          if (value === MISMATCH)
+            throw await mismatch(file, options, recordIndex + r, columns[c]!, row[c]!, types[c]);
           record[columns[c]!] = value;
         }
         record[SOURCE_FILE] = file.path;

@@ -29,7 +29,10 @@ function parseLine(file: MatchedFile, text: string, line: number): Record<string
   return record;
 }
 
-export async function* readJsonl(file: MatchedFile, options: FileReadOptions): AsyncGenerator<Record<string, unknown>[]> {
+export async function* readJsonl(
+  file: MatchedFile,
+  options: FileReadOptions,
+): AsyncGenerator<Record<string, unknown>[]> {
   const handle = await openDataFile(file.path);
   const input = handle.createReadStream({ encoding: 'utf8', highWaterMark: 1 << 20 });
   const limit = options.limit ?? Number.POSITIVE_INFINITY;

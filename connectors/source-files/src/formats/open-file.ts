@@ -27,9 +27,12 @@ export function fileError(path: string, error: unknown) {
     );
   }
   if (code === 'EISDIR') {
-    return configError(`"${path}" is a directory, not a file. Narrow the stream's glob so it matches files only.`, {
-      cause: error,
-    });
+    return configError(
+      `"${path}" is a directory, not a file. Narrow the stream's glob so it matches files only.`,
+      {
+        cause: error,
+      },
+    );
   }
   return systemError(`"${path}" could not be read (${code || String(error)}).`, { cause: error });
 }

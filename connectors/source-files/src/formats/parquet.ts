@@ -3,20 +3,38 @@
 // numbers when they fit exactly and decimal strings when not, timestamps are ISO strings, binary
 // is base64.
 
+import * as zlib from 'node:zlib';
 import { ConveyorError, configError } from '@conveyor/protocol';
-import { type AsyncBuffer, asyncBufferFromFile, type FileMetaData, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
+import {
+  type AsyncBuffer,
+  asyncBufferFromFile,
+  type Compressors,
+  type FileMetaData,
+  parquetMetadataAsync,
+  parquetReadObjects,
+} from 'hyparquet';
 import type { MatchedFile } from '../file-listing.js';
 import { fileError } from './open-file.js';
 import { type FileReadOptions, SOURCE_FILE, SOURCE_FILE_MTIME } from './record-source.js';
+
+// hyparquet decodes snappy itself; the codecs Node's zlib has are added here (zstd from Node 22.15).
+const zstd = (zlib as { zstdDecompressSync?: (input: Uint8Array) => Buffer }).zstdDecompressSync;
+const COMPRESSORS: Compressors = {
+  GZIP: (input) => new Uint8Array(zlib.gunzipSync(input)),
+  BROTLI: (input) => new Uint8Array(zlib.brotliDecompressSync(input)),
+  ...(zstd ? { ZSTD: (input: Uint8Array) => new Uint8Array(zstd(input)) } : {}),
+};
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
 
 function toJson(value: unknown): unknown {
-  if (typeof value === 'bigint') return value <= MAX_SAFE && value >= MIN_SAFE ? Number(value) : value.toString();
+  if (typeof value === 'bigint')
+    return value <= MAX_SAFE && value >= MIN_SAFE ? Number(value) : value.toString();
   if (value === null || typeof value !== 'object') return value;
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
-  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64');
+  if (value instanceof Uint8Array)
+    return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64');
   if (Array.isArray(value)) return value.map(toJson);
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(value)) out[key] = toJson((value as Record<string, unknown>)[key]);
@@ -45,12 +63,15 @@ function unreadableParquet(file: MatchedFile, error: unknown): ConveyorError {
   if (code) return fileError(file.path, error);
   const reason = error instanceof Error ? error.message : String(error);
   return configError(
-    `"${file.path}" could not be read as Parquet (${reason}). Check that it is a complete Parquet file written with a supported compression (uncompressed or snappy), or leave it out of the glob.`,
+    `"${file.path}" could not be read as Parquet (${reason}). Check that it is a complete Parquet file written with a supported compression (none, snappy, gzip, brotli; zstd on Node 22.15+), or leave it out of the glob.`,
     { cause: error },
   );
 }
 
-export async function* readParquet(file: MatchedFile, options: FileReadOptions): AsyncGenerator<Record<string, unknown>[]> {
+export async function* readParquet(
+  file: MatchedFile,
+  options: FileReadOptions,
+): AsyncGenerator<Record<string, unknown>[]> {
   const { buffer, metadata } = await openParquet(file);
   const limit = options.limit ?? Number.POSITIVE_INFINITY;
   let emitted = 0;
@@ -60,14 +81,21 @@ export async function* readParquet(file: MatchedFile, options: FileReadOptions):
     const rowEnd = Math.min(groupEnd, groupStart + (limit - emitted));
     let rows: Record<string, unknown>[];
     try {
-      rows = await parquetReadObjects({ file: buffer, metadata, rowStart: groupStart, rowEnd });
+      rows = await parquetReadObjects({
+        file: buffer,
+        metadata,
+        rowStart: groupStart,
+        rowEnd,
+        compressors: COMPRESSORS,
+      });
     } catch (error) {
       throw unreadableParquet(file, error);
     }
     for (const row of rows) {
       for (const key in row) {
         const value = row[key];
-        if (typeof value === 'bigint' || (typeof value === 'object' && value !== null)) row[key] = toJson(value);
+        if (typeof value === 'bigint' || (typeof value === 'object' && value !== null))
+          row[key] = toJson(value);
       }
       row[SOURCE_FILE] = file.path;
       row[SOURCE_FILE_MTIME] = file.mtime;

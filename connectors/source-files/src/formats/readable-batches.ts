@@ -4,7 +4,12 @@
 
 import type { Readable } from 'node:stream';
 
-export async function* readableBatches<T>(readable: Readable, batchSize: number): AsyncGenerator<T[]> {
+/** `firstBatchSize` lets a caller that consumes a header row still hand out full batches. */
+export async function* readableBatches<T>(
+  readable: Readable,
+  batchSize: number,
+  firstBatchSize = batchSize,
+): AsyncGenerator<T[]> {
   let ended = false;
   let failure: unknown;
   let wake: (() => void) | undefined;
@@ -24,13 +29,18 @@ export async function* readableBatches<T>(readable: Readable, batchSize: number)
   });
 
   let batch: T[] = [];
+  let size = firstBatchSize;
   for (;;) {
     if (failure !== undefined) throw failure;
-    let item: T | null = null;
-    while (batch.length < batchSize && (item = readable.read() as T | null) !== null) batch.push(item);
-    if (batch.length >= batchSize) {
+    while (batch.length < size) {
+      const item = readable.read() as T | null;
+      if (item === null) break;
+      batch.push(item);
+    }
+    if (batch.length >= size) {
       yield batch;
       batch = [];
+      size = batchSize;
       continue;
     }
     if (ended) break;

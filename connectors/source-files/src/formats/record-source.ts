@@ -20,4 +20,7 @@ export interface FileReadOptions {
   csvTypes?: ReadonlyMap<string, ColumnType>;
 }
 
-export type FileReader = (file: MatchedFile, options: FileReadOptions) => AsyncGenerator<Record<string, unknown>[]>;
+export type FileReader = (
+  file: MatchedFile,
+  options: FileReadOptions,
+) => AsyncGenerator<Record<string, unknown>[]>;

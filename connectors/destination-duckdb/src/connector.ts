@@ -1,0 +1,75 @@
+// The DuckDB destination: check, open a writer, and report the states committed with the data.
+
+import { existsSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import type { DestinationConnector } from '@conveyor/cdk';
+import { asConveyorError } from '@conveyor/protocol';
+import { BatchFile } from './batch-file.js';
+import { type DuckDBDestinationConfig, resolveConfig, spec } from './config.js';
+import { duckdbFailure, openDatabase } from './database.js';
+import { qualifiedName, quoteIdentifier } from './identifiers.js';
+import { readStates } from './internal-tables.js';
+import { planStreams } from './stream-targets.js';
+import { prepareTables } from './table-setup.js';
+import { DuckDBWriter } from './writer.js';
+
+export const destination: DestinationConnector<DuckDBDestinationConfig> = {
+  spec: () => spec,
+
+  async check(config) {
+    try {
+      const { path, schema } = resolveConfig(config);
+      const database = await openDatabase(path);
+      try {
+        const probe = qualifiedName(schema, `_conveyor_check_${randomUUID()}`);
+        await database.connection.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`);
+        await database.connection.run(`CREATE TABLE ${probe} (ok BOOLEAN)`);
+        await database.connection.run(`DROP TABLE ${probe}`);
+      } catch (error) {
+        throw duckdbFailure(`creating a table in schema ${schema} of ${path}`, error);
+      } finally {
+        database.close();
+      }
+      return { status: 'SUCCEEDED' };
+    } catch (error) {
+      const failure = asConveyorError(error);
+      const detail = failure.internalMessage ? ` (${failure.internalMessage.split('\n')[0]})` : '';
+      return { status: 'FAILED', message: `${failure.userMessage}${detail}` };
+    }
+  },
+
+  async open(config, catalog, ctx) {
+    const { path, schema } = resolveConfig(config);
+    const targets = planStreams(catalog, schema);
+    const database = await openDatabase(path);
+    let batchFile: BatchFile | undefined;
+    try {
+      const tables = await prepareTables(database.connection, targets, ctx.logger).catch((error: unknown) => {
+        throw duckdbFailure(`preparing the tables of ${path}`, error);
+      });
+      batchFile = await BatchFile.create();
+      const writer = new DuckDBWriter(database, tables, batchFile, ctx.connectionId, ctx.logger);
+      await writer.begin();
+      ctx.logger.info(`Writing ${tables.length} stream(s) to ${path}.`);
+      return writer;
+    } catch (error) {
+      database.close();
+      await batchFile?.remove();
+      throw error;
+    }
+  },
+
+  async committedStates(config, connectionId) {
+    const { path } = resolveConfig(config);
+    // Asking must not create the file: a missing file simply holds no states.
+    if (!existsSync(path)) return undefined;
+    const database = await openDatabase(path);
+    try {
+      return await readStates(database.connection, connectionId);
+    } catch (error) {
+      throw duckdbFailure(`reading the committed states of connection "${connectionId}" from ${path}`, error);
+    } finally {
+      database.close();
+    }
+  },
+};

@@ -1,0 +1,214 @@
+// One sync's writer. Batches are loaded inside an open DuckDB transaction, so readers see none of
+// them until `commit`, which moves deduplicated rows into place, stores the states and commits
+// data and states together. DuckDB writes large uncommitted appends to the database file as it
+// goes, so memory stays bounded however much is written between commits.
+
+import type { DestinationWriter, Logger, RecordBatch } from '@conveyor/cdk';
+import { ConveyorError, type StateMessage, streamKey, systemError } from '@conveyor/protocol';
+import {
+  BIGINT,
+  type DuckDBListValue,
+  type DuckDBPreparedStatement,
+  LIST,
+  listValue,
+  VARCHAR,
+} from '@duckdb/node-api';
+import { BatchFile } from './batch-file.js';
+import { type Database, duckdbFailure } from './database.js';
+import { dedupStatements } from './dedup-sql.js';
+import { quoteIdentifier } from './identifiers.js';
+import { saveStates } from './internal-tables.js';
+import { type BatchFormat, jsonPointer, loadSql, NOT_AN_OBJECT } from './load-sql.js';
+import type { StreamTable } from './table-setup.js';
+
+/** A stream's table plus what its loads need, built once per sync. */
+interface StreamLoader {
+  table: StreamTable;
+  paths: DuckDBListValue;
+  fields: DuckDBListValue;
+  statements: Partial<Record<BatchFormat, DuckDBPreparedStatement>>;
+  /** rows staged for deduplication since the last commit */
+  staged: boolean;
+}
+
+const LIST_OF_VARCHAR = LIST(VARCHAR);
+const PARAMETER_TYPES = { paths: LIST_OF_VARCHAR, fields: LIST_OF_VARCHAR, generation: BIGINT, emitted_at: BIGINT };
+
+type Phase = 'writing' | 'failed' | 'finished' | 'closed';
+
+export class DuckDBWriter implements DestinationWriter {
+  private phase: Phase = 'writing';
+  private inTransaction = false;
+  private readonly loaders = new Map<string, StreamLoader>();
+
+  constructor(
+    private readonly database: Database,
+    tables: readonly StreamTable[],
+    private readonly batchFile: BatchFile,
+    private readonly connectionId: string,
+    private readonly logger: Logger,
+  ) {
+    for (const table of tables) {
+      this.loaders.set(table.target.key, {
+        table,
+        paths: listValue(table.layout.columns.map((c) => jsonPointer(c.property))),
+        fields: listValue(table.layout.columns.map((c) => c.property)),
+        statements: {},
+        staged: false,
+      });
+    }
+  }
+
+  private get connection() {
+    return this.database.connection;
+  }
+
+  /** Starts the first transaction; called once the tables are ready. */
+  async begin(): Promise<void> {
+    await this.connection.run('BEGIN TRANSACTION');
+    this.inTransaction = true;
+  }
+
+  async write(batch: RecordBatch): Promise<void> {
+    this.expectWriting('write');
+    const key = streamKey({ name: batch.stream, namespace: batch.namespace });
+    const loader = this.loaders.get(key);
+    if (!loader) {
+      throw systemError(`Received records for stream "${key}", which is not in the configured catalog.`);
+    }
+    const empty = batch.format === 'objects' ? batch.records.length === 0 : batch.lines.length === 0;
+    if (empty) return;
+    const file =
+      batch.format === 'objects'
+        ? await this.batchFile.writeObjects(batch.records)
+        : await this.batchFile.writeLines(batch.lines);
+    try {
+      const statement = await this.statementFor(loader, batch.format);
+      const { generationId } = loader.table.target;
+      statement.bind(
+        {
+          file,
+          generation: generationId === null ? null : BigInt(generationId),
+          // a stream without properties has no paths to extract
+          ...(loader.table.layout.columns.length > 0 ? { paths: loader.paths, fields: loader.fields } : {}),
+          ...(batch.format === 'objects' ? { emitted_at: BigInt(batch.emittedAt) } : {}),
+        },
+        PARAMETER_TYPES,
+      );
+      await statement.run();
+    } catch (error) {
+      this.phase = 'failed';
+      throw loadFailure(loader.table, batch.format, error);
+    }
+    if (loader.table.staging) loader.staged = true;
+  }
+
+  async commit(states: StateMessage[], seq: number): Promise<void> {
+    this.expectWriting('commit');
+    try {
+      await this.mergeStaged();
+      await saveStates(this.connection, this.connectionId, seq, states);
+      await this.connection.run('COMMIT');
+      this.inTransaction = false;
+      await this.begin();
+    } catch (error) {
+      this.phase = 'failed';
+      throw duckdbFailure(`committing batches and states (seq ${seq})`, error);
+    }
+  }
+
+  async finish(): Promise<void> {
+    this.expectWriting('finish');
+    try {
+      await this.mergeStaged();
+      for (const { table } of this.loaders.values()) {
+        const { target, final, next } = table;
+        if (next) {
+          await this.connection.run(`DROP TABLE IF EXISTS ${final}`);
+          await this.connection.run(`ALTER TABLE ${next} RENAME TO ${quoteIdentifier(target.table)}`);
+          this.logger.info(`Replaced ${final} with the rows of this sync (overwrite).`);
+        } else if (target.minimumGenerationId > 0) {
+          await this.connection.run(
+            `DELETE FROM ${final} WHERE _conveyor_generation_id IS NULL OR _conveyor_generation_id < $minimum::BIGINT`,
+            { minimum: BigInt(target.minimumGenerationId) },
+          );
+        }
+      }
+      await this.connection.run('COMMIT');
+      this.inTransaction = false;
+      this.phase = 'finished';
+    } catch (error) {
+      this.phase = 'failed';
+      throw duckdbFailure('finishing the sync (overwrite swaps and final commit)', error);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.phase === 'closed') return;
+    this.phase = 'closed';
+    try {
+      if (this.inTransaction) {
+        this.inTransaction = false;
+        await this.connection.run('ROLLBACK').catch((error: unknown) => {
+          this.logger.warn(`Rolling back uncommitted batches failed: ${String(error)}`);
+        });
+      }
+      for (const loader of this.loaders.values()) {
+        for (const statement of Object.values(loader.statements)) statement.destroySync();
+      }
+    } finally {
+      this.database.close();
+      await this.batchFile.remove();
+    }
+  }
+
+  private expectWriting(operation: string): void {
+    if (this.phase === 'writing') return;
+    const why =
+      this.phase === 'failed'
+        ? 'an earlier operation of this writer failed and its transaction was abandoned'
+        : `the writer is already ${this.phase}`;
+    throw systemError(`Cannot ${operation}: ${why}.`);
+  }
+
+  private async statementFor(loader: StreamLoader, format: BatchFormat): Promise<DuckDBPreparedStatement> {
+    const existing = loader.statements[format];
+    if (existing) return existing;
+    const statement = await this.connection.prepare(loadSql(loader.table.layout, format));
+    loader.statements[format] = statement;
+    return statement;
+  }
+
+  private async mergeStaged(): Promise<void> {
+    for (const loader of this.loaders.values()) {
+      const { staging, final, keyColumns, cursorColumn } = loader.table;
+      if (!staging || !loader.staged) continue;
+      for (const statement of dedupStatements({ final, staging, keyColumns, cursorColumn })) {
+        await this.connection.run(statement);
+      }
+      loader.staged = false;
+    }
+  }
+}
+
+function loadFailure(table: StreamTable, format: BatchFormat, error: unknown): ConveyorError {
+  if (error instanceof ConveyorError) return error;
+  const detail = error instanceof Error ? error.message : String(error);
+  const stream = table.target.descriptor;
+  const where = `stream "${table.target.key}" (${format} batch into ${table.layout.target})`;
+  if (detail.includes(NOT_AN_OBJECT)) {
+    return systemError(
+      `A record of ${where} has a "data" that is not a JSON object. Every RECORD must carry an object; fix the source that produced it.`,
+      { internalMessage: detail, cause: error, stream },
+    );
+  }
+  if (/JSON|json/.test(detail) && /malformed|parse|transform|invalid/i.test(detail)) {
+    return systemError(`A line of ${where} is not a valid RECORD message. Fix the source that produced it.`, {
+      internalMessage: detail,
+      cause: error,
+      stream,
+    });
+  }
+  return duckdbFailure(`loading a batch of ${where}`, error);
+}
+

@@ -1,0 +1,182 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ConveyorError } from '@conveyor/protocol';
+import { describe, expect, test } from 'vitest';
+import { destination } from '../src/index.js';
+import {
+  catalogOf,
+  lines,
+  objects,
+  query,
+  recordLine,
+  runSync,
+  tempDatabase,
+  tempDirectory,
+  writeContext,
+} from './helpers.js';
+
+const readContext = () => ({ logger: writeContext().logger, signal: new AbortController().signal });
+
+describe('spec', () => {
+  test('declares the config and the supported sync modes', () => {
+    const spec = destination.spec();
+    expect(spec.documentationUrl).toMatch(/^https:\/\//);
+    expect(spec.supported_destination_sync_modes).toEqual(['append', 'overwrite', 'append_dedup']);
+    expect(spec.connectionSpecification.required).toEqual(['path']);
+  });
+});
+
+describe('check', () => {
+  test('succeeds on a new file, creating its directory', async () => {
+    const path = join(await tempDirectory(), 'nested', 'dir', 'db.duckdb');
+    expect(await destination.check({ path }, readContext())).toEqual({ status: 'SUCCEEDED' });
+    expect(existsSync(path)).toBe(true);
+    expect(await query(path, `SELECT count(*)::INT AS n FROM duckdb_tables() WHERE table_name LIKE '_conveyor_check%'`)).toEqual([
+      { n: 0 },
+    ]);
+  });
+
+  test('fails with a clear message when the path cannot be written', async () => {
+    const file = join(await tempDirectory(), 'a-file');
+    await writeFile(file, 'not a directory');
+    const status = await destination.check({ path: join(file, 'db.duckdb') }, readContext());
+    expect(status.status).toBe('FAILED');
+    expect(status.message).toContain('Cannot create the directory');
+  });
+
+  test('fails when the file is not a DuckDB database', async () => {
+    const path = join(await tempDirectory(), 'notes.duckdb');
+    await writeFile(path, 'just some text that is long enough to not be a database header at all');
+    const status = await destination.check({ path }, readContext());
+    expect(status.status).toBe('FAILED');
+    expect(status.message).toContain(path);
+  });
+
+  test('fails, saying so, when another process holds the file', async () => {
+    const path = await tempDatabase();
+    const holder = await holdFile(path);
+    try {
+      const status = await destination.check({ path }, readContext());
+      expect(status.status).toBe('FAILED');
+      expect(status.message).toContain('in use by another process');
+    } finally {
+      holder.kill();
+    }
+  });
+
+  test('refuses an in-memory database', async () => {
+    const status = await destination.check({ path: ':memory:' }, readContext());
+    expect(status).toMatchObject({ status: 'FAILED' });
+    expect(status.message).toContain(':memory:');
+  });
+});
+
+describe('committedStates', () => {
+  test('is undefined for a file that does not exist, and does not create it', async () => {
+    const path = await tempDatabase();
+    expect(await destination.committedStates?.({ path }, 'conn')).toBeUndefined();
+    expect(existsSync(path)).toBe(false);
+  });
+
+  test('is undefined for a DuckDB file written by something else', async () => {
+    const path = await tempDatabase();
+    await query(path, 'CREATE TABLE other (x INTEGER)');
+    expect(await destination.committedStates?.({ path }, 'conn')).toBeUndefined();
+  });
+});
+
+describe('close', () => {
+  test('releases the file, so another process can open it', async () => {
+    const path = await tempDatabase();
+    await runSync(path, catalogOf({ name: 'users', properties: { id: { type: 'integer' } } }), [
+      objects('users', [{ id: 1 }]),
+    ]);
+    const holder = await holdFile(path);
+    holder.kill();
+  });
+});
+
+describe('bad input', () => {
+  const catalog = catalogOf({ name: 'users', properties: { id: { type: 'integer' } } });
+
+  test.each([
+    ['a string', '"just text"'],
+    ['an array', '[1,2]'],
+    ['null', 'null'],
+  ])('a jsonl record whose data is %s fails the load with a system error naming the stream', async (_, data) => {
+    const path = await tempDatabase();
+    const writer = await destination.open({ path }, catalog, writeContext());
+    const bad = Buffer.from(`{"type":"RECORD","record":{"stream":"users","data":${data},"emitted_at":1}}`);
+    const failure = await writer
+      .write({ format: 'jsonl', stream: 'users', lines: [recordLine('users', { id: 1 }), bad] })
+      .catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(ConveyorError);
+    expect(failure).toMatchObject({ failureType: 'system_error', stream: { name: 'users' } });
+    expect((failure as ConveyorError).userMessage).toContain('not a JSON object');
+    await expect(writer.commit([], 1)).rejects.toThrow(/earlier operation of this writer failed/);
+    await writer.close();
+    expect(await query(path, 'SELECT count(*)::INT AS n FROM users')).toEqual([{ n: 0 }]);
+  });
+
+  test('a line that is not JSON fails the load with a system error', async () => {
+    const path = await tempDatabase();
+    const writer = await destination.open({ path }, catalog, writeContext());
+    const failure = await writer
+      .write({ format: 'jsonl', stream: 'users', lines: [Buffer.from('{"type":"RECORD","record":{')] })
+      .catch((e: unknown) => e);
+    await writer.close();
+    expect(failure).toMatchObject({ failureType: 'system_error' });
+    expect((failure as ConveyorError).userMessage).toContain('users');
+  });
+
+  test('a batch for a stream outside the catalog is refused', async () => {
+    const path = await tempDatabase();
+    const writer = await destination.open({ path }, catalog, writeContext());
+    try {
+      await expect(writer.write(lines('orders', [{ id: 1 }]))).rejects.toThrow(/"orders", which is not in the configured catalog/);
+    } finally {
+      await writer.close();
+    }
+  });
+
+  test.each([
+    [{ name: 'users', mode: 'update' as const }, 'destination sync mode "update" is not supported'],
+    [{ name: 'users', mode: 'append_dedup' as const, properties: { id: { type: 'integer' } } }, 'needs a primary key'],
+    [
+      { name: 'users', mode: 'append_dedup' as const, properties: { id: { type: 'integer' } }, primaryKey: [['user', 'id']] },
+      'nested field',
+    ],
+    [
+      { name: 'users', mode: 'append_dedup' as const, properties: { id: { type: 'integer' } }, primaryKey: [['uid']] },
+      '"uid" is not a property',
+    ],
+  ])('a catalog the destination cannot serve is a config error naming the stream (%#)', async (stream, message) => {
+    const path = await tempDatabase();
+    const failure = await destination.open({ path }, catalogOf(stream), writeContext()).catch((e: unknown) => e);
+    expect(failure).toMatchObject({ failureType: 'config_error', stream: { name: 'users' } });
+    expect((failure as ConveyorError).userMessage).toContain(message);
+    expect((failure as ConveyorError).userMessage).toContain('"users"');
+  });
+
+  test('a config without path is a config error', async () => {
+    const failure = await destination.open({} as never, catalog, writeContext()).catch((e: unknown) => e);
+    expect(failure).toMatchObject({ failureType: 'config_error' });
+    expect((failure as ConveyorError).userMessage).toContain('config.path is required');
+  });
+});
+
+/** A child process that opens the DuckDB file and keeps it open until killed. */
+async function holdFile(path: string): Promise<ChildProcess> {
+  const script = `
+    const { DuckDBInstance } = require('@duckdb/node-api');
+    DuckDBInstance.create(process.argv[1]).then(() => { console.log('holding'); setInterval(() => {}, 1000); },
+      (error) => { console.log('failed ' + error.message); process.exit(1); });`;
+  const child = spawn(process.execPath, ['-e', script, path], { cwd: import.meta.dirname, stdio: ['ignore', 'pipe', 'inherit'] });
+  const first = await new Promise<string>((resolve) => {
+    child.stdout?.once('data', (chunk: Buffer) => resolve(chunk.toString()));
+  });
+  if (!first.startsWith('holding')) throw new Error(`the child could not open ${path}: ${first}`);
+  return child;
+}

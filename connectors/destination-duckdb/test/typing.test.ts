@@ -1,0 +1,198 @@
+import { describe, expect, test } from 'vitest';
+import { catalogOf, lines, objects, query, recordLine, runSync, tempDatabase } from './helpers.js';
+
+const properties = {
+  id: { type: 'integer' },
+  score: { type: ['null', 'number'] },
+  active: { type: 'boolean' },
+  name: { type: 'string' },
+  signed_up: { type: 'string', format: 'date-time' },
+  birthday: { type: 'string', format: 'date' },
+  local_time: { type: 'string', format: 'date-time', airbyte_type: 'timestamp_without_timezone' },
+  address: { type: 'object', properties: { city: { type: 'string' } } },
+  tags: { type: 'array', items: { type: 'string' } },
+  either: { type: ['string', 'integer'] },
+  anything: {},
+};
+
+const sample = {
+  id: 7,
+  score: 2.5,
+  active: true,
+  name: 'Ada',
+  signed_up: '2024-03-01T12:30:00+02:00',
+  birthday: '1815-12-10',
+  local_time: '2024-03-01T12:30:00',
+  address: { city: 'London', geo: [51.5, -0.1] },
+  tags: ['math', 'engines'],
+  either: 'x',
+  anything: { deep: { er: null } },
+};
+
+async function columnTypes(path: string, table: string): Promise<Record<string, unknown>> {
+  const rows = await query(
+    path,
+    `SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = '${table}' ORDER BY column_index`,
+  );
+  return Object.fromEntries(rows.map((r) => [r.column_name, r.data_type]));
+}
+
+describe('typed columns', () => {
+  test('each JSON schema type becomes a DuckDB column type, after the metadata columns', async () => {
+    const path = await tempDatabase();
+    await runSync(path, catalogOf({ name: 'people', properties }), []);
+    expect(await columnTypes(path, 'people')).toEqual({
+      _conveyor_raw_id: 'UUID',
+      _conveyor_extracted_at: 'TIMESTAMP WITH TIME ZONE',
+      _conveyor_generation_id: 'BIGINT',
+      _conveyor_meta: 'JSON',
+      id: 'BIGINT',
+      score: 'DOUBLE',
+      active: 'BOOLEAN',
+      name: 'VARCHAR',
+      signed_up: 'TIMESTAMP WITH TIME ZONE',
+      birthday: 'DATE',
+      local_time: 'TIMESTAMP',
+      address: 'JSON',
+      tags: 'JSON',
+      either: 'JSON',
+      anything: 'JSON',
+    });
+  });
+
+  test.each(['objects', 'jsonl'] as const)('%s batches land typed, with nested values kept as JSON', async (format) => {
+    const path = await tempDatabase();
+    const batch = format === 'objects' ? objects('people', [sample]) : lines('people', [sample]);
+    await runSync(path, catalogOf({ name: 'people', properties }), [batch]);
+    const [row] = await query(
+      path,
+      `SELECT id, score, active, name, signed_up::VARCHAR AS signed_up, birthday::VARCHAR AS birthday,
+        local_time::VARCHAR AS local_time, address, address->>'$.city' AS city, tags, json_array_length(tags) AS tag_count,
+        either, anything, _conveyor_meta, _conveyor_extracted_at::VARCHAR AS extracted_at, _conveyor_raw_id IS NOT NULL AS has_id
+       FROM people`,
+    );
+    expect(row).toEqual({
+      id: '7',
+      score: 2.5,
+      active: true,
+      name: 'Ada',
+      signed_up: '2024-03-01 10:30:00+00',
+      birthday: '1815-12-10',
+      local_time: '2024-03-01 12:30:00',
+      address: '{"city":"London","geo":[51.5,-0.1]}',
+      city: 'London',
+      tags: '["math","engines"]',
+      tag_count: '2',
+      either: '"x"',
+      anything: '{"deep":{"er":null}}',
+      _conveyor_meta: null,
+      extracted_at: '2023-11-14 22:13:20+00',
+      has_id: true,
+    });
+  });
+
+  test('every record gets its own raw id', async () => {
+    const path = await tempDatabase();
+    await runSync(path, catalogOf({ name: 'people', properties }), [
+      objects('people', [{ id: 1 }, { id: 2 }]),
+      lines('people', [{ id: 3 }, { id: 4 }]),
+    ]);
+    expect(await query(path, 'SELECT count(DISTINCT _conveyor_raw_id)::INT AS n FROM people')).toEqual([{ n: 4 }]);
+  });
+
+  test('missing properties and JSON nulls are NULL without a note', async () => {
+    const path = await tempDatabase();
+    await runSync(path, catalogOf({ name: 'people', properties }), [
+      objects('people', [{ id: null, address: null }]),
+      lines('people', [{ tags: null }]),
+    ]);
+    expect(await query(path, 'SELECT id, address, tags, _conveyor_meta FROM people')).toEqual([
+      { id: null, address: null, tags: null, _conveyor_meta: null },
+      { id: null, address: null, tags: null, _conveyor_meta: null },
+    ]);
+  });
+});
+
+describe('values that do not fit their column', () => {
+  const misfit = {
+    id: 'seven',
+    score: 'high',
+    active: 'maybe',
+    signed_up: 'yesterday',
+    birthday: '2024-02-30',
+    name: 'kept',
+  };
+  const note = (field: string) => ({ field, change: 'NULLED', reason: 'DESTINATION_TYPECAST_ERROR' });
+
+  test.each(['objects', 'jsonl'] as const)('%s: become NULL and are noted in _conveyor_meta', async (format) => {
+    const path = await tempDatabase();
+    const batch = format === 'objects' ? objects('people', [misfit]) : lines('people', [misfit]);
+    await runSync(path, catalogOf({ name: 'people', properties }), [batch]);
+    const [row] = await query(path, 'SELECT id, score, active, signed_up, birthday, name, _conveyor_meta FROM people');
+    expect(row).toMatchObject({ id: null, score: null, active: null, signed_up: null, birthday: null, name: 'kept' });
+    expect(JSON.parse(String(row?._conveyor_meta))).toEqual({
+      changes: [note('id'), note('score'), note('active'), note('signed_up'), note('birthday')],
+    });
+  });
+
+  test('an integer column takes integral numbers and numeric text, not fractions, booleans or objects', async () => {
+    const path = await tempDatabase();
+    const values = [42, '43', 44.0, 4.5, true, { n: 1 }, [1], 9007199254740993];
+    await runSync(path, catalogOf({ name: 'numbers', properties: { n: { type: 'integer' }, i: { type: 'integer' } } }), [
+      lines(
+        'numbers',
+        values.map((n, i) => ({ n, i })),
+      ),
+    ]);
+    const rows = await query(path, 'SELECT n, _conveyor_meta IS NOT NULL AS noted FROM numbers ORDER BY i');
+    expect(rows).toEqual([
+      { n: '42', noted: false },
+      { n: '43', noted: false },
+      { n: '44', noted: false },
+      { n: null, noted: true },
+      { n: null, noted: true },
+      { n: null, noted: true },
+      { n: null, noted: true },
+      { n: '9007199254740992', noted: false },
+    ]);
+  });
+
+  test('a big integer written as a JSON line keeps every digit', async () => {
+    const path = await tempDatabase();
+    const line = Buffer.from(
+      '{"type":"RECORD","record":{"stream":"numbers","data":{"n":9007199254740993},"emitted_at":1700000000000}}',
+    );
+    await runSync(path, catalogOf({ name: 'numbers', properties: { n: { type: 'integer' } } }), [
+      { format: 'jsonl', stream: 'numbers', lines: [line] },
+    ]);
+    expect(await query(path, 'SELECT n FROM numbers')).toEqual([{ n: '9007199254740993' }]);
+  });
+
+  test("a source's own meta changes are kept and ours are added", async () => {
+    const path = await tempDatabase();
+    const sourceChange = { field: 'name', change: 'TRUNCATED', reason: 'SOURCE_FIELD_SIZE_LIMITATION' };
+    await runSync(path, catalogOf({ name: 'people', properties }), [
+      {
+        format: 'jsonl',
+        stream: 'people',
+        lines: [recordLine('people', { id: 'x', name: 'abc' }, 1, { meta: { changes: [sourceChange] } })],
+      },
+    ]);
+    const [row] = await query(path, 'SELECT _conveyor_meta FROM people');
+    expect(JSON.parse(String(row?._conveyor_meta))).toEqual({ changes: [sourceChange, note('id')] });
+  });
+});
+
+describe('streams without declared properties', () => {
+  test('keep the whole record in _conveyor_data', async () => {
+    const path = await tempDatabase();
+    await runSync(path, catalogOf({ name: 'events' }), [
+      objects('events', [{ kind: 'click', at: 1 }]),
+      lines('events', [{ kind: 'view' }]),
+    ]);
+    expect(await query(path, `SELECT _conveyor_data->>'$.kind' AS kind FROM events ORDER BY kind`)).toEqual([
+      { kind: 'click' },
+      { kind: 'view' },
+    ]);
+  });
+});
