@@ -4,7 +4,15 @@
 // dropped record), and the load notes it in `_conveyor_meta`.
 
 /** Column types this destination creates. Existing columns may have any other DuckDB type. */
-export type ColumnType = 'BIGINT' | 'DOUBLE' | 'BOOLEAN' | 'VARCHAR' | 'TIMESTAMPTZ' | 'TIMESTAMP' | 'DATE' | 'JSON';
+export type ColumnType =
+  | 'BIGINT'
+  | 'DOUBLE'
+  | 'BOOLEAN'
+  | 'VARCHAR'
+  | 'TIMESTAMPTZ'
+  | 'TIMESTAMP'
+  | 'DATE'
+  | 'JSON';
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -46,7 +54,17 @@ export function normalizeCatalogType(dataType: string): string {
   return dataType;
 }
 
-const INTEGER_TYPES = new Set(['TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'HUGEINT', 'UTINYINT', 'USMALLINT', 'UINTEGER', 'UBIGINT']);
+const INTEGER_TYPES = new Set([
+  'TINYINT',
+  'SMALLINT',
+  'INTEGER',
+  'BIGINT',
+  'HUGEINT',
+  'UTINYINT',
+  'USMALLINT',
+  'UINTEGER',
+  'UBIGINT',
+]);
 
 /**
  * What to do with an existing column whose type differs from the one the schema asks for now:
@@ -71,13 +89,16 @@ export function wideningOf(existing: string, wanted: string): ColumnType | undef
  * `type` is one of ours or a type read from DuckDB's catalog for an existing column.
  */
 export function conversionSql(raw: string, type: string): string {
-  if (type === 'JSON') return `CASE WHEN json_type(${raw}) <> 'NULL' THEN ${raw} END`;
+  // JSON values arrive minified, so JSON null is exactly the text `null`.
+  if (type === 'JSON') return `CASE WHEN ${raw} <> 'null' THEN ${raw} END`;
   const text = `(${raw} ->> '$')`;
   if (type === 'VARCHAR') return text;
   if (INTEGER_TYPES.has(type)) {
-    // DuckDB rounds '4.2' to 4 when casting to an integer; a fraction must not fit instead.
+    // JSON integers (the common case) cast directly and exactly. Other values go through DOUBLE
+    // first, because DuckDB rounds 4.2 to 4 when casting to an integer and a fraction must not fit.
     const asDouble = `TRY_CAST(${text} AS DOUBLE)`;
-    return `CASE WHEN ${asDouble} = trunc(${asDouble}) THEN TRY_CAST(${text} AS ${type}) END`;
+    return `CASE WHEN json_type(${raw}) IN ('BIGINT', 'UBIGINT') THEN TRY_CAST(${raw} AS ${type})
+      WHEN ${asDouble} = trunc(${asDouble}) THEN TRY_CAST(${text} AS ${type}) END`;
   }
   return `TRY_CAST(${text} AS ${type})`;
 }

@@ -1,7 +1,7 @@
 // The DuckDB destination: check, open a writer, and report the states committed with the data.
 
-import { existsSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import type { DestinationConnector } from '@conveyor/cdk';
 import { asConveyorError } from '@conveyor/protocol';
 import { BatchFile } from './batch-file.js';

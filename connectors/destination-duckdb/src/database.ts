@@ -59,15 +59,21 @@ function openFailure(path: string, error: unknown): ConveyorError {
     );
   }
   if (/permission denied|read-only file system|not writable/i.test(detail)) {
-    return configError(`Cannot open the DuckDB file ${path} for writing: permission denied. Choose a writable path.`, {
+    return configError(
+      `Cannot open the DuckDB file ${path} for writing: permission denied. Choose a writable path.`,
+      {
+        internalMessage: detail,
+        cause: error,
+      },
+    );
+  }
+  return configError(
+    `Cannot open the DuckDB file ${path}. Check that the path names a DuckDB database file.`,
+    {
       internalMessage: detail,
       cause: error,
-    });
-  }
-  return configError(`Cannot open the DuckDB file ${path}. Check that the path names a DuckDB database file.`, {
-    internalMessage: detail,
-    cause: error,
-  });
+    },
+  );
 }
 
 type Parameters = Record<string, DuckDBValue>;

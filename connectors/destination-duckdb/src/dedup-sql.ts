@@ -22,7 +22,10 @@ export function dedupStatements({ final, staging, keyColumns, cursorColumn }: De
   const cursor = cursorColumn === undefined ? undefined : quoteIdentifier(cursorColumn);
   const order = cursor === undefined ? 'rowid DESC' : `${cursor} DESC NULLS LAST, rowid DESC`;
   // The stored row survives only when its cursor is strictly greater than the staged winner's.
-  const storedWins = cursor === undefined ? 'false' : `f.${cursor} IS NOT NULL AND (w.${cursor} IS NULL OR f.${cursor} > w.${cursor})`;
+  const storedWins =
+    cursor === undefined
+      ? 'false'
+      : `f.${cursor} IS NOT NULL AND (w.${cursor} IS NULL OR f.${cursor} > w.${cursor})`;
   return [
     `CREATE OR REPLACE TEMP TABLE conveyor_winners AS
       SELECT * EXCLUDE (_conveyor_rank) FROM (

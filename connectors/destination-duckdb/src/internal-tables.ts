@@ -29,12 +29,17 @@ export async function saveStates(
   seq: number,
   states: readonly StateMessage[],
 ): Promise<void> {
-  await connection.run(`DELETE FROM ${STATE_TABLE} WHERE connection_id = $connection`, { connection: connectionId });
-  await connection.run(`INSERT INTO ${STATE_TABLE} VALUES ($connection, $seq::BIGINT, $states::JSON, now())`, {
+  await connection.run(`DELETE FROM ${STATE_TABLE} WHERE connection_id = $connection`, {
     connection: connectionId,
-    seq,
-    states: JSON.stringify(states),
   });
+  await connection.run(
+    `INSERT INTO ${STATE_TABLE} VALUES ($connection, $seq::BIGINT, $states::JSON, now())`,
+    {
+      connection: connectionId,
+      seq,
+      states: JSON.stringify(states),
+    },
+  );
 }
 
 /** The connection's committed states, or undefined when none were committed (or the table is absent). */

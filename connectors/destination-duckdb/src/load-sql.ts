@@ -22,7 +22,12 @@ export const RAW_DATA_COLUMN = { name: '_conveyor_data', type: 'JSON' } as const
  * Names a property can never take: the metadata columns, the helper column of deduplication, and
  * `rowid`, which would hide the pseudo-column deduplication orders by.
  */
-export const RESERVED_COLUMNS = [...METADATA_COLUMNS.map((c) => c.name), RAW_DATA_COLUMN.name, '_conveyor_rank', 'rowid'];
+export const RESERVED_COLUMNS = [
+  ...METADATA_COLUMNS.map((c) => c.name),
+  RAW_DATA_COLUMN.name,
+  '_conveyor_rank',
+  'rowid',
+];
 
 /** The text of the error the load raises for a record whose `data` is not an object. */
 export const NOT_AN_OBJECT = 'conveyor: record data is not a JSON object';
@@ -72,13 +77,15 @@ export function jsonPointer(property: string): string {
  */
 export function loadSql(layout: LoadLayout, format: BatchFormat): string {
   const source = format === 'objects' ? OBJECTS_SOURCE : ENVELOPES_SOURCE;
+  // read_json hands JSON values over re-serialized without whitespace, so an object starts with
+  // '{': a check that costs a byte compare instead of parsing the record once more.
   const checked = `SELECT extracted_at, source_changes,
-    CASE WHEN json_type(data) = 'OBJECT' THEN data ELSE error('${NOT_AN_OBJECT}') END AS data
+    CASE WHEN starts_with(data, '{') THEN data ELSE error('${NOT_AN_OBJECT}') END AS data
   FROM (${source})`;
 
   const columns = layout.columns;
   const outputs = [
-    `uuidv7() AS ${quoteIdentifier('_conveyor_raw_id')}`,
+    `gen_random_uuid() AS ${quoteIdentifier('_conveyor_raw_id')}`,
     `extracted_at AS ${quoteIdentifier('_conveyor_extracted_at')}`,
     `$generation::BIGINT AS ${quoteIdentifier('_conveyor_generation_id')}`,
     `CASE WHEN len(changes) > 0 THEN to_json({'changes': changes}) END AS ${quoteIdentifier('_conveyor_meta')}`,
@@ -93,7 +100,7 @@ FROM (SELECT *, source_changes AS changes FROM (${checked}))`;
   const raws = columns.map((_, i) => `d[${i + 1}] AS r${i}`);
   const values = columns.map((c, i) => `${conversionSql(`r${i}`, c.type)} AS v${i}`);
   const nulled = columns.map(
-    (_, i) => `CASE WHEN v${i} IS NULL AND json_type(r${i}) <> 'NULL' THEN $fields[${i + 1}] END`,
+    (_, i) => `CASE WHEN v${i} IS NULL AND r${i} <> 'null' THEN $fields[${i + 1}] END`,
   );
   columns.forEach((c, i) => {
     outputs.push(`v${i} AS ${quoteIdentifier(c.column)}`);

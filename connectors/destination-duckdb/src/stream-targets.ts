@@ -96,7 +96,7 @@ function planStream(configured: ConfiguredStream, defaultSchema: string): Stream
       );
     }
     primaryKey = keyPaths.map((path) => topLevelField(path, 'primary key field', configured));
-    primaryKey.forEach((field) => requireProperty(field, 'primary key field'));
+    for (const field of primaryKey) requireProperty(field, 'primary key field');
     const cursorPath = configured.cursor_field ?? stream.default_cursor_field ?? [];
     if (cursorPath.length > 0) {
       cursor = topLevelField(cursorPath, 'cursor field', configured);
@@ -114,7 +114,8 @@ function planStream(configured: ConfiguredStream, defaultSchema: string): Stream
     primaryKey,
     cursor,
     generationId: typeof configured.generation_id === 'number' ? configured.generation_id : null,
-    minimumGenerationId: typeof configured.minimum_generation_id === 'number' ? configured.minimum_generation_id : 0,
+    minimumGenerationId:
+      typeof configured.minimum_generation_id === 'number' ? configured.minimum_generation_id : 0,
   };
 }
 

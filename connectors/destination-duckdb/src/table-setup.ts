@@ -9,8 +9,21 @@ import { normalizeCatalogType, wideningOf } from './column-types.js';
 import { queryRows } from './database.js';
 import { assignColumnNames, foldCase, qualifiedName, quoteIdentifier } from './identifiers.js';
 import { createInternalTables, rememberColumns, rememberedColumns } from './internal-tables.js';
-import { type LoadColumn, type LoadLayout, METADATA_COLUMNS, RAW_DATA_COLUMN, RESERVED_COLUMNS } from './load-sql.js';
+import {
+  type LoadColumn,
+  type LoadLayout,
+  METADATA_COLUMNS,
+  RAW_DATA_COLUMN,
+  RESERVED_COLUMNS,
+} from './load-sql.js';
 import { nextTableName, type StreamTarget } from './stream-targets.js';
+
+/** A table as DuckDB's appender names it: unquoted parts. */
+export interface TableRef {
+  catalog: string | null;
+  schema: string;
+  table: string;
+}
 
 export interface StreamTable {
   target: StreamTarget;
@@ -21,30 +34,40 @@ export interface StreamTable {
   /** append_dedup: qualified name of the temporary table holding rows not yet merged */
   staging: string | undefined;
   layout: LoadLayout;
+  /** the table batches are loaded into (final, next or staging) and its columns in table order */
+  loadTable: TableRef;
+  loadColumns: ExistingColumn[];
   keyColumns: string[];
   cursorColumn: string | undefined;
 }
 
-interface ExistingColumn {
+export interface ExistingColumn {
   name: string;
   type: string;
 }
 
-/** Columns of a table keyed by their case-folded name, or undefined when the table does not exist. */
+/**
+ * Columns of a table, in table order, keyed by their case-folded name; undefined when the table
+ * does not exist. `catalog` is the database (`temp` for temporary tables), by default the file.
+ */
 async function describeTable(
   connection: DuckDBConnection,
   schema: string,
   table: string,
+  catalog?: string,
 ): Promise<Map<string, ExistingColumn> | undefined> {
   const rows = await queryRows(
     connection,
     `SELECT schema_name, table_name, column_name, data_type FROM duckdb_columns()
-     WHERE database_name = current_database() AND lower(schema_name) = lower($schema) AND lower(table_name) = lower($table)
+     WHERE database_name = coalesce($catalog, current_database())
+       AND lower(schema_name) = lower($schema) AND lower(table_name) = lower($table)
      ORDER BY column_index`,
-    { schema, table },
+    { schema, table, catalog: catalog ?? null },
   );
   const own = rows.filter(
-    (row) => foldCase(String(row.schema_name)) === foldCase(schema) && foldCase(String(row.table_name)) === foldCase(table),
+    (row) =>
+      foldCase(String(row.schema_name)) === foldCase(schema) &&
+      foldCase(String(row.table_name)) === foldCase(table),
   );
   if (own.length === 0) return undefined;
   return new Map(
@@ -86,7 +109,9 @@ async function evolveTable(
       ? undefined
       : wideningOf(found.type, column.type);
     if (widened) {
-      await connection.run(`ALTER TABLE ${table} ALTER COLUMN ${quoteIdentifier(found.name)} TYPE ${widened}`);
+      await connection.run(
+        `ALTER TABLE ${table} ALTER COLUMN ${quoteIdentifier(found.name)} TYPE ${widened}`,
+      );
       logger.info(`Widened column ${found.name} of ${table} from ${found.type} to ${widened}.`);
       types.set(column.name, widened);
     } else {
@@ -131,7 +156,9 @@ async function prepareTable(
   let nextColumns = next ? await describeTable(connection, schema, nextTableName(table)) : undefined;
 
   const remembered = await rememberedColumns(connection, schema, table);
-  const existingNames = [...(finalColumns?.values() ?? []), ...(nextColumns?.values() ?? [])].map((c) => c.name);
+  const existingNames = [...(finalColumns?.values() ?? []), ...(nextColumns?.values() ?? [])].map(
+    (c) => c.name,
+  );
   const naming = assignColumnNames(
     target.properties.map((p) => p.name),
     RESERVED_COLUMNS,
@@ -149,6 +176,7 @@ async function prepareTable(
   ];
 
   let loadTable: string;
+  let loadRef: TableRef;
   let types: Map<string, string>;
   let staging: string | undefined;
   if (next) {
@@ -157,23 +185,34 @@ async function prepareTable(
       await connection.run(`DROP TABLE ${next}`);
       nextColumns = undefined;
     } else if (nextColumns) {
-      logger.info(`Resuming the overwrite of stream "${target.key}" in ${next} (generation ${target.generationId}).`);
+      logger.info(
+        `Resuming the overwrite of stream "${target.key}" in ${next} (generation ${target.generationId}).`,
+      );
     }
     types = nextColumns ? await evolveTable(connection, next, nextColumns, wanted, logger) : new Map();
     if (!nextColumns) await createTable(connection, next, wanted);
     loadTable = next;
+    loadRef = { catalog: null, schema, table: nextTableName(table) };
   } else {
     types = finalColumns ? await evolveTable(connection, final, finalColumns, wanted, logger) : new Map();
     if (!finalColumns) await createTable(connection, final, wanted);
     loadTable = final;
+    loadRef = { catalog: null, schema, table };
     if (target.mode === 'append_dedup') {
       // A temporary table: private to this connection and gone with it, so nothing stale survives a crash.
-      const name = quoteIdentifier(`conveyor_stage_${index}`);
-      await connection.run(`CREATE OR REPLACE TEMP TABLE ${name} AS FROM ${final} LIMIT 0`);
-      staging = `"temp"."main".${name}`;
+      const name = `conveyor_stage_${index}`;
+      await connection.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdentifier(name)} AS FROM ${final} LIMIT 0`);
+      staging = `"temp"."main".${quoteIdentifier(name)}`;
       loadTable = staging;
+      loadRef = { catalog: 'temp', schema: 'main', table: name };
     }
   }
+  const loadColumns = await describeTable(
+    connection,
+    loadRef.schema,
+    loadRef.table,
+    loadRef.catalog ?? undefined,
+  );
 
   const columns: LoadColumn[] = target.properties.map((p) => {
     const column = columnOf(p.name);
@@ -185,6 +224,8 @@ async function prepareTable(
     next,
     staging,
     layout: { target: loadTable, columns, rawData },
+    loadTable: loadRef,
+    loadColumns: [...(loadColumns?.values() ?? [])],
     keyColumns: target.primaryKey.map(columnOf),
     cursorColumn: target.cursor === undefined ? undefined : columnOf(target.cursor),
   };
@@ -199,7 +240,8 @@ export async function prepareTables(
   try {
     await createInternalTables(connection);
     const tables: StreamTable[] = [];
-    for (const [index, target] of targets.entries()) tables.push(await prepareTable(connection, target, index, logger));
+    for (const [index, target] of targets.entries())
+      tables.push(await prepareTable(connection, target, index, logger));
     await connection.run('COMMIT');
     return tables;
   } catch (error) {

@@ -13,12 +13,13 @@ import {
   listValue,
   VARCHAR,
 } from '@duckdb/node-api';
-import { BatchFile } from './batch-file.js';
+import type { BatchFile } from './batch-file.js';
 import { type Database, duckdbFailure } from './database.js';
 import { dedupStatements } from './dedup-sql.js';
 import { quoteIdentifier } from './identifiers.js';
 import { saveStates } from './internal-tables.js';
 import { type BatchFormat, jsonPointer, loadSql, NOT_AN_OBJECT } from './load-sql.js';
+import { type AppendPlan, appendChunks, chunksFor, planAppends } from './objects-appender.js';
 import type { StreamTable } from './table-setup.js';
 
 /** A stream's table plus what its loads need, built once per sync. */
@@ -27,12 +28,20 @@ interface StreamLoader {
   paths: DuckDBListValue;
   fields: DuckDBListValue;
   statements: Partial<Record<BatchFormat, DuckDBPreparedStatement>>;
+  /** how `objects` batches are appended, unless the table has a column type only SQL writes */
+  appendPlan: AppendPlan | undefined;
+  generation: bigint | null;
   /** rows staged for deduplication since the last commit */
   staged: boolean;
 }
 
 const LIST_OF_VARCHAR = LIST(VARCHAR);
-const PARAMETER_TYPES = { paths: LIST_OF_VARCHAR, fields: LIST_OF_VARCHAR, generation: BIGINT, emitted_at: BIGINT };
+const PARAMETER_TYPES = {
+  paths: LIST_OF_VARCHAR,
+  fields: LIST_OF_VARCHAR,
+  generation: BIGINT,
+  emitted_at: BIGINT,
+};
 
 type Phase = 'writing' | 'failed' | 'finished' | 'closed';
 
@@ -54,6 +63,8 @@ export class DuckDBWriter implements DestinationWriter {
         paths: listValue(table.layout.columns.map((c) => jsonPointer(c.property))),
         fields: listValue(table.layout.columns.map((c) => c.property)),
         statements: {},
+        appendPlan: planAppends(table.loadTable, table.loadColumns, table.layout),
+        generation: table.target.generationId === null ? null : BigInt(table.target.generationId),
         staged: false,
       });
     }
@@ -78,17 +89,24 @@ export class DuckDBWriter implements DestinationWriter {
     }
     const empty = batch.format === 'objects' ? batch.records.length === 0 : batch.lines.length === 0;
     if (empty) return;
-    const file =
-      batch.format === 'objects'
-        ? await this.batchFile.writeObjects(batch.records)
-        : await this.batchFile.writeLines(batch.lines);
     try {
+      if (batch.format === 'objects' && loader.appendPlan) {
+        const chunks = chunksFor(loader.appendPlan, batch.records, batch.emittedAt, loader.generation);
+        if (chunks) {
+          await appendChunks(this.connection, loader.appendPlan, chunks);
+          if (loader.table.staging) loader.staged = true;
+          return;
+        }
+      }
+      const file =
+        batch.format === 'objects'
+          ? await this.batchFile.writeObjects(batch.records)
+          : await this.batchFile.writeLines(batch.lines);
       const statement = await this.statementFor(loader, batch.format);
-      const { generationId } = loader.table.target;
       statement.bind(
         {
           file,
-          generation: generationId === null ? null : BigInt(generationId),
+          generation: loader.generation,
           // a stream without properties has no paths to extract
           ...(loader.table.layout.columns.length > 0 ? { paths: loader.paths, fields: loader.fields } : {}),
           ...(batch.format === 'objects' ? { emitted_at: BigInt(batch.emittedAt) } : {}),
@@ -211,4 +229,3 @@ function loadFailure(table: StreamTable, format: BatchFormat, error: unknown): C
   }
   return duckdbFailure(`loading a batch of ${where}`, error);
 }
-

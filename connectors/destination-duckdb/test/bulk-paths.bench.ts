@@ -1,13 +1,16 @@
 // How fast `objects` batches get into DuckDB, by bulk path. Not a test: run it with
 // `npm run bench -w @conveyor/destination-duckdb` and compare the paths on the same machine.
 //
-//   json file    the destination's path: the batch as one JSON array file, loaded by read_json with
-//                the typing, NULL-and-note and metadata done in SQL
-//   data chunks  DuckDB's appender fed column-wise DuckDBDataChunks, typing done in JavaScript
+//   data chunks  the destination's objects path: DuckDB's appender fed column-wise DuckDBDataChunks,
+//                values typed in JavaScript
+//   json file    the destination's SQL path (jsonl batches, and objects batches with values only
+//                DuckDB can type): the batch as one JSON array file, loaded by read_json with the
+//                typing, NULL-and-note and metadata done in SQL
 //   row appends  DuckDB's appender fed value by value
+//   jsonl        for reference: the same records as RECORD lines, as a subprocess source sends them
 //
-// Each path loads the same 1,000,000 faker-like records (10,000 per batch) into a table of the same
-// shape inside one transaction.
+// Each path loads the same 1,000,000 faker-like records (10,000 per batch) into the table the
+// destination creates, inside one transaction.
 
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,20 +20,21 @@ import {
   BIGINT,
   type DuckDBAppender,
   type DuckDBConnection,
-  DuckDBDataChunk,
   DuckDBInstance,
   DuckDBTimestampTZValue,
-  type DuckDBType,
-  TIMESTAMPTZ,
+  LIST,
+  listValue,
   VARCHAR,
 } from '@duckdb/node-api';
 import { bench, describe } from 'vitest';
+import { BatchFile } from '../src/batch-file.js';
+import { columnTypeFor } from '../src/column-types.js';
 import { destination } from '../src/index.js';
-import { catalogOf, writeContext } from './helpers.js';
+import { jsonPointer, type LoadLayout, loadSql } from '../src/load-sql.js';
+import { catalogOf, recordLine, writeContext } from './helpers.js';
 
 const RECORDS = 1_000_000;
 const BATCH = 10_000;
-const CHUNK = 2048;
 
 const properties = {
   id: { type: 'integer' },
@@ -63,6 +67,65 @@ for (let start = 0; start < RECORDS; start += BATCH) {
 
 const catalog = catalogOf({ name: 'users', properties });
 
+const envelopes: Buffer[][] = batches.map((records) => records.map((data) => recordLine('users', data)));
+
+async function destinationSync(
+  path: string,
+  write: (writer: Awaited<ReturnType<typeof destination.open>>) => Promise<void>,
+) {
+  const writer = await destination.open({ path }, catalog, writeContext());
+  await write(writer);
+  await writer.commit([], 1);
+  await writer.finish();
+  await writer.close();
+}
+
+/** The SQL path on its own, as the destination runs it for a batch the appender leaves to SQL. */
+async function jsonFileSync(path: string) {
+  await tableFor(path);
+  const layout: LoadLayout = {
+    target: '"main"."users"',
+    rawData: false,
+    columns: Object.entries(properties).map(([name, schema]) => ({
+      property: name,
+      column: name,
+      type: columnTypeFor(schema),
+    })),
+  };
+  const instance = await DuckDBInstance.create(path);
+  const connection = await instance.connect();
+  const file = await BatchFile.create();
+  try {
+    await connection.run(`SET TimeZone = 'UTC'`);
+    await connection.run('BEGIN TRANSACTION');
+    const statement = await connection.prepare(loadSql(layout, 'objects'));
+    const paths = listValue(layout.columns.map((c) => jsonPointer(c.property)));
+    const fields = listValue(layout.columns.map((c) => c.property));
+    for (const records of batches) {
+      const parameters = {
+        file: await file.writeObjects(records),
+        generation: null,
+        paths,
+        fields,
+        emitted_at: BigInt(Date.now()),
+      };
+      statement.bind(parameters, {
+        paths: LIST(VARCHAR),
+        fields: LIST(VARCHAR),
+        generation: BIGINT,
+        emitted_at: BIGINT,
+      });
+      await statement.run();
+    }
+    statement.destroySync();
+    await connection.run('COMMIT');
+  } finally {
+    await file.remove();
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
 async function withDatabase(run: (path: string) => Promise<void>): Promise<void> {
   const directory = await mkdtemp(join(tmpdir(), 'conveyor-duckdb-bench-'));
   try {
@@ -79,22 +142,7 @@ async function tableFor(path: string): Promise<void> {
   await writer.close();
 }
 
-const COLUMN_TYPES: DuckDBType[] = [
-  VARCHAR, // _conveyor_raw_id (UUID column, takes text)
-  TIMESTAMPTZ,
-  BIGINT,
-  VARCHAR, // _conveyor_meta (JSON column, takes text)
-  BIGINT,
-  VARCHAR,
-  VARCHAR,
-  BIGINT,
-  TIMESTAMPTZ,
-  TIMESTAMPTZ,
-  VARCHAR,
-  VARCHAR,
-];
-
-/** JS-side typing with the NULL-and-note rule, for the appender paths. */
+/** JS-side typing with the NULL-and-note rule, for the row appends. */
 class JsTyping {
   notes: string[] | undefined;
   integer(value: unknown, field: string): bigint | null {
@@ -127,39 +175,16 @@ class JsTyping {
     const notes = this.notes;
     this.notes = undefined;
     if (!notes) return null;
-    return JSON.stringify({ changes: notes.map((field) => ({ field, change: 'NULLED', reason: 'DESTINATION_TYPECAST_ERROR' })) });
-  }
-}
-
-async function appendChunks(appender: DuckDBAppender, records: JsonObject[], extractedAt: DuckDBTimestampTZValue) {
-  const typing = new JsTyping();
-  for (let offset = 0; offset < records.length; offset += CHUNK) {
-    const size = Math.min(CHUNK, records.length - offset);
-    const columns = COLUMN_TYPES.map(() => new Array(size));
-    for (let i = 0; i < size; i++) {
-      const r = records[offset + i] as JsonObject;
-      (columns[0] as unknown[])[i] = crypto.randomUUID();
-      (columns[1] as unknown[])[i] = extractedAt;
-      (columns[2] as unknown[])[i] = null;
-      (columns[4] as unknown[])[i] = typing.integer(r.id, 'id');
-      (columns[5] as unknown[])[i] = typing.text(r.name);
-      (columns[6] as unknown[])[i] = typing.text(r.email);
-      (columns[7] as unknown[])[i] = typing.integer(r.age, 'age');
-      (columns[8] as unknown[])[i] = typing.timestamp(r.created_at, 'created_at');
-      (columns[9] as unknown[])[i] = typing.timestamp(r.updated_at, 'updated_at');
-      (columns[10] as unknown[])[i] = typing.json(r.address);
-      (columns[11] as unknown[])[i] = typing.json(r.tags);
-      (columns[3] as unknown[])[i] = typing.takeMeta();
-    }
-    const chunk = DuckDBDataChunk.create(COLUMN_TYPES, size);
-    chunk.setColumns(columns as never);
-    appender.appendDataChunk(chunk);
+    return JSON.stringify({
+      changes: notes.map((field) => ({ field, change: 'NULLED', reason: 'DESTINATION_TYPECAST_ERROR' })),
+    });
   }
 }
 
 function appendRows(appender: DuckDBAppender, records: JsonObject[], extractedAt: DuckDBTimestampTZValue) {
   const typing = new JsTyping();
-  const nullable = <T>(value: T | null, append: (v: T) => void) => (value === null ? appender.appendNull() : append(value));
+  const nullable = <T>(value: T | null, append: (v: T) => void) =>
+    value === null ? appender.appendNull() : append(value);
   for (const r of records) {
     const id = typing.integer(r.id, 'id');
     const age = typing.integer(r.age, 'age');
@@ -199,41 +224,40 @@ async function withAppender(path: string, fill: (appender: DuckDBAppender) => Pr
 
 const options = { iterations: 3, warmupIterations: 0, time: 0, warmupTime: 0 };
 
-describe(`objects batches: ${RECORDS} records, ${BATCH} per batch`, () => {
+describe(`${RECORDS} records, ${BATCH} per batch`, () => {
   bench(
-    'json file + read_json (the destination)',
-    () =>
-      withDatabase(async (path) => {
-        const writer = await destination.open({ path }, catalog, writeContext());
-        for (const records of batches) {
-          await writer.write({ format: 'objects', stream: 'users', records, emittedAt: Date.now() });
-        }
-        await writer.commit([], 1);
-        await writer.finish();
-        await writer.close();
-      }),
-    options,
-  );
-
-  bench(
-    'appender, column-wise data chunks',
+    'objects: appender, column-wise data chunks (the destination)',
     () =>
       withDatabase((path) =>
-        withAppender(path, async (appender) => {
+        destinationSync(path, async (writer) => {
           for (const records of batches) {
-            await appendChunks(appender, records, new DuckDBTimestampTZValue(BigInt(Date.now()) * 1000n));
+            await writer.write({ format: 'objects', stream: 'users', records, emittedAt: Date.now() });
           }
         }),
       ),
     options,
   );
 
+  bench('objects: JSON array file + read_json, typed in SQL', () => withDatabase(jsonFileSync), options);
+
   bench(
-    'appender, row appends',
+    'objects: appender, row appends',
     () =>
       withDatabase((path) =>
         withAppender(path, (appender) => {
-          for (const records of batches) appendRows(appender, records, new DuckDBTimestampTZValue(BigInt(Date.now()) * 1000n));
+          for (const records of batches)
+            appendRows(appender, records, new DuckDBTimestampTZValue(BigInt(Date.now()) * 1000n));
+        }),
+      ),
+    options,
+  );
+
+  bench(
+    'jsonl: RECORD lines file + read_json (the destination)',
+    () =>
+      withDatabase((path) =>
+        destinationSync(path, async (writer) => {
+          for (const lines of envelopes) await writer.write({ format: 'jsonl', stream: 'users', lines });
         }),
       ),
     options,

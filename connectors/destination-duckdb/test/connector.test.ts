@@ -33,9 +33,12 @@ describe('check', () => {
     const path = join(await tempDirectory(), 'nested', 'dir', 'db.duckdb');
     expect(await destination.check({ path }, readContext())).toEqual({ status: 'SUCCEEDED' });
     expect(existsSync(path)).toBe(true);
-    expect(await query(path, `SELECT count(*)::INT AS n FROM duckdb_tables() WHERE table_name LIKE '_conveyor_check%'`)).toEqual([
-      { n: 0 },
-    ]);
+    expect(
+      await query(
+        path,
+        `SELECT count(*)::INT AS n FROM duckdb_tables() WHERE table_name LIKE '_conveyor_check%'`,
+      ),
+    ).toEqual([{ n: 0 }]);
   });
 
   test('fails with a clear message when the path cannot be written', async () => {
@@ -105,20 +108,23 @@ describe('bad input', () => {
     ['a string', '"just text"'],
     ['an array', '[1,2]'],
     ['null', 'null'],
-  ])('a jsonl record whose data is %s fails the load with a system error naming the stream', async (_, data) => {
-    const path = await tempDatabase();
-    const writer = await destination.open({ path }, catalog, writeContext());
-    const bad = Buffer.from(`{"type":"RECORD","record":{"stream":"users","data":${data},"emitted_at":1}}`);
-    const failure = await writer
-      .write({ format: 'jsonl', stream: 'users', lines: [recordLine('users', { id: 1 }), bad] })
-      .catch((e: unknown) => e);
-    expect(failure).toBeInstanceOf(ConveyorError);
-    expect(failure).toMatchObject({ failureType: 'system_error', stream: { name: 'users' } });
-    expect((failure as ConveyorError).userMessage).toContain('not a JSON object');
-    await expect(writer.commit([], 1)).rejects.toThrow(/earlier operation of this writer failed/);
-    await writer.close();
-    expect(await query(path, 'SELECT count(*)::INT AS n FROM users')).toEqual([{ n: 0 }]);
-  });
+  ])(
+    'a jsonl record whose data is %s fails the load with a system error naming the stream',
+    async (_, data) => {
+      const path = await tempDatabase();
+      const writer = await destination.open({ path }, catalog, writeContext());
+      const bad = Buffer.from(`{"type":"RECORD","record":{"stream":"users","data":${data},"emitted_at":1}}`);
+      const failure = await writer
+        .write({ format: 'jsonl', stream: 'users', lines: [recordLine('users', { id: 1 }), bad] })
+        .catch((e: unknown) => e);
+      expect(failure).toBeInstanceOf(ConveyorError);
+      expect(failure).toMatchObject({ failureType: 'system_error', stream: { name: 'users' } });
+      expect((failure as ConveyorError).userMessage).toContain('not a JSON object');
+      await expect(writer.commit([], 1)).rejects.toThrow(/earlier operation of this writer failed/);
+      await writer.close();
+      expect(await query(path, 'SELECT count(*)::INT AS n FROM users')).toEqual([{ n: 0 }]);
+    },
+  );
 
   test('a line that is not JSON fails the load with a system error', async () => {
     const path = await tempDatabase();
@@ -135,7 +141,9 @@ describe('bad input', () => {
     const path = await tempDatabase();
     const writer = await destination.open({ path }, catalog, writeContext());
     try {
-      await expect(writer.write(lines('orders', [{ id: 1 }]))).rejects.toThrow(/"orders", which is not in the configured catalog/);
+      await expect(writer.write(lines('orders', [{ id: 1 }]))).rejects.toThrow(
+        /"orders", which is not in the configured catalog/,
+      );
     } finally {
       await writer.close();
     }
@@ -143,22 +151,40 @@ describe('bad input', () => {
 
   test.each([
     [{ name: 'users', mode: 'update' as const }, 'destination sync mode "update" is not supported'],
-    [{ name: 'users', mode: 'append_dedup' as const, properties: { id: { type: 'integer' } } }, 'needs a primary key'],
     [
-      { name: 'users', mode: 'append_dedup' as const, properties: { id: { type: 'integer' } }, primaryKey: [['user', 'id']] },
+      { name: 'users', mode: 'append_dedup' as const, properties: { id: { type: 'integer' } } },
+      'needs a primary key',
+    ],
+    [
+      {
+        name: 'users',
+        mode: 'append_dedup' as const,
+        properties: { id: { type: 'integer' } },
+        primaryKey: [['user', 'id']],
+      },
       'nested field',
     ],
     [
-      { name: 'users', mode: 'append_dedup' as const, properties: { id: { type: 'integer' } }, primaryKey: [['uid']] },
+      {
+        name: 'users',
+        mode: 'append_dedup' as const,
+        properties: { id: { type: 'integer' } },
+        primaryKey: [['uid']],
+      },
       '"uid" is not a property',
     ],
-  ])('a catalog the destination cannot serve is a config error naming the stream (%#)', async (stream, message) => {
-    const path = await tempDatabase();
-    const failure = await destination.open({ path }, catalogOf(stream), writeContext()).catch((e: unknown) => e);
-    expect(failure).toMatchObject({ failureType: 'config_error', stream: { name: 'users' } });
-    expect((failure as ConveyorError).userMessage).toContain(message);
-    expect((failure as ConveyorError).userMessage).toContain('"users"');
-  });
+  ])(
+    'a catalog the destination cannot serve is a config error naming the stream (%#)',
+    async (stream, message) => {
+      const path = await tempDatabase();
+      const failure = await destination
+        .open({ path }, catalogOf(stream), writeContext())
+        .catch((e: unknown) => e);
+      expect(failure).toMatchObject({ failureType: 'config_error', stream: { name: 'users' } });
+      expect((failure as ConveyorError).userMessage).toContain(message);
+      expect((failure as ConveyorError).userMessage).toContain('"users"');
+    },
+  );
 
   test('a config without path is a config error', async () => {
     const failure = await destination.open({} as never, catalog, writeContext()).catch((e: unknown) => e);
@@ -173,7 +199,10 @@ async function holdFile(path: string): Promise<ChildProcess> {
     const { DuckDBInstance } = require('@duckdb/node-api');
     DuckDBInstance.create(process.argv[1]).then(() => { console.log('holding'); setInterval(() => {}, 1000); },
       (error) => { console.log('failed ' + error.message); process.exit(1); });`;
-  const child = spawn(process.execPath, ['-e', script, path], { cwd: import.meta.dirname, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['-e', script, path], {
+    cwd: import.meta.dirname,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const first = await new Promise<string>((resolve) => {
     child.stdout?.once('data', (chunk: Buffer) => resolve(chunk.toString()));
   });

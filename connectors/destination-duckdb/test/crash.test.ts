@@ -25,18 +25,23 @@ async function runAndKill(path: string, steps: string): Promise<void> {
     const line = (stream, id) => Buffer.from(JSON.stringify({ type: 'RECORD', record: { stream, data: { id }, emitted_at: 1 } }));
     ${steps}
     process.kill(process.pid, 'SIGKILL');`;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'inherit', 'pipe'] });
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    stdio: ['ignore', 'inherit', 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
   });
-  const signal = await new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, sig) => resolve(sig)));
+  const signal = await new Promise<NodeJS.Signals | null>((resolve) =>
+    child.on('exit', (_code, sig) => resolve(sig)),
+  );
   if (signal !== 'SIGKILL') throw new Error(`the writer process ended without being killed: ${stderr}`);
 }
 
 describe('a writer killed mid-sync', () => {
   beforeAll(() => {
-    if (!existsSync(built)) throw new Error(`${built} is missing: build the package before running this test`);
+    if (!existsSync(built))
+      throw new Error(`${built} is missing: build the package before running this test`);
   });
 
   test('leaves exactly the committed batches and states, and the old overwritten table', async () => {
@@ -62,7 +67,10 @@ describe('a writer killed mid-sync', () => {
       await writer.write({ format: 'jsonl', stream: 'users', lines: [line('users', 3)] });`,
     );
 
-    expect(await destination.committedStates?.({ path }, 'conn')).toEqual({ seq: 2, states: [streamState('users', 2)] });
+    expect(await destination.committedStates?.({ path }, 'conn')).toEqual({
+      seq: 2,
+      states: [streamState('users', 2)],
+    });
     expect(await query(path, 'SELECT id FROM users ORDER BY id')).toEqual([{ id: '1' }, { id: '2' }]);
     expect(await query(path, 'SELECT id FROM snapshot')).toEqual([{ id: '100' }]);
   });

@@ -5,7 +5,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger, RecordBatch, WriteContext } from '@conveyor/cdk';
-import type { ConfiguredCatalog, ConfiguredStream, DestinationSyncMode, JsonObject, StateMessage } from '@conveyor/protocol';
+import type {
+  ConfiguredCatalog,
+  ConfiguredStream,
+  DestinationSyncMode,
+  JsonObject,
+  StateMessage,
+} from '@conveyor/protocol';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterEach } from 'vitest';
 import { destination } from '../src/index.js';
@@ -52,7 +58,9 @@ export function configuredStream(options: StreamOptions): ConfiguredStream {
     ...(options.primaryKey ? { primary_key: options.primaryKey } : {}),
     ...(options.cursor ? { cursor_field: options.cursor } : {}),
     ...(options.generationId !== undefined ? { generation_id: options.generationId } : {}),
-    ...(options.minimumGenerationId !== undefined ? { minimum_generation_id: options.minimumGenerationId } : {}),
+    ...(options.minimumGenerationId !== undefined
+      ? { minimum_generation_id: options.minimumGenerationId }
+      : {}),
     ...(options.destinationObjectName ? { destination_object_name: options.destinationObjectName } : {}),
   };
 }
@@ -73,13 +81,23 @@ export function recordingLogger(): RecordingLogger {
   return { lines, debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
 }
 
-export function writeContext(connectionId = 'connection-1', syncId = 1): WriteContext & { logger: RecordingLogger } {
+export function writeContext(
+  connectionId = 'connection-1',
+  syncId = 1,
+): WriteContext & { logger: RecordingLogger } {
   return { logger: recordingLogger(), connectionId, syncId };
 }
 
 /** A RECORD envelope line as a subprocess source writes it. */
-export function recordLine(stream: string, data: unknown, emittedAt = 1_700_000_000_000, extra: JsonObject = {}): Buffer {
-  return Buffer.from(JSON.stringify({ type: 'RECORD', record: { stream, data, emitted_at: emittedAt, ...extra } }));
+export function recordLine(
+  stream: string,
+  data: unknown,
+  emittedAt = 1_700_000_000_000,
+  extra: JsonObject = {},
+): Buffer {
+  return Buffer.from(
+    JSON.stringify({ type: 'RECORD', record: { stream, data, emitted_at: emittedAt, ...extra } }),
+  );
 }
 
 export function streamState(stream: string, cursor: unknown): StateMessage {

@@ -19,7 +19,9 @@ describe('assignColumnNames', () => {
 
   test('remembered names are kept when a new colliding property appears', () => {
     const first = assignColumnNames(['name', 'Name'], reserved, new Map(), []);
-    const second = assignColumnNames(['nAme', 'name', 'Name'], reserved, first.columns, [...first.columns.values()]);
+    const second = assignColumnNames(['nAme', 'name', 'Name'], reserved, first.columns, [
+      ...first.columns.values(),
+    ]);
     expect(second.columns.get('Name')).toBe(first.columns.get('Name'));
     expect(second.columns.get('name')).toBe(first.columns.get('name'));
     expect(second.columns.get('nAme')).toBe('nAme_3');
@@ -28,7 +30,10 @@ describe('assignColumnNames', () => {
 
   test('a property named like a metadata column does not take it', () => {
     const { columns } = assignColumnNames(['_conveyor_meta', '_CONVEYOR_META'], reserved, new Map(), []);
-    expect(Object.fromEntries(columns)).toEqual({ _CONVEYOR_META: '_CONVEYOR_META_2', _conveyor_meta: '_conveyor_meta_3' });
+    expect(Object.fromEntries(columns)).toEqual({
+      _CONVEYOR_META: '_CONVEYOR_META_2',
+      _conveyor_meta: '_conveyor_meta_3',
+    });
   });
 
   test('a property equal to an existing column adopts it', () => {
@@ -90,7 +95,10 @@ describe('identifiers in DuckDB', () => {
       const batch = format === 'objects' ? objects(stream, [nastyRecord]) : lines(stream, [nastyRecord]);
       await runSync(path, catalog, [{ ...batch, namespace }]);
 
-      const [row] = await query(path, `SELECT * EXCLUDE (_conveyor_raw_id, _conveyor_extracted_at, _conveyor_generation_id) FROM "sch.e""ma ü"."we""ird.table name"`);
+      const [row] = await query(
+        path,
+        `SELECT * EXCLUDE (_conveyor_raw_id, _conveyor_extracted_at, _conveyor_generation_id) FROM "sch.e""ma ü"."we""ird.table name"`,
+      );
       expect(row).toEqual({
         _conveyor_meta: null,
         id: '1',
@@ -113,7 +121,9 @@ describe('identifiers in DuckDB', () => {
   test('column names stay the same in later syncs when a colliding property is added', async () => {
     const path = await tempDatabase();
     const base = { Name: { type: 'string' }, name: { type: 'string' } };
-    await runSync(path, catalogOf({ name: 'p', properties: base }), [objects('p', [{ Name: 'A1', name: 'a1' }])]);
+    await runSync(path, catalogOf({ name: 'p', properties: base }), [
+      objects('p', [{ Name: 'A1', name: 'a1' }]),
+    ]);
     await runSync(path, catalogOf({ name: 'p', properties: { NAME: { type: 'string' }, ...base } }), [
       objects('p', [{ NAME: 'X2', Name: 'A2', name: 'a2' }]),
     ]);
@@ -134,11 +144,14 @@ describe('identifiers in DuckDB', () => {
 
   test('destination_object_name names the table', async () => {
     const path = await tempDatabase();
-    const catalog = catalogOf({ name: 'Users', properties: { id: { type: 'integer' } } }, {
-      name: 'users',
-      destinationObjectName: 'users_lower',
-      properties: { id: { type: 'integer' } },
-    });
+    const catalog = catalogOf(
+      { name: 'Users', properties: { id: { type: 'integer' } } },
+      {
+        name: 'users',
+        destinationObjectName: 'users_lower',
+        properties: { id: { type: 'integer' } },
+      },
+    );
     await runSync(path, catalog, [objects('Users', [{ id: 1 }]), objects('users', [{ id: 2 }])]);
     expect(await query(path, 'SELECT id FROM "Users"')).toEqual([{ id: '1' }]);
     expect(await query(path, 'SELECT id FROM users_lower')).toEqual([{ id: '2' }]);

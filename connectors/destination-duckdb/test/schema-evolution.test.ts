@@ -15,9 +15,11 @@ describe('schema evolution', () => {
     await runSync(path, catalogOf({ name: 'users', properties: { id: { type: 'integer' } } }), [
       objects('users', [{ id: 1, email: 'not declared yet' }]),
     ]);
-    await runSync(path, catalogOf({ name: 'users', properties: { id: { type: 'integer' }, email: { type: 'string' } } }), [
-      objects('users', [{ id: 2, email: 'b@example.com' }]),
-    ]);
+    await runSync(
+      path,
+      catalogOf({ name: 'users', properties: { id: { type: 'integer' }, email: { type: 'string' } } }),
+      [objects('users', [{ id: 2, email: 'b@example.com' }])],
+    );
     expect(await query(path, 'SELECT id, email FROM users ORDER BY id')).toEqual([
       { id: '1', email: null },
       { id: '2', email: 'b@example.com' },
@@ -26,8 +28,12 @@ describe('schema evolution', () => {
 
   test('an integer column widens to DOUBLE when the property becomes a number', async () => {
     const path = await tempDatabase();
-    await runSync(path, catalogOf({ name: 'm', properties: { v: { type: 'integer' } } }), [objects('m', [{ v: 1 }])]);
-    await runSync(path, catalogOf({ name: 'm', properties: { v: { type: 'number' } } }), [lines('m', [{ v: 1.5 }])]);
+    await runSync(path, catalogOf({ name: 'm', properties: { v: { type: 'integer' } } }), [
+      objects('m', [{ v: 1 }]),
+    ]);
+    await runSync(path, catalogOf({ name: 'm', properties: { v: { type: 'number' } } }), [
+      lines('m', [{ v: 1.5 }]),
+    ]);
     expect(await typeOf(path, 'm', 'v')).toBe('DOUBLE');
     expect(await query(path, 'SELECT v FROM m ORDER BY v')).toEqual([{ v: 1 }, { v: 1.5 }]);
   });
@@ -38,9 +44,11 @@ describe('schema evolution', () => {
     await runSync(path, catalogOf({ name: 'm', properties: first }), [
       objects('m', [{ b: true, t: '2024-01-01T00:00:00Z' }]),
     ]);
-    await runSync(path, catalogOf({ name: 'm', properties: { b: { type: 'string' }, t: { type: 'string' } } }), [
-      objects('m', [{ b: 'perhaps', t: 'soon' }]),
-    ]);
+    await runSync(
+      path,
+      catalogOf({ name: 'm', properties: { b: { type: 'string' }, t: { type: 'string' } } }),
+      [objects('m', [{ b: 'perhaps', t: 'soon' }])],
+    );
     expect(await typeOf(path, 'm', 'b')).toBe('VARCHAR');
     expect(await typeOf(path, 'm', 't')).toBe('VARCHAR');
     expect(await query(path, 'SELECT b, t FROM m ORDER BY b')).toEqual([
@@ -51,20 +59,28 @@ describe('schema evolution', () => {
 
   test('a scalar column widens to JSON when the property becomes an object', async () => {
     const path = await tempDatabase();
-    await runSync(path, catalogOf({ name: 'm', properties: { v: { type: 'integer' } } }), [objects('m', [{ v: 3 }])]);
-    await runSync(path, catalogOf({ name: 'm', properties: { v: { type: 'object' } } }), [objects('m', [{ v: { a: 1 } }])]);
+    await runSync(path, catalogOf({ name: 'm', properties: { v: { type: 'integer' } } }), [
+      objects('m', [{ v: 3 }]),
+    ]);
+    await runSync(path, catalogOf({ name: 'm', properties: { v: { type: 'object' } } }), [
+      objects('m', [{ v: { a: 1 } }]),
+    ]);
     expect(await typeOf(path, 'm', 'v')).toBe('JSON');
     expect(await query(path, 'SELECT v FROM m ORDER BY v')).toEqual([{ v: '3' }, { v: '{"a":1}' }]);
   });
 
   test('a change DuckDB cannot widen keeps the column, and values that do not fit it are NULL and noted', async () => {
     const path = await tempDatabase();
-    await runSync(path, catalogOf({ name: 'm', properties: { v: { type: 'integer' } } }), [objects('m', [{ v: 3 }])]);
+    await runSync(path, catalogOf({ name: 'm', properties: { v: { type: 'integer' } } }), [
+      objects('m', [{ v: 3 }]),
+    ]);
     await runSync(path, catalogOf({ name: 'm', properties: { v: { type: 'boolean' } } }), [
       objects('m', [{ v: true }, { v: 4 }]),
     ]);
     expect(await typeOf(path, 'm', 'v')).toBe('BIGINT');
-    expect(await query(path, 'SELECT v, _conveyor_meta IS NOT NULL AS noted FROM m ORDER BY v NULLS FIRST')).toEqual([
+    expect(
+      await query(path, 'SELECT v, _conveyor_meta IS NOT NULL AS noted FROM m ORDER BY v NULLS FIRST'),
+    ).toEqual([
       { v: null, noted: true },
       { v: '3', noted: false },
       { v: '4', noted: false },
@@ -73,8 +89,12 @@ describe('schema evolution', () => {
 
   test('a string column stays VARCHAR when the property becomes an integer', async () => {
     const path = await tempDatabase();
-    await runSync(path, catalogOf({ name: 'm', properties: { v: { type: 'string' } } }), [objects('m', [{ v: 'a' }])]);
-    await runSync(path, catalogOf({ name: 'm', properties: { v: { type: 'integer' } } }), [objects('m', [{ v: 5 }])]);
+    await runSync(path, catalogOf({ name: 'm', properties: { v: { type: 'string' } } }), [
+      objects('m', [{ v: 'a' }]),
+    ]);
+    await runSync(path, catalogOf({ name: 'm', properties: { v: { type: 'integer' } } }), [
+      objects('m', [{ v: 5 }]),
+    ]);
     expect(await typeOf(path, 'm', 'v')).toBe('VARCHAR');
     expect(await query(path, 'SELECT v FROM m ORDER BY v')).toEqual([{ v: '5' }, { v: 'a' }]);
   });

@@ -87,7 +87,10 @@ describe('commit', () => {
     await writer.close();
 
     expect(await query(path, 'SELECT id FROM users ORDER BY id')).toEqual([{ id: '1' }, { id: '2' }]);
-    expect(await destination.committedStates?.({ path }, 'conn')).toEqual({ seq: 2, states: [streamState('users', 2)] });
+    expect(await destination.committedStates?.({ path }, 'conn')).toEqual({
+      seq: 2,
+      states: [streamState('users', 2)],
+    });
   });
 
   test('finish makes rows written after the last state durable', async () => {
@@ -105,8 +108,14 @@ describe('commit', () => {
     const catalog = catalogOf({ name: 'users', properties: usersSchema });
     await runSync(path, catalog, [], { connectionId: 'a', seq: 4, states: [streamState('users', 'a')] });
     await runSync(path, catalog, [], { connectionId: 'b', seq: 9, states: [streamState('users', 'b')] });
-    expect(await destination.committedStates?.({ path }, 'a')).toEqual({ seq: 4, states: [streamState('users', 'a')] });
-    expect(await destination.committedStates?.({ path }, 'b')).toEqual({ seq: 9, states: [streamState('users', 'b')] });
+    expect(await destination.committedStates?.({ path }, 'a')).toEqual({
+      seq: 4,
+      states: [streamState('users', 'a')],
+    });
+    expect(await destination.committedStates?.({ path }, 'b')).toEqual({
+      seq: 9,
+      states: [streamState('users', 'b')],
+    });
     expect(await destination.committedStates?.({ path }, 'c')).toBeUndefined();
   });
 });
@@ -127,9 +136,9 @@ describe('overwrite', () => {
       expect(await reader.rows('SELECT id FROM users ORDER BY id')).toEqual([{ id: '1' }, { id: '2' }]);
       await writer.finish();
       expect(await reader.rows('SELECT id FROM users ORDER BY id')).toEqual([{ id: '3' }]);
-      expect(await reader.rows(`SELECT table_name FROM duckdb_tables() WHERE table_name LIKE '%conveyor_next'`)).toEqual(
-        [],
-      );
+      expect(
+        await reader.rows(`SELECT table_name FROM duckdb_tables() WHERE table_name LIKE '%conveyor_next'`),
+      ).toEqual([]);
     } finally {
       reader.close();
       await writer.close();

@@ -213,6 +213,7 @@ describe('trace messages', () => {
 
   it('stops with a transient error naming the stream when the engine aborts the read', async () => {
     const controller = new AbortController();
+    const reason = new Error('engine stopped');
     const emitted: unknown[] = [];
     const read = async () => {
       const ctx = { signal: controller.signal, logger: silentLogger };
@@ -223,13 +224,13 @@ describe('trace messages', () => {
         ctx,
       )) {
         emitted.push(output);
-        if (emitted.length === 4) controller.abort(new Error('engine stopped'));
+        if (emitted.length === 4) controller.abort(reason);
       }
     };
     await expect(read()).rejects.toMatchObject({
       failureType: 'transient_error',
       stream: { name: 'users' },
-      cause: controller.signal.reason,
+      cause: reason,
     });
     expect(emitted.length).toBeLessThan(10);
   });

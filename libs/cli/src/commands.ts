@@ -169,6 +169,7 @@ export interface SyncOptions {
   sourceConfig?: string;
   destinationConfig?: string;
   refresh?: boolean;
+  retries?: number;
 }
 
 function adHocConnection(options: SyncOptions, home: string): ConnectionEntry {
@@ -277,23 +278,42 @@ export async function syncCommand(
       const onSignal = () => interrupt.abort();
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
-      const result = await runSync({
-        connectionId: connection.name,
-        source,
-        sourceConfig: connection.source.config,
-        destination,
-        destinationConfig: connection.destination.config,
-        catalog,
-        store,
-        logger,
-        progress: process.stderr.isTTY
-          ? new TerminalProgress(process.stderr)
-          : new LogProgress((l) => logger.warn(l)),
-        ...(connection.checkpoint ? { checkpoint: connection.checkpoint } : {}),
-        ...(connection.heartbeatSeconds ? { heartbeatSeconds: connection.heartbeatSeconds } : {}),
-        ...(options.refresh ? { refresh: true } : {}),
-        signal: interrupt.signal,
-      });
+      const attempt = (refresh: boolean) =>
+        runSync({
+          connectionId: connection.name,
+          source,
+          sourceConfig: connection.source.config,
+          destination,
+          destinationConfig: connection.destination.config,
+          catalog,
+          store,
+          logger,
+          progress: process.stderr.isTTY
+            ? new TerminalProgress(process.stderr)
+            : new LogProgress((l) => logger.warn(l)),
+          ...(connection.checkpoint ? { checkpoint: connection.checkpoint } : {}),
+          ...(connection.heartbeatSeconds ? { heartbeatSeconds: connection.heartbeatSeconds } : {}),
+          ...(refresh ? { refresh: true } : {}),
+          signal: interrupt.signal,
+        });
+      // Transient failures (network, rate limits, a restarting server) are retried with backoff;
+      // each attempt resumes from the last committed checkpoint.
+      let result = await attempt(options.refresh === true);
+      for (let retry = 1; retry <= (options.retries ?? 2); retry++) {
+        if (
+          result.status === 'succeeded' ||
+          result.error?.failureType !== 'transient_error' ||
+          interrupt.signal.aborted
+        )
+          break;
+        const wait = 2000 * 4 ** (retry - 1);
+        process.stderr.write(
+          `sync ${connection.name}: ${result.error.userMessage} Retrying in ${wait / 1000} s (retry ${retry}).\n`,
+        );
+        await new Promise((resolveWait) => setTimeout(resolveWait, wait));
+        result = await attempt(false);
+      }
+
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       process.stdout.write(`\n${summaryTable(result.streams)}\n`);

@@ -79,8 +79,9 @@ program
   .option('--source-config <json>', 'ad-hoc source config: a JSON file or inline JSON')
   .option('--destination-config <json>', 'ad-hoc destination config: a JSON file or inline JSON')
   .option('--refresh', 'start every stream over: a new generation, state cleared')
-  .action((names: string[], o: { file: string; source?: string; destination?: string }) =>
-    run(() => syncCommand(names, o, { verbosity: verbosity() }))(),
+  .option('--retries <n>', 'retries after a transient failure, with backoff', '2')
+  .action((names: string[], o: { file: string; source?: string; destination?: string; retries: string }) =>
+    run(() => syncCommand(names, { ...o, retries: Number(o.retries) }, { verbosity: verbosity() }))(),
   );
 
 const state = program.command('state').description("show or reset a connection's committed state");

@@ -30,7 +30,10 @@ export class ConveyorError extends Error {
   }
 }
 
-export function configError(message: string, options: Omit<ConveyorErrorOptions, 'failureType'> = {}): ConveyorError {
+export function configError(
+  message: string,
+  options: Omit<ConveyorErrorOptions, 'failureType'> = {},
+): ConveyorError {
   return new ConveyorError(message, { ...options, failureType: 'config_error' });
 }
 
@@ -41,7 +44,10 @@ export function transientError(
   return new ConveyorError(message, { ...options, failureType: 'transient_error' });
 }
 
-export function systemError(message: string, options: Omit<ConveyorErrorOptions, 'failureType'> = {}): ConveyorError {
+export function systemError(
+  message: string,
+  options: Omit<ConveyorErrorOptions, 'failureType'> = {},
+): ConveyorError {
   return new ConveyorError(message, { ...options, failureType: 'system_error' });
 }
 

@@ -20,13 +20,11 @@ export interface LineReaderOptions {
 export interface LineBatch {
   /** Complete, non-empty lines without their line ending. */
   lines: Buffer[];
-  /** 1-based line number of `lines[0]`; empty lines are skipped but still counted. */
-  firstLine: number;
   /**
-   * The line number of every line, present only when the batch skipped empty lines, so numbers
-   * are not simply `firstLine + index`. Use `lineNumberOf(batch, index)` to read either form.
+   * 1-based line number of `lines[0]`; `lines[i]` is line `firstLine + i`. Empty lines are
+   * skipped but counted, and a batch never spans one, so the numbering holds within a batch.
    */
-  lineNumbers?: number[];
+  firstLine: number;
 }
 
 const LF = 0x0a;
@@ -34,7 +32,7 @@ const CR = 0x0d;
 
 /** 1-based line number of `batch.lines[index]`. */
 export function lineNumberOf(batch: LineBatch, index: number): number {
-  return batch.lineNumbers ? (batch.lineNumbers[index] ?? 0) : batch.firstLine + index;
+  return batch.firstLine + index;
 }
 
 function withoutCr(line: Buffer): Buffer {
@@ -78,12 +76,12 @@ export async function* readLineBatches(
         pending.push(chunk);
         pendingBytes += chunk.length;
         // One byte of slack for the CR of a CRLF ending that has not arrived yet.
-        }
+        if (pendingBytes > maxLineBytes + 1) throw tooLong(pending, pendingBytes, lineNumber + 1);
+      }
       continue;
     }
 
-    const lines: Buffer[] = [];
-    let numbers: number[] | undefined;
+    let lines: Buffer[] = [];
     let firstLine = 0;
     while (nl >= 0) {
       lineNumber++;
@@ -100,11 +98,11 @@ export async function* readLineBatches(
       if (line.length > maxLineBytes) throw tooLong([line], line.length, lineNumber);
       if (line.length > 0) {
         if (lines.length === 0) firstLine = lineNumber;
-        else if (numbers === undefined && lineNumber !== firstLine + lines.length) {
-          numbers = lines.map((_, k) => firstLine + k);
-        }
-        numbers?.push(lineNumber);
         lines.push(line);
+      } else if (lines.length > 0) {
+        // Close the batch at an empty line so that numbers stay consecutive within a batch.
+        yield { lines, firstLine };
+        lines = [];
       }
       start = nl + 1;
       nl = chunk.indexOf(LF, start);
@@ -114,7 +112,7 @@ export async function* readLineBatches(
       pendingBytes = chunk.length - start;
       if (pendingBytes > maxLineBytes + 1) throw tooLong(pending, pendingBytes, lineNumber + 1);
     }
-    if (lines.length > 0) yield numbers ? { lines, firstLine, lineNumbers: numbers } : { lines, firstLine };
+    if (lines.length > 0) yield { lines, firstLine };
   }
 
   if (pendingBytes > 0) {

@@ -69,9 +69,10 @@ export interface ProtocolProblem {
 /** Builds the ProtocolError for a bad line, masking secrets in every part of the message. */
 export function protocolError(line: Buffer | string, p: ProtocolProblem): ProtocolError {
   const snippet = lineSnippet(line, p.masker);
-  const stream = p.stream ? ` (stream "${streamKey(p.stream)}")` : '';
+  // Wording relied on by the engine's tests: `... line 3, stream "items" is a RECORD whose ...`.
+  const stream = p.stream ? `, stream "${streamKey(p.stream)}"` : '';
   const message =
-    `Output line ${p.lineNumber} of connector "${p.source}"${stream} ${p.problem}. ` +
+    `Connector "${p.source}" output line ${p.lineNumber}${stream} ${p.problem}. ` +
     `${p.advice ?? PROTOCOL_ADVICE} The line starts: ${snippet}`;
   const masked = p.masker ? p.masker.mask(message) : message;
   return new ProtocolError(masked, {

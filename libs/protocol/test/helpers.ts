@@ -2,7 +2,7 @@
 // what a writable stream received.
 
 import { Writable } from 'node:stream';
-import { type LineBatch, type LineReaderOptions, lineNumberOf, readLineBatches } from '../src/lines.js';
+import { type LineBatch, type LineReaderOptions, readLineBatches } from '../src/lines.js';
 
 export async function* chunksOf(chunks: Iterable<Buffer | string>): AsyncGenerator<Buffer | string> {
   for (const chunk of chunks) yield chunk;
@@ -23,11 +23,8 @@ export async function readAll(
   return out;
 }
 
-export function linesOf(batch: LineBatch): ReadLine[] {
-  return batch.lines.map((line, index) => ({
-    text: line.toString('utf8'),
-    number: lineNumberOf(batch, index),
-  }));
+function linesOf(batch: LineBatch): ReadLine[] {
+  return batch.lines.map((line, index) => ({ text: line.toString('utf8'), number: batch.firstLine + index }));
 }
 
 /** Splits bytes at the given cut points (sorted, deduplicated, inside the buffer). */

@@ -17,11 +17,24 @@ describe('readLineBatches', () => {
   });
 
   it('skips empty lines but counts them in line numbers', async () => {
-    const lines = await readAll(['\n{"a":1}\n\r\n\n{"b":2}\n\n{"c":3}\n\n']);
+    const lines = await readAll(['\n{"a":1}\n\r\n\n{"b":2}\n{"c":3}\n\n{"d":4}\n\n']);
     expect(lines).toEqual([
       { text: '{"a":1}', number: 2 },
       { text: '{"b":2}', number: 5 },
-      { text: '{"c":3}', number: 7 },
+      { text: '{"c":3}', number: 6 },
+      { text: '{"d":4}', number: 8 },
+    ]);
+  });
+
+  it('keeps line numbers consecutive within a batch, so line i is firstLine + i', async () => {
+    const batches = [];
+    for await (const b of readLineBatches(chunksOf(['a\nb\n\nc\nd\n\n\ne']))) {
+      batches.push({ lines: b.lines.map(String), firstLine: b.firstLine });
+    }
+    expect(batches).toEqual([
+      { lines: ['a', 'b'], firstLine: 1 },
+      { lines: ['c', 'd'], firstLine: 4 },
+      { lines: ['e'], firstLine: 8 },
     ]);
   });
 
@@ -122,23 +135,24 @@ describe('readLineBatches', () => {
     expect(e.stream).toEqual({ name: 'users' });
     expect(e.message).toContain('"source-acme"');
     expect(e.message).toContain('line 3');
-    expect(e.message).toContain('(stream "users")');
+    expect(e.message).toContain('line 3, stream "users" is longer');
     expect(e.message).toContain('300 bytes');
     expect(e.message).toContain('maxLineBytes');
     expect(e.message).not.toContain(secret);
     expect(e.snippet).not.toContain(secret);
   });
 
-  it('stops at the limit instead of buffering an endless line', async () => {
+  it('stops at the limit instead of buffering the rest of an overlong line', async () => {
     let chunksRead = 0;
-    async function* endless(): AsyncGenerator<Buffer> {
-      for (;;) {
+    async function* overlongLine(): AsyncGenerator<Buffer> {
+      // 100 KiB in all: enough to prove the reader gave up at 10 KiB, finite if it did not.
+      for (let k = 0; k < 100; k++) {
         chunksRead++;
         yield Buffer.alloc(1024, 'z');
       }
     }
     const error = await (async () => {
-      for await (const _ of readLineBatches(endless(), { maxLineBytes: 10 * 1024, source: 'src' })) {
+      for await (const _ of readLineBatches(overlongLine(), { maxLineBytes: 10 * 1024, source: 'src' })) {
         // no complete line ever arrives
       }
     })().catch((e: unknown) => e);

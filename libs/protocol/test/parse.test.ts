@@ -32,7 +32,7 @@ function expectClearError(e: ProtocolError, stream?: string): void {
   expect(e.message).toContain('"source-acme"');
   expect(e.message).toContain('line 42');
   expect(e.message).toContain('fix the connector or report it to its maintainer');
-  if (stream) expect(e.message).toContain(`(stream "${stream}")`);
+  if (stream) expect(e.message).toContain(`, stream "${stream}"`);
   else expect(e.message).not.toContain('stream "');
   expect(e.message).not.toContain(SECRET);
   expect(e.snippet).not.toContain(SECRET);
@@ -84,6 +84,9 @@ describe('parseMessage', () => {
     expectClearError(unknown);
     expect(unknown.message).toContain('unknown message type "GOSSIP"');
     expect(unknown.message).toContain('DESTINATION_CATALOG');
+    const secretType = parseError(`{"type":"${SECRET}","log":{}}`);
+    expectClearError(secretType);
+    expect(secretType.message).toContain('unknown message type "****"');
   });
 
   it('accepts every known type, DESTINATION_CATALOG included', () => {
@@ -232,7 +235,7 @@ describe('validateRecordLines', () => {
   it('reports a valid message that is not a record', () => {
     const state = Buffer.from('{"type":"STATE","state":{"data":{}}}');
     expect(() => validateRecordLines([record('users'), state], [1, 2], batchCtx)).toThrow(
-      /line 2 of connector "source-acme" is a STATE message where a RECORD was expected/,
+      /"source-acme" output line 2 is a STATE message where a RECORD was expected/,
     );
   });
 });

@@ -92,6 +92,9 @@ describe('peekRecordStream', () => {
     const c = peek('{"type":"RECORD","record":{"namespace":"x","stream":"orders","data":{"id":2}}}');
     expect(b).toBe(a);
     expect(Object.isFrozen(a)).toBe(true);
+    expect(Object.isFrozen(peek('{"type":"RECORD","record":{"stream":"o","data":{},"namespace":"n"}}'))).toBe(
+      true,
+    );
     expect(c).toEqual({ stream: 'orders', namespace: 'x' });
   });
 

@@ -115,6 +115,7 @@ async function main(): Promise<number> {
   if (options.only.has('a')) {
     const result = await passthroughBenchmark(ctx, sizes.passthrough);
     earlier.passthrough = result.conveyorRssMiB;
+    earlier.baseline = result.baselineRssMiB;
     emit(result.markdown);
   }
   if (options.only.has('b')) {

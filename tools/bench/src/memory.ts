@@ -23,6 +23,8 @@ export interface EarlierRss {
   faker?: number[];
   /** from (a), at sizes.passthroughCount */
   passthrough?: number[];
+  /** DuckDB's read_json alone in (a), at sizes.passthroughCount: the floor for comparison */
+  baseline?: number[];
 }
 
 interface Row {
@@ -82,6 +84,9 @@ export async function memoryBenchmark(
     ok: passLarge.ok,
   };
 
+  const floor = earlier.baseline
+    ? `For scale: DuckDB's own \`read_json\` of the same ${shortCount(sizes.passthroughCount)} records, alone in a Node process, peaked at ${fixed(spreadOf(earlier.baseline).median, 0)} MiB (median of ${earlier.baseline.length} runs in (a)).`
+    : '';
   return [
     '### (c) Peak RSS of the engine process (MiB)',
     '',
@@ -91,5 +96,6 @@ export async function memoryBenchmark(
       ['workload', 'smaller size', 'larger size', 'growth', `target ≤ ${TARGET_MIB} MiB, flat`],
       [render(fakerRow), render(passRow)],
     ),
+    ...(floor ? ['', floor] : []),
   ].join('\n');
 }

@@ -20,6 +20,8 @@ export interface PassthroughResult {
   markdown: string;
   /** peak RSS of every measured Conveyor run, for the memory table */
   conveyorRssMiB: number[];
+  /** peak RSS of the baseline runs: what DuckDB alone needs for the same rows */
+  baselineRssMiB: number[];
 }
 
 export function prepareInput(ctx: BenchContext, count: number): PreparedRecords {
@@ -154,5 +156,9 @@ export async function passthroughBenchmark(ctx: BenchContext, count: number): Pr
     '',
     ratios,
   ].join('\n');
-  return { markdown, conveyorRssMiB: [...conveyor, ...control].map((r) => r.peakRssMiB) };
+  return {
+    markdown,
+    conveyorRssMiB: [...conveyor, ...control].map((r) => r.peakRssMiB),
+    baselineRssMiB: baseline.map((r) => r.peakRssMiB),
+  };
 }
