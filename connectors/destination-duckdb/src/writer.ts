@@ -1,5 +1,5 @@
-// One sync's writer. Batches are loaded inside an open DuckDB transaction, so readers see none of
-// them until `commit`, which moves deduplicated rows into place, stores the states and commits
+// One sync's writer. Batches are loaded (objects-appender.ts, load-sql.ts) inside an open DuckDB
+// transaction, so readers see none of them until `commit`, which moves deduplicated rows into place, stores the states and commits
 // data and states together. DuckDB writes large uncommitted appends to the database file as it
 // goes, so memory stays bounded however much is written between commits.
 
@@ -90,35 +90,36 @@ export class DuckDBWriter implements DestinationWriter {
     const empty = batch.format === 'objects' ? batch.records.length === 0 : batch.lines.length === 0;
     if (empty) return;
     try {
-      if (batch.format === 'objects' && loader.appendPlan) {
-        const chunks = chunksFor(loader.appendPlan, batch.records, batch.emittedAt, loader.generation);
-        if (chunks) {
-          await appendChunks(this.connection, loader.appendPlan, chunks);
-          if (loader.table.staging) loader.staged = true;
-          return;
-        }
-      }
-      const file =
-        batch.format === 'objects'
-          ? await this.batchFile.writeObjects(batch.records)
-          : await this.batchFile.writeLines(batch.lines);
-      const statement = await this.statementFor(loader, batch.format);
-      statement.bind(
-        {
-          file,
-          generation: loader.generation,
-          // a stream without properties has no paths to extract
-          ...(loader.table.layout.columns.length > 0 ? { paths: loader.paths, fields: loader.fields } : {}),
-          ...(batch.format === 'objects' ? { emitted_at: BigInt(batch.emittedAt) } : {}),
-        },
-        PARAMETER_TYPES,
-      );
-      await statement.run();
+      await this.load(loader, batch);
     } catch (error) {
       this.phase = 'failed';
       throw loadFailure(loader.table, batch.format, error);
     }
     if (loader.table.staging) loader.staged = true;
+  }
+
+  /** `objects` through the appender when JavaScript can type the batch, everything else through SQL. */
+  private async load(loader: StreamLoader, batch: RecordBatch): Promise<void> {
+    if (batch.format === 'objects' && loader.appendPlan) {
+      const chunks = chunksFor(loader.appendPlan, batch.records, batch.emittedAt, loader.generation);
+      if (chunks) return appendChunks(this.connection, loader.appendPlan, chunks);
+    }
+    const file =
+      batch.format === 'objects'
+        ? await this.batchFile.writeObjects(batch.records)
+        : await this.batchFile.writeLines(batch.lines);
+    const statement = await this.statementFor(loader, batch.format);
+    statement.bind(
+      {
+        file,
+        generation: loader.generation,
+        // a stream without properties has no paths to extract
+        ...(loader.table.layout.columns.length > 0 ? { paths: loader.paths, fields: loader.fields } : {}),
+        ...(batch.format === 'objects' ? { emitted_at: BigInt(batch.emittedAt) } : {}),
+      },
+      PARAMETER_TYPES,
+    );
+    await statement.run();
   }
 
   async commit(states: StateMessage[], seq: number): Promise<void> {

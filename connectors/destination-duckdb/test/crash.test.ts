@@ -3,6 +3,7 @@
 
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { destination } from '../src/index.js';
@@ -25,7 +26,10 @@ async function runAndKill(path: string, steps: string): Promise<void> {
     const line = (stream, id) => Buffer.from(JSON.stringify({ type: 'RECORD', record: { stream, data: { id }, emitted_at: 1 } }));
     ${steps}
     process.kill(process.pid, 'SIGKILL');`;
+  // The killed writer cannot remove its batch file: keep it in the test's directory.
+  const env = { ...process.env, TMPDIR: dirname(path) };
   const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    env,
     stdio: ['ignore', 'inherit', 'pipe'],
   });
   let stderr = '';

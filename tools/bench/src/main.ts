@@ -1,6 +1,6 @@
 // `npm run bench [-- --quick] [-- --only a|b|c] [-- --profile a|b]`: runs the benchmarks, prints
 // each result as a markdown table on stdout and writes the same to bench-out/results.md. Progress
-// goes to stderr. Exits 1 when any written table differs from its input.
+// goes to stderr. Exits 1 when a run fails or any written table differs from its input.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -111,24 +111,38 @@ async function main(): Promise<number> {
     return 0;
   }
 
+  // A run that fails (a sync exiting non-zero) costs its benchmark, not the tables already measured.
+  const attempt = async (part: Part, title: string, run: () => Promise<string>) => {
+    try {
+      emit(await run());
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      ctx.problems.push(`(${part}) did not complete: ${message.split('\n')[0]}`);
+      ctx.log(`(${part}) failed:\n${message}`);
+      emit(`### ${title}\n\nDid not complete: a run failed (details on stderr and under Problems).`);
+    }
+  };
   const earlier: EarlierRss = {};
-  if (options.only.has('a')) {
-    const result = await passthroughBenchmark(ctx, sizes.passthrough);
-    earlier.passthrough = result.conveyorRssMiB;
-    earlier.baseline = result.baselineRssMiB;
-    emit(result.markdown);
-  }
-  if (options.only.has('b')) {
-    const result = await fakerBenchmark(ctx, sizes.faker, sizes.fakerRuns);
-    earlier.faker = result.rssMiB;
-    emit(result.markdown);
-  }
-  if (options.only.has('c')) emit(await memoryBenchmark(ctx, sizes.memory, earlier));
+  if (options.only.has('a'))
+    await attempt('a', '(a) Engine passthrough', async () => {
+      const result = await passthroughBenchmark(ctx, sizes.passthrough);
+      earlier.passthrough = result.conveyorRssMiB;
+      earlier.baseline = result.baselineRssMiB;
+      return result.markdown;
+    });
+  if (options.only.has('b'))
+    await attempt('b', '(b) Faker → DuckDB', async () => {
+      const result = await fakerBenchmark(ctx, sizes.faker, sizes.fakerRuns);
+      earlier.faker = result.rssMiB;
+      return result.markdown;
+    });
+  if (options.only.has('c'))
+    await attempt('c', '(c) Peak RSS', () => memoryBenchmark(ctx, sizes.memory, earlier));
 
   if (ctx.problems.length > 0) {
     emit(
       [
-        '### Problems: these runs wrote something other than their input',
+        '### Problems: runs that failed or wrote something other than their input',
         '',
         ...ctx.problems.map((p) => `- ${p}`),
       ].join('\n'),
