@@ -15,10 +15,14 @@ const base = opt('base', process.env.NX_BASE ?? 'main');
 const head = opt('head', process.env.NX_HEAD ?? 'HEAD');
 const task = opt('task', 'test');
 
-const out = execFileSync('npx', ['nx', 'show', 'projects', '--affected', `--base=${base}`, `--head=${head}`, '--json'], {
-  encoding: 'utf8',
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
+const out = execFileSync(
+  'npx',
+  ['nx', 'show', 'projects', '--affected', `--base=${base}`, `--head=${head}`, '--json'],
+  {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  },
+);
 const projects = JSON.parse(out);
 if (args.includes('--list')) {
   for (const p of projects) console.log(p);
@@ -29,7 +33,11 @@ if (projects.length === 0) {
   process.exit(0);
 }
 console.log(`Affected (${projects.length}): ${projects.join(', ')}`);
-const result = spawnSync('npx', ['turbo', 'run', task, '--concurrency=1', ...projects.map((p) => `--filter=${p}`)], {
-  stdio: 'inherit',
-});
+const result = spawnSync(
+  'npx',
+  ['turbo', 'run', task, '--concurrency=1', ...projects.map((p) => `--filter=${p}`)],
+  {
+    stdio: 'inherit',
+  },
+);
 process.exit(result.status ?? 1);

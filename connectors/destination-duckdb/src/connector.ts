@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import type { DestinationConnector } from '@conveyor/cdk';
-import { asConveyorError } from '@conveyor/protocol';
+import { asConveyorError, configError } from '@conveyor/protocol';
 import { BatchFile } from './batch-file.js';
 import { type DuckDBDestinationConfig, resolveConfig, spec } from './config.js';
 import { duckdbFailure, openDatabase } from './database.js';
@@ -56,6 +56,25 @@ export const destination: DestinationConnector<DuckDBDestinationConfig> = {
       database.close();
       await batchFile?.remove();
       throw error;
+    }
+  },
+
+  async query(config, sql) {
+    const { path } = resolveConfig(config);
+    if (!existsSync(path)) {
+      throw configError(`The DuckDB file ${path} does not exist yet: run a sync into it first.`);
+    }
+    const database = await openDatabase(path);
+    try {
+      const reader = await database.connection.runAndReadAll(sql);
+      return { columns: reader.columnNames(), rows: reader.getRowsJson() as unknown[][] };
+    } catch (error) {
+      const detail = error instanceof Error ? error.message : String(error);
+      throw configError(`DuckDB could not run the query: ${detail.split('\n')[0]}`, {
+        internalMessage: detail,
+      });
+    } finally {
+      database.close();
     }
   },
 

@@ -94,3 +94,16 @@ connections:
     expect(() => loadProject(file)).toThrow(message);
   });
 });
+
+describe('substituteEnv types', () => {
+  it('gives a whole-value reference the type of its text', () => {
+    expect(
+      substituteEnv({ n: '${N}', b: '${B}', s: 'x${N}', f: '${F:-1.5}' }, 'c', { N: '25', B: 'true' }),
+    ).toEqual({
+      n: 25,
+      b: true,
+      s: 'x25',
+      f: 1.5,
+    });
+  });
+});

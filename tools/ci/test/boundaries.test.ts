@@ -22,7 +22,11 @@ function packages(): Pkg[] {
   for (const group of ['libs', 'connectors', 'tools']) {
     for (const name of readdirSync(join(ROOT, group))) {
       const dir = join(ROOT, group, name);
-      let json: { name: string; dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
+      let json: {
+        name: string;
+        dependencies?: Record<string, string>;
+        devDependencies?: Record<string, string>;
+      };
       try {
         json = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
       } catch {
@@ -56,7 +60,9 @@ const groupOf = new Map(all.map((p) => [p.name, p.group]));
 
 describe('dependency boundaries', () => {
   it('finds the workspace packages', () => {
-    expect(all.map((p) => p.name)).toEqual(expect.arrayContaining(['@conveyor/protocol', '@conveyor/cdk', '@conveyor/engine']));
+    expect(all.map((p) => p.name)).toEqual(
+      expect.arrayContaining(['@conveyor/protocol', '@conveyor/cdk', '@conveyor/engine']),
+    );
   });
 
   it('keeps @conveyor/protocol free of other Conveyor packages', () => {
@@ -72,13 +78,17 @@ describe('dependency boundaries', () => {
     },
   );
 
-  it.each(all.map((p) => [p.name, p] as const))('%s imports only the Conveyor packages it declares', (_name, pkg) => {
-    const declared = new Set([...pkg.deps, ...pkg.devDeps, pkg.name]);
-    const undeclared = new Set<string>();
-    for (const file of sourceFiles(pkg.dir)) {
-      const text = readFileSync(file, 'utf8');
-      for (const m of text.matchAll(/from '(@conveyor\/[a-z0-9-]+)/g)) if (!declared.has(m[1]!)) undeclared.add(m[1]!);
-    }
-    expect([...undeclared]).toEqual([]);
-  });
+  it.each(all.map((p) => [p.name, p] as const))(
+    '%s imports only the Conveyor packages it declares',
+    (_name, pkg) => {
+      const declared = new Set([...pkg.deps, ...pkg.devDeps, pkg.name]);
+      const undeclared = new Set<string>();
+      for (const file of sourceFiles(pkg.dir)) {
+        const text = readFileSync(file, 'utf8');
+        for (const m of text.matchAll(/from '(@conveyor\/[a-z0-9-]+)/g))
+          if (!declared.has(m[1]!)) undeclared.add(m[1]!);
+      }
+      expect([...undeclared]).toEqual([]);
+    },
+  );
 });

@@ -27,7 +27,9 @@ describe('conveyor CLI', () => {
 
   it('discovers and reads faker', () => {
     const dir = tempProject();
-    const catalog = messages(conveyor(['discover', 'faker'], { cwd: dir }).stdout)[0] as { catalog: { streams: { name: string }[] } };
+    const catalog = messages(conveyor(['discover', 'faker'], { cwd: dir }).stdout)[0] as {
+      catalog: { streams: { name: string }[] };
+    };
     expect(catalog.catalog.streams.map((s) => s.name)).toEqual(['users', 'products', 'purchases']);
     const read = conveyor(['read', 'faker', '--config', '{"count": 3}'], { cwd: dir });
     expect(read.code, read.stderr).toBe(0);
@@ -43,7 +45,7 @@ describe('conveyor CLI', () => {
     expect(r.code, r.stderr).toBe(0);
     const db = join(dir, '.conveyor', 'conveyor.duckdb');
     expect(r.stdout).toContain(`Data is in ${db}`);
-    expect(r.stdout).toContain("npx conveyor query faker-to-duckdb 'SELECT * FROM \"users\" LIMIT 5'");
+    expect(r.stdout).toContain('npx conveyor query faker-to-duckdb \'SELECT * FROM "users" LIMIT 5\'');
     const look = conveyor(['query', 'faker-to-duckdb', 'SELECT count(*) AS n FROM users'], { cwd: dir });
     expect(look.code, look.stderr).toBe(0);
     expect(look.stdout).toMatch(/\b1000\b/);
@@ -52,7 +54,9 @@ describe('conveyor CLI', () => {
 
     const runs = conveyor(['runs'], { cwd: dir });
     expect(runs.stdout).toMatch(/faker-to-duckdb .*succeeded/);
-    const state = JSON.parse(conveyor(['state', 'show', 'faker-to-duckdb'], { cwd: dir }).stdout) as { states: unknown[] };
+    const state = JSON.parse(conveyor(['state', 'show', 'faker-to-duckdb'], { cwd: dir }).stdout) as {
+      states: unknown[];
+    };
     expect(state.states.length).toBeGreaterThan(0);
   });
 
@@ -61,14 +65,14 @@ describe('conveyor CLI', () => {
 sources:
   fake:
     connector: faker
-    config: { count: \${FAKE_COUNT}, seed: 7 }
+    config: { count: "\${FAKE_COUNT}", seed: 7 }
 destinations:
   files:
     connector: jsonl
     config: { path: ./out }
   warehouse:
     connector: duckdb
-    config: { path: \${DB_PATH:-./w.duckdb} }
+    config: { path: "\${DB_PATH:-./w.duckdb}" }
 connections:
   to-files:
     source: fake
@@ -91,11 +95,27 @@ connections:
   });
 
   it.each([
-    ['a missing environment variable', 'sources:\n  s: { connector: faker, config: { count: ${NOPE_NOT_SET} } }\ndestinations:\n  d: { connector: jsonl, config: { path: ./o } }\nconnections:\n  c: { source: s, destination: d }\n', /NOPE_NOT_SET is not set/],
-    ['an undefined source', 'sources: {}\ndestinations:\n  d: { connector: jsonl, config: { path: ./o } }\nconnections:\n  c: { source: ghost, destination: d }\n', /conveyor\.yml:5 .*source "ghost" is not defined under sources/],
+    [
+      'a missing environment variable',
+      'sources:\n  s: { connector: faker, config: { count: "${NOPE_NOT_SET}" } }\ndestinations:\n  d: { connector: jsonl, config: { path: ./o } }\nconnections:\n  c: { source: s, destination: d }\n',
+      /NOPE_NOT_SET is not set/,
+    ],
+    [
+      'an undefined source',
+      'sources: {}\ndestinations:\n  d: { connector: jsonl, config: { path: ./o } }\nconnections:\n  c: { source: ghost, destination: d }\n',
+      /conveyor\.yml:5 .*source "ghost" is not defined under sources/,
+    ],
     ['invalid YAML', 'sources: [\n', /conveyor\.yml:\d+:\d+ is not valid YAML/],
-    ['a bad sync mode', 'sources:\n  s: { connector: faker }\ndestinations:\n  d: { connector: jsonl, config: { path: ./o } }\nconnections:\n  c:\n    source: s\n    destination: d\n    streams:\n      - { name: users, sync_mode: sometimes }\n', /conveyor\.yml:10 .*sync_mode "sometimes" is not one of full_refresh, incremental/],
-    ['a stream the source does not have', 'sources:\n  s: { connector: faker }\ndestinations:\n  d: { connector: jsonl, config: { path: ./o } }\nconnections:\n  c: { source: s, destination: d, streams: [nope] }\n', /Stream "nope" is not offered by the source/],
+    [
+      'a bad sync mode',
+      'sources:\n  s: { connector: faker }\ndestinations:\n  d: { connector: jsonl, config: { path: ./o } }\nconnections:\n  c:\n    source: s\n    destination: d\n    streams:\n      - { name: users, sync_mode: sometimes }\n',
+      /conveyor\.yml:10 .*sync_mode "sometimes" is not one of full_refresh, incremental/,
+    ],
+    [
+      'a stream the source does not have',
+      'sources:\n  s: { connector: faker }\ndestinations:\n  d: { connector: jsonl, config: { path: ./o } }\nconnections:\n  c: { source: s, destination: d, streams: [nope] }\n',
+      /Stream "nope" is not offered by the source/,
+    ],
   ])('refuses %s with exit code 2 and a clear message', (_what, yaml, message) => {
     const dir = tempProject(yaml);
     const r = conveyor(['sync'], { cwd: dir });
@@ -118,7 +138,18 @@ if (cmd === 'read') process.stdout.write('{"type": not json\\n');
 `,
       { mode: 0o755 },
     );
-    const r = conveyor(['sync', '--source', `exec:${script}`, '--destination', 'jsonl', '--destination-config', '{"path":"./o"}'], { cwd: dir });
+    const r = conveyor(
+      [
+        'sync',
+        '--source',
+        `exec:${script}`,
+        '--destination',
+        'jsonl',
+        '--destination-config',
+        '{"path":"./o"}',
+      ],
+      { cwd: dir },
+    );
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/output line 1/);
     const runs = conveyor(['runs', '--json'], { cwd: dir });

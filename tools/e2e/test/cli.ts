@@ -22,7 +22,10 @@ export function tempProject(yaml?: string): string {
   return dir;
 }
 
-export function conveyor(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; input?: string }): CliResult {
+export function conveyor(
+  args: string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv; input?: string },
+): CliResult {
   const result: SpawnSyncReturns<string> = spawnSync(process.execPath, [CLI, ...args], {
     cwd: options.cwd,
     env: { ...process.env, CONVEYOR_HOME: '', ...options.env },
@@ -34,9 +37,17 @@ export function conveyor(args: string[], options: { cwd: string; env?: NodeJS.Pr
 }
 
 /** Starts a sync and kills it with SIGKILL after `ms` milliseconds (if it is still running). */
-export function syncKilledAfter(args: string[], cwd: string, ms: number): Promise<{ killed: boolean; code: number | null }> {
+export function syncKilledAfter(
+  args: string[],
+  cwd: string,
+  ms: number,
+): Promise<{ killed: boolean; code: number | null }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, CONVEYOR_HOME: '' }, stdio: 'ignore' });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd,
+      env: { ...process.env, CONVEYOR_HOME: '' },
+      stdio: 'ignore',
+    });
     let killed = false;
     const timer = setTimeout(() => {
       killed = child.kill('SIGKILL');

@@ -7,7 +7,7 @@ function project(syncMode: string, destinationMode: string, destination = 'duckd
   const config = destination === 'duckdb' ? '{ path: ./w.duckdb }' : '{ path: ./out }';
   return `
 sources:
-  fake: { connector: faker, config: { count: \${COUNT}, seed: 3 } }
+  fake: { connector: faker, config: { count: "\${COUNT}", seed: 3 } }
 destinations:
   dest: { connector: ${destination}, config: ${config} }
 connections:
@@ -78,7 +78,11 @@ describe('every sync mode, end to end through the CLI into DuckDB', () => {
     const over = tempProject(project('full_refresh', 'overwrite', 'jsonl'));
     sync(over, 30);
     sync(over, 20);
-    expect(readFileSync(join(over, 'out', 'users.jsonl'), 'utf8').trim().split('\n')).toHaveLength(20);
+    expect(
+      readFileSync(join(over, 'out', 'users.jsonl'), 'utf8')
+        .trim()
+        .split('\n'),
+    ).toHaveLength(20);
     const app = tempProject(project('incremental', 'append', 'jsonl'));
     sync(app, 30);
     sync(app, 45);
