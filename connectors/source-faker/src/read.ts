@@ -1,33 +1,27 @@
 // The read loop: per configured stream, batches of generated records, STATE after every batch in
 // incremental mode, and the TRACE messages the engine uses for progress.
 
-import { errorTrace, type SourceOutput } from '@conveyor/cdk';
 import {
-  asConveyorError,
+  errorTrace,
+  type SourceOutput,
+  streamFailure,
+  streamStateFor,
+  streamStateMessage,
+  streamStatusTrace,
+} from '@conveyor/cdk';
+import {
+  type AirbyteMessage,
   type ConfiguredCatalog,
-  ConveyorError,
   configError,
   type JsonObject,
   SecretMasker,
   type StateMessage,
-  type StreamStatus,
-  transientError,
 } from '@conveyor/protocol';
 import type { ResolvedFakerConfig } from './config.js';
 import { CURSOR_FIELD, FAKER_STREAMS, type FakerStream, findStream, firstIndexAfter } from './streams.js';
 
-function streamStatus(name: string, status: StreamStatus): SourceOutput {
-  return {
-    kind: 'message',
-    message: {
-      type: 'TRACE',
-      trace: {
-        type: 'STREAM_STATUS',
-        emitted_at: Date.now(),
-        stream_status: { stream_descriptor: { name }, status },
-      },
-    },
-  };
+function message(m: AirbyteMessage): SourceOutput {
+  return { kind: 'message', message: m };
 }
 
 function estimate(name: string, rows: number): SourceOutput {
@@ -42,34 +36,6 @@ function estimate(name: string, rows: number): SourceOutput {
       },
     },
   };
-}
-
-function streamState(name: string, state: JsonObject, recordCount: number): SourceOutput {
-  return {
-    kind: 'message',
-    message: {
-      type: 'STATE',
-      state: {
-        type: 'STREAM',
-        stream: { stream_descriptor: { name }, stream_state: state },
-        sourceStats: { recordCount },
-      },
-    },
-  };
-}
-
-/** The stream's saved state: from a per-stream STATE, or from a legacy blob keyed by stream name. */
-function savedState(states: StateMessage[], name: string): JsonObject | undefined {
-  let found: JsonObject | undefined;
-  for (const state of states) {
-    if (state.stream?.stream_descriptor.name === name && !state.stream.stream_descriptor.namespace) {
-      found = state.stream.stream_state ?? found;
-    } else if ((state.type === 'LEGACY' || state.type === undefined) && state.data) {
-      const legacy = state.data[name];
-      if (legacy && typeof legacy === 'object' && !Array.isArray(legacy)) found = legacy as JsonObject;
-    }
-  }
-  return found;
 }
 
 interface Cursor {
@@ -104,24 +70,6 @@ function planStreams(catalog: ConfiguredCatalog) {
   });
 }
 
-/** The error a failed stream rethrows: classified, naming the stream, an abort reported as one. */
-function streamFailure(thrown: unknown, name: string, signal: AbortSignal): ConveyorError {
-  if (signal.aborted && thrown === signal.reason) {
-    return transientError(`Reading stream "${name}" was stopped before it finished.`, {
-      stream: { name },
-      cause: thrown,
-    });
-  }
-  const error = asConveyorError(thrown);
-  if (error.stream) return error;
-  return new ConveyorError(error.userMessage, {
-    failureType: error.failureType,
-    internalMessage: error.internalMessage,
-    stream: { name },
-    cause: error.cause ?? error,
-  });
-}
-
 export async function* readFaker(
   config: ResolvedFakerConfig,
   catalog: ConfiguredCatalog,
@@ -129,16 +77,16 @@ export async function* readFaker(
   signal: AbortSignal,
 ): AsyncGenerator<SourceOutput> {
   for (const { stream, incremental } of planStreams(catalog)) {
-    yield streamStatus(stream.name, 'STARTED');
+    yield message(streamStatusTrace({ name: stream.name }, 'STARTED'));
     try {
       yield* readStream(stream, incremental, config, states, signal);
     } catch (thrown) {
-      const failure = streamFailure(thrown, stream.name, signal);
-      yield streamStatus(stream.name, 'INCOMPLETE');
+      const failure = streamFailure(thrown, { name: stream.name }, signal);
+      yield message(streamStatusTrace({ name: stream.name }, 'INCOMPLETE'));
       yield { kind: 'message', message: errorTrace(failure, new SecretMasker(), { name: stream.name }) };
       throw failure;
     }
-    yield streamStatus(stream.name, 'COMPLETE');
+    yield message(streamStatusTrace({ name: stream.name }, 'COMPLETE'));
   }
 }
 
@@ -151,7 +99,7 @@ async function* readStream(
 ): AsyncGenerator<SourceOutput> {
   const name = stream.name;
   const total = stream.total(config.count);
-  const cursor = incremental ? cursorOf(stream, savedState(states, name)) : undefined;
+  const cursor = incremental ? cursorOf(stream, streamStateFor(states, { name })) : undefined;
   const start = cursor ? Math.min(firstIndexAfter(stream, cursor.ms), total) : 0;
   yield estimate(name, total - start);
 
@@ -162,11 +110,17 @@ async function* readStream(
     yield { kind: 'records', batch: { format: 'objects', stream: name, records, emittedAt: Date.now() } };
     if (incremental) {
       // Records come in cursor order, so the last one's cursor covers the whole batch.
-      yield streamState(name, { [CURSOR_FIELD]: records[records.length - 1]![CURSOR_FIELD] }, records.length);
+      yield message(
+        streamStateMessage(
+          { name },
+          { [CURSOR_FIELD]: records[records.length - 1]![CURSOR_FIELD] },
+          records.length,
+        ),
+      );
     }
   }
   if (incremental && start >= total) {
     // Nothing new: repeat the saved cursor so the stream still ends on a checkpoint.
-    yield streamState(name, cursor ? { [CURSOR_FIELD]: cursor.value } : {}, 0);
+    yield message(streamStateMessage({ name }, cursor ? { [CURSOR_FIELD]: cursor.value } : {}, 0));
   }
 }

@@ -1,18 +1,22 @@
 // The read loop: per configured stream, its files in (mtime, path) order, each streamed in
 // batches; in incremental mode only new files, with a STATE after each one.
 
-import { errorTrace, type SourceOutput } from '@conveyor/cdk';
 import {
-  asConveyorError,
+  errorTrace,
+  type SourceOutput,
+  streamFailure,
+  streamStateFor,
+  streamStateMessage,
+  streamStatusTrace,
+} from '@conveyor/cdk';
+import {
+  type AirbyteMessage,
   type ConfiguredCatalog,
   type ConfiguredStream,
-  ConveyorError,
   configError,
   type JsonObject,
   SecretMasker,
   type StateMessage,
-  type StreamStatus,
-  transientError,
 } from '@conveyor/protocol';
 import type { FileStreamConfig, ResolvedFilesConfig } from './config.js';
 import { FileCursor } from './file-cursor.js';
@@ -20,47 +24,11 @@ import { listMatchingFiles } from './file-listing.js';
 import { formatOf, readerFor } from './formats/index.js';
 import { columnTypes, inferStreamSchema } from './schema.js';
 
+function message(m: AirbyteMessage): SourceOutput {
+  return { kind: 'message', message: m };
+}
+
 export const BATCH_RECORDS = 5000;
-
-function trace(message: Extract<SourceOutput, { kind: 'message' }>['message']): SourceOutput {
-  return { kind: 'message', message };
-}
-
-function streamStatus(name: string, status: StreamStatus): SourceOutput {
-  return trace({
-    type: 'TRACE',
-    trace: {
-      type: 'STREAM_STATUS',
-      emitted_at: Date.now(),
-      stream_status: { stream_descriptor: { name }, status },
-    },
-  });
-}
-
-function streamState(name: string, state: JsonObject, recordCount: number): SourceOutput {
-  return trace({
-    type: 'STATE',
-    state: {
-      type: 'STREAM',
-      stream: { stream_descriptor: { name }, stream_state: state },
-      sourceStats: { recordCount },
-    },
-  });
-}
-
-/** The stream's saved state: from a per-stream STATE, or from a legacy blob keyed by stream name. */
-function savedState(states: StateMessage[], name: string): JsonObject | undefined {
-  let found: JsonObject | undefined;
-  for (const state of states) {
-    if (state.stream?.stream_descriptor.name === name && !state.stream.stream_descriptor.namespace) {
-      found = state.stream.stream_state ?? found;
-    } else if ((state.type === 'LEGACY' || state.type === undefined) && state.data) {
-      const legacy = state.data[name];
-      if (legacy && typeof legacy === 'object' && !Array.isArray(legacy)) found = legacy as JsonObject;
-    }
-  }
-  return found;
-}
 
 function planStreams(config: ResolvedFilesConfig, catalog: ConfiguredCatalog) {
   const byName = new Map(config.streams.map((s) => [s.name, s]));
@@ -76,24 +44,6 @@ function planStreams(config: ResolvedFilesConfig, catalog: ConfiguredCatalog) {
   });
 }
 
-/** The error a failed stream rethrows: classified, naming the stream, an abort reported as one. */
-function streamFailure(thrown: unknown, name: string, signal: AbortSignal): ConveyorError {
-  if (signal.aborted && thrown === signal.reason) {
-    return transientError(`Reading stream "${name}" was stopped before it finished.`, {
-      stream: { name },
-      cause: thrown,
-    });
-  }
-  const error = asConveyorError(thrown);
-  if (error.stream) return error;
-  return new ConveyorError(error.userMessage, {
-    failureType: error.failureType,
-    internalMessage: error.internalMessage,
-    stream: { name },
-    cause: error.cause ?? error,
-  });
-}
-
 export async function* readFiles(
   config: ResolvedFilesConfig,
   catalog: ConfiguredCatalog,
@@ -101,16 +51,16 @@ export async function* readFiles(
   signal: AbortSignal,
 ): AsyncGenerator<SourceOutput> {
   for (const { stream, configured } of planStreams(config, catalog)) {
-    yield streamStatus(stream.name, 'STARTED');
+    yield message(streamStatusTrace({ name: stream.name }, 'STARTED'));
     try {
       yield* readStream(stream, configured, config, states, signal);
     } catch (thrown) {
-      const failure = streamFailure(thrown, stream.name, signal);
-      yield streamStatus(stream.name, 'INCOMPLETE');
-      yield trace(errorTrace(failure, new SecretMasker(), { name: stream.name }));
+      const failure = streamFailure(thrown, { name: stream.name }, signal);
+      yield message(streamStatusTrace({ name: stream.name }, 'INCOMPLETE'));
+      yield message(errorTrace(failure, new SecretMasker(), { name: stream.name }));
       throw failure;
     }
-    yield streamStatus(stream.name, 'COMPLETE');
+    yield message(streamStatusTrace({ name: stream.name }, 'COMPLETE'));
   }
 }
 
@@ -123,10 +73,10 @@ async function* readStream(
 ): AsyncGenerator<SourceOutput> {
   const name = stream.name;
   const incremental = configured.sync_mode === 'incremental';
-  const cursor = incremental ? new FileCursor(savedState(states, name), name) : undefined;
+  const cursor = incremental ? new FileCursor(streamStateFor(states, { name }), name) : undefined;
   const files = await listMatchingFiles(stream.pattern);
   const pending = cursor ? files.filter((file) => cursor.isNew(file)) : files;
-  yield trace({
+  yield message({
     type: 'TRACE',
     trace: {
       type: 'ESTIMATE',
@@ -156,11 +106,11 @@ async function* readStream(
       }
       if (cursor) {
         cursor.advance(file);
-        yield streamState(name, cursor.state(), count);
+        yield message(streamStateMessage({ name }, cursor.state(), count));
       }
     }
   } else if (cursor) {
     // Nothing new: repeat the saved position so the stream still ends on a checkpoint.
-    yield streamState(name, cursor.state(), 0);
+    yield message(streamStateMessage({ name }, cursor.state(), 0));
   }
 }

@@ -193,7 +193,8 @@ async function check(connector: Connector, run: Run): Promise<string | undefined
 async function read(connector: SourceConnector, config: JsonObject, catalog: ConfiguredCatalog, run: Run) {
   const states = run.args.state ? await readStateFile(run.args.state) : [];
   for await (const output of connector.read(config, catalog, states, run.ctx)) {
-    const wait = output.kind === 'records' ? writeRecords(run.out, output.batch) : writeMessage(run, output);
+    const wait =
+      output.kind === 'records' ? writeRecordBatch(run.out, output.batch) : writeMessage(run, output);
     if (wait) await wait;
   }
 }
@@ -222,7 +223,7 @@ function maskMessage(message: AirbyteMessage, masker: SecretMasker): AirbyteMess
 }
 
 /** One RECORD line per record; the envelope up to `data` is built once per batch. */
-async function writeRecords(out: MessageWriter, batch: RecordBatch): Promise<void> {
+export async function writeRecordBatch(out: MessageWriter, batch: RecordBatch): Promise<void> {
   if (batch.format === 'jsonl') {
     for (const line of batch.lines) {
       const wait = out.writeLine(line);

@@ -126,7 +126,7 @@ export abstract class Source<Config extends JsonObject = JsonObject> implements 
     let sinceState = 0;
     let checkpointed = false;
     const checkpoint = (stateOfStream: JsonObject): SourceOutput => {
-      const message = stateMessage(descriptor, stateOfStream, sinceState);
+      const message = streamStateMessage(descriptor, stateOfStream, sinceState);
       sinceState = 0;
       checkpointed = true;
       return { kind: 'message', message };
@@ -178,7 +178,7 @@ export abstract class Source<Config extends JsonObject = JsonObject> implements 
       if (tracker && (sinceState > 0 || !checkpointed)) yield checkpoint(tracker.final());
       yield { kind: 'message', message: streamStatusTrace(descriptor, 'COMPLETE') };
     } catch (thrown) {
-      const error = streamError(thrown, descriptor, ctx.signal);
+      const error = streamFailure(thrown, descriptor, ctx.signal);
       yield { kind: 'message', message: streamStatusTrace(descriptor, 'INCOMPLETE') };
       yield { kind: 'message', message: errorTrace(error, masker, descriptor) };
       throw error;
@@ -186,7 +186,7 @@ export abstract class Source<Config extends JsonObject = JsonObject> implements 
   }
 }
 
-function stateMessage(
+export function streamStateMessage(
   stream: StreamDescriptor,
   streamState: JsonObject,
   records: number,
@@ -202,7 +202,7 @@ function stateMessage(
 }
 
 /** The error a failed stream rethrows: classified, and naming the stream. */
-function streamError(thrown: unknown, stream: StreamDescriptor, signal: AbortSignal): ConveyorError {
+export function streamFailure(thrown: unknown, stream: StreamDescriptor, signal: AbortSignal): ConveyorError {
   if (signal.aborted && thrown === signal.reason) {
     return transientError(`Reading stream "${streamKey(stream)}" was stopped before it finished.`, {
       stream,

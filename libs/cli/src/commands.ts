@@ -2,7 +2,7 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { ReadContext } from '@conveyor/cdk';
+import { type ReadContext, writeRecordBatch } from '@conveyor/cdk';
 import {
   configureCatalog,
   type DestinationHandle,
@@ -140,23 +140,7 @@ export async function readCommand(
       if (wait) await wait;
       continue;
     }
-    const batch = output.batch;
-    if (batch.format === 'jsonl') {
-      for (const line of batch.lines) {
-        const wait = out.writeLine(line);
-        if (wait) await wait;
-      }
-    } else {
-      for (const data of batch.records) {
-        const record: AirbyteMessage = {
-          type: 'RECORD',
-          record: { stream: batch.stream, data, emitted_at: batch.emittedAt },
-        };
-        if (batch.namespace) record.record.namespace = batch.namespace;
-        const wait = out.write(record);
-        if (wait) await wait;
-      }
-    }
+    await writeRecordBatch(out, output.batch);
   }
   await out.flush();
   return 0;

@@ -7,7 +7,14 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
-import type { DestinationWriter, Logger, ReadContext, RecordBatch, SourceOutput } from '@conveyor/cdk';
+import {
+  type DestinationWriter,
+  type Logger,
+  type ReadContext,
+  type RecordBatch,
+  type SourceOutput,
+  writeRecordBatch,
+} from '@conveyor/cdk';
 import {
   type AirbyteMessage,
   type ConfiguredCatalog,
@@ -416,22 +423,7 @@ function subprocessDestination(name: string, command: Command): DestinationHandl
       const writer: DestinationWriter = {
         async write(batch) {
           check();
-          if (batch.format === 'jsonl') {
-            for (const line of batch.lines) {
-              const wait = out.writeLine(line);
-              if (wait) await wait;
-            }
-          } else {
-            for (const data of batch.records) {
-              const record: AirbyteMessage = {
-                type: 'RECORD',
-                record: { stream: batch.stream, data, emitted_at: batch.emittedAt },
-              };
-              if (batch.namespace) record.record.namespace = batch.namespace;
-              const wait = out.write(record);
-              if (wait) await wait;
-            }
-          }
+          await writeRecordBatch(out, batch);
         },
         async commit(states, seq) {
           check();
