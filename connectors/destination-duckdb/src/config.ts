@@ -11,11 +11,14 @@ export type DuckDBDestinationConfig = {
   path: string;
   /** schema of streams without a namespace; default `main` */
   schema?: string;
+  /** DuckDB's buffer pool limit, e.g. `256MB`; default `1GB` */
+  memory_limit?: string;
 };
 
 export interface ResolvedConfig {
   path: string;
   schema: string;
+  memoryLimit: string;
 }
 
 export function resolveConfig(config: JsonObject): ResolvedConfig {
@@ -26,5 +29,9 @@ export function resolveConfig(config: JsonObject): ResolvedConfig {
       'config.path is ":memory:", but an in-memory database loses everything when the sync ends. Give the path of a DuckDB file.',
     );
   }
-  return { path, schema: typeof valid.schema === 'string' ? valid.schema : 'main' };
+  return {
+    path,
+    schema: typeof valid.schema === 'string' ? valid.schema : 'main',
+    memoryLimit: typeof valid.memory_limit === 'string' ? valid.memory_limit : '1GB',
+  };
 }

@@ -39,9 +39,11 @@ export const destination: DestinationConnector<DuckDBDestinationConfig> = {
   },
 
   async open(config, catalog, ctx) {
-    const { path, schema } = resolveConfig(config);
+    const { path, schema, memoryLimit } = resolveConfig(config);
     const targets = planStreams(catalog, schema);
     const database = await openDatabase(path);
+    // SET takes no parameters; the value matched spec.json's size pattern, so it is only digits and a unit.
+    await database.connection.run(`SET memory_limit = '${memoryLimit}'`);
     let batchFile: BatchFile | undefined;
     try {
       const tables = await prepareTables(database.connection, targets, ctx.logger).catch((error: unknown) => {

@@ -49,8 +49,9 @@ export interface LoadLayout {
 
 export type BatchFormat = 'objects' | 'jsonl';
 
-// A single record may be larger than DuckDB's 16 MB default.
-const MAX_OBJECT_SIZE = 1024 * 1024 * 1024;
+// A record may be as large as the engine allows a protocol line (64 MiB), beyond DuckDB's 16 MB default.
+// read_json allocates buffers of twice this size, so it also bounds the memory a load needs.
+const MAX_OBJECT_SIZE = 64 * 1024 * 1024;
 
 /** `objects` batches are written as one JSON array of the records' data. */
 const OBJECTS_SOURCE = `SELECT make_timestamptz($emitted_at::BIGINT * 1000) AS extracted_at,

@@ -270,6 +270,12 @@ export interface AppendPlan {
   types: DuckDBType[];
   slots: Slot[];
   properties: { name: string; typer: Typer }[];
+  /**
+   * Data chunks reused batch after batch. A chunk's vectors live in native memory that V8 does not
+   * see, so chunks made per batch pile up until a garbage collection happens to run: measured at
+   * 3 GB for 5M records. Reusing them keeps memory flat.
+   */
+  chunkPool: DuckDBDataChunk[];
 }
 
 const METADATA_SLOTS: Record<string, FixedSource> = {
@@ -309,7 +315,7 @@ export function planAppends(
     else if (metadata === 'data' && !layout.rawData) slots.push({ from: 'nothing' });
     else slots.push({ from: metadata ?? 'nothing' });
   }
-  return { ...target, types, slots, properties };
+  return { ...target, types, slots, properties, chunkPool: [] };
 }
 
 /** Rows per data chunk: DuckDB's vector size. */
@@ -370,7 +376,13 @@ export function chunksFor(
         return Array.from({ length: size }, (_, row) => JSON.stringify(records[offset + row]));
       return new Array(size).fill(null);
     });
-    const chunk = DuckDBDataChunk.create(plan.types, size);
+    const index = chunks.length;
+    let chunk = plan.chunkPool[index];
+    if (chunk) chunk.reset();
+    else {
+      chunk = DuckDBDataChunk.create(plan.types, CHUNK_ROWS);
+      plan.chunkPool[index] = chunk;
+    }
     chunk.setColumns(columns);
     chunks.push(chunk);
   }
