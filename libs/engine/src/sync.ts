@@ -199,6 +199,13 @@ export async function runSync(request: SyncRequest): Promise<SyncResult> {
     const everyRecords = request.checkpoint?.records ?? 50_000;
     const everyMs = (request.checkpoint?.seconds ?? 5) * 1000;
     let sinceCommit = 0;
+    // Streams whose rows since the last commit would become visible if committed without a state.
+    // Overwrite streams write to a hidden next generation, so committing their rows early is safe
+    // and keeps a long full refresh from growing one huge transaction.
+    const replacing = new Set(
+      catalog.streams.filter((s) => s.destination_sync_mode === 'overwrite').map((s) => streamKey(s.stream)),
+    );
+    const dirty = new Set<string>();
     let stateChanged = false;
     let lastCommit = Date.now();
     const activeWriter = writer;
@@ -208,6 +215,7 @@ export async function runSync(request: SyncRequest): Promise<SyncResult> {
       awaitingDurable.set(seq, states);
       await activeWriter.commit(states, seq);
       sinceCommit = 0;
+      dirty.clear();
       stateChanged = false;
       lastCommit = Date.now();
     };
@@ -219,6 +227,8 @@ export async function runSync(request: SyncRequest): Promise<SyncResult> {
         if (item.kind === 'records') {
           const n = await writeBatch(activeWriter, item.batch, stats, source.name, masker);
           sinceCommit += n;
+          if (!replacing.has(batchKey(item.batch))) dirty.add(batchKey(item.batch));
+          if (sinceCommit >= everyRecords && dirty.size === 0) await commit();
         } else {
           const message = item.message;
           if (message.type === 'STATE') {
@@ -286,6 +296,10 @@ export async function runSync(request: SyncRequest): Promise<SyncResult> {
   }
 }
 
+function batchKey(batch: RecordBatch): string {
+  return batch.namespace ? `${batch.namespace}.${batch.stream}` : batch.stream;
+}
+
 async function writeBatch(
   writer: DestinationWriter,
   batch: RecordBatch,
@@ -293,7 +307,7 @@ async function writeBatch(
   sourceName: string,
   masker: SecretMasker,
 ): Promise<number> {
-  const key = batch.namespace ? `${batch.namespace}.${batch.stream}` : batch.stream;
+  const key = batchKey(batch);
   const stat = stats.get(key);
   if (!stat) {
     throw asConveyorError(

@@ -149,4 +149,36 @@ describe('runSync', () => {
     expect(refreshed.records).toBe(10);
     expect(dest.catalogs[1]!.streams[0]).toMatchObject({ generation_id: 2, minimum_generation_id: 2 });
   });
+
+  it('commits a long overwrite sync in steps without a state, but never an append stream without one', async () => {
+    const stateless: SourceConnector = {
+      ...countingSource({ count: 1000, every: 100 }),
+      async *read() {
+        for (let id = 1; id <= 1000; id += 100) {
+          const records = Array.from({ length: 100 }, (_, i) => ({ id: id + i }));
+          yield { kind: 'records', batch: { format: 'objects', stream: 'items', records, emittedAt: 0 } };
+        }
+      },
+    };
+    const overwrite = await setup(stateless);
+    const asOverwrite = {
+      streams: overwrite.catalog.streams.map((s) => ({
+        ...s,
+        sync_mode: 'full_refresh' as const,
+        destination_sync_mode: 'overwrite' as const,
+      })),
+    };
+    await overwrite.run({ catalog: asOverwrite, checkpoint: { records: 300, seconds: 3600 } });
+    expect(overwrite.dest.commits).toBe(4); // at 300, 600, 900 records and at the end
+    const append = await setup(stateless);
+    const asAppend = {
+      streams: append.catalog.streams.map((s) => ({
+        ...s,
+        sync_mode: 'full_refresh' as const,
+        destination_sync_mode: 'append' as const,
+      })),
+    };
+    await append.run({ catalog: asAppend, checkpoint: { records: 300, seconds: 3600 } });
+    expect(append.dest.commits).toBe(1); // only at the end: earlier rows would be visible with no state
+  });
 });
