@@ -45,10 +45,18 @@ async function killAndResume(syncMode: string, destinationMode: string) {
   expect(conveyor(['sync'], { cwd: probe }).code).toBe(0);
   const fullMs = Date.now() - t0;
 
-  // Kill windows add up to about one full sync, so most kills land while there is work left.
+  // Kill windows add up to about one full sync, so most kills land while there is work left. A kill
+  // during start-up (before the run is recorded) does not count: we go on until KILLS runs were
+  // interrupted, as the run history shows.
   const kills: number[] = [];
-  for (let attempt = 0; attempt < KILLS * 2 && kills.length < KILLS; attempt++) {
-    const at = Math.round(200 + random() * (fullMs / KILLS) * 1.5);
+  const interrupted = () =>
+    (
+      JSON.parse(conveyor(['runs', '--json', '--limit', '100'], { cwd: dir }).stdout) as {
+        failureReason: string | null;
+      }[]
+    ).filter((r) => r.failureReason?.startsWith('interrupted')).length;
+  for (let attempt = 0; attempt < KILLS * 3 && interrupted() < KILLS; attempt++) {
+    const at = Math.round(250 + random() * (fullMs / KILLS) * 1.5);
     const outcome = await syncKilledAfter(['sync'], dir, at);
     if (outcome.killed) kills.push(at);
   }
@@ -75,10 +83,11 @@ describe('kill -9 at random instants, then resume', () => {
     console.log(
       `${syncMode}+${destinationMode}: seed ${seed}, full sync ${fullMs} ms, killed at ${kills.join(', ')} ms`,
     );
+    const interruptedRuns = runs.filter((r) => r.failureReason?.startsWith('interrupted')).length;
     expect(
-      kills.length,
-      `seed ${seed}: at least 5 kills must land inside a running sync`,
-    ).toBeGreaterThanOrEqual(5);
+      interruptedRuns,
+      `seed ${seed}: at least ${KILLS} kills must land inside a running sync`,
+    ).toBeGreaterThanOrEqual(KILLS);
     expect(row).toEqual({
       n: String(COUNT),
       ids: String(COUNT),
@@ -89,8 +98,8 @@ describe('kill -9 at random instants, then resume', () => {
     // incremental: the kills interrupted work that had already committed checkpoints, so resuming
     // from a mid-sync state was exercised (a full refresh starts over by design)
     if (syncMode === 'incremental') expect(seqBeforeFinal).toBeGreaterThan(0);
-    // every killed run is in the history as interrupted; the last one succeeded
+    // the killed runs are in the history as interrupted; the last one succeeded
     expect(runs[0]?.status).toBe('succeeded');
-    expect(runs.filter((r) => r.failureReason?.startsWith('interrupted')).length).toBe(kills.length);
+    expect(interruptedRuns).toBeLessThanOrEqual(kills.length);
   });
 });
