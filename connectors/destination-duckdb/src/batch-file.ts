@@ -1,7 +1,7 @@
 // The file a batch travels through on its way into DuckDB: written with one call per batch,
 // read by `read_json`, overwritten by the next batch, removed with the writer.
 
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -24,21 +24,45 @@ export class BatchFile {
     return this.path;
   }
 
-  /** Newline-delimited lines, copied once into a buffer of the batch's size. */
-  async writeLines(lines: readonly Buffer[]): Promise<string> {
-    let size = 0;
-    for (const line of lines) size += line.length + 1;
-    const buffer = Buffer.allocUnsafe(size);
-    let offset = 0;
-    for (const line of lines) {
-      offset += line.copy(buffer, offset);
-      buffer[offset++] = NEWLINE;
+  /**
+   * Adds lines to the staging file (started over when `fresh`), so that many batches load in one
+   * statement: DuckDB's cost is largely per statement, and lines on disk cost no memory.
+   */
+  async stageLines(lines: readonly Buffer[], fresh: boolean): Promise<number> {
+    const buffer = joinLines(lines);
+    await (fresh ? writeFile(this.stagingPath, buffer) : appendFile(this.stagingPath, buffer));
+    return buffer.length;
+  }
+
+  get stagingPath(): string {
+    return `${this.path}.staged.jsonl`;
+  }
+
+  /** The staged lines, read back only to find a bad one after a failed load. */
+  async stagedLines(): Promise<Buffer[]> {
+    const text = await readFile(this.stagingPath);
+    const lines: Buffer[] = [];
+    let start = 0;
+    for (let end = text.indexOf(NEWLINE); end >= 0; end = text.indexOf(NEWLINE, start)) {
+      lines.push(text.subarray(start, end));
+      start = end + 1;
     }
-    await writeFile(this.path, buffer);
-    return this.path;
+    return lines;
   }
 
   async remove(): Promise<void> {
     await rm(this.directory, { recursive: true, force: true });
   }
+}
+
+function joinLines(lines: readonly Buffer[]): Buffer {
+  let size = 0;
+  for (const line of lines) size += line.length + 1;
+  const buffer = Buffer.allocUnsafe(size);
+  let offset = 0;
+  for (const line of lines) {
+    offset += line.copy(buffer, offset);
+    buffer[offset++] = NEWLINE;
+  }
+  return buffer;
 }

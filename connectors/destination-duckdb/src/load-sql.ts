@@ -50,8 +50,16 @@ export interface LoadLayout {
 export type BatchFormat = 'objects' | 'jsonl';
 
 // A record may be as large as the engine allows a protocol line (64 MiB), beyond DuckDB's 16 MB default.
-// read_json allocates buffers of twice this size, so it also bounds the memory a load needs.
+// read_json allocates buffers of twice this size per thread, so `jsonl` loads pass the size their
+// longest line needs ($max_object_size, see maxObjectSize) instead of always the largest.
 const MAX_OBJECT_SIZE = 64 * 1024 * 1024;
+
+/** The `maximum_object_size` a file whose longest line is `longest` bytes needs: a power of two, 1 MiB at least. */
+export function maxObjectSize(longest: number): number {
+  let size = 1024 * 1024;
+  while (size <= longest && size < MAX_OBJECT_SIZE) size *= 2;
+  return size;
+}
 
 /** `objects` batches are written as one JSON array of the records' data. */
 const OBJECTS_SOURCE = `SELECT make_timestamptz($emitted_at::BIGINT * 1000) AS extracted_at,
@@ -63,7 +71,7 @@ const OBJECTS_SOURCE = `SELECT make_timestamptz($emitted_at::BIGINT * 1000) AS e
 const ENVELOPES_SOURCE = `SELECT make_timestamptz(record.emitted_at * 1000) AS extracted_at,
     coalesce(from_json(record.meta -> '$.changes', '[{"field":"VARCHAR","change":"VARCHAR","reason":"VARCHAR"}]'), []) AS source_changes,
     record.data AS data
-  FROM read_json($file, format = 'newline_delimited', maximum_object_size = ${MAX_OBJECT_SIZE},
+  FROM read_json($file, format = 'newline_delimited', maximum_object_size = $max_object_size,
     columns = {type: 'VARCHAR', record: 'STRUCT(stream VARCHAR, namespace VARCHAR, data JSON, emitted_at BIGINT, meta JSON)'})`;
 
 /** `/a~1b` for the property `a/b` (RFC 6901), so any property name is a valid path. */
@@ -74,7 +82,7 @@ export function jsonPointer(property: string): string {
 /**
  * The INSERT for one batch. Parameters: `$file` (the batch file), `$generation` (BIGINT or
  * NULL), `$paths` and `$fields` (VARCHAR[], the JSON pointers and names of the properties, in
- * column order) and, for `objects`, `$emitted_at` (epoch ms).
+ * column order) and, for `objects`, `$emitted_at` (epoch ms), for `jsonl`, `$max_object_size`.
  */
 export function loadSql(layout: LoadLayout, format: BatchFormat): string {
   const source = format === 'objects' ? OBJECTS_SOURCE : ENVELOPES_SOURCE;

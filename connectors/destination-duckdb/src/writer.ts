@@ -3,7 +3,7 @@
 // data and states together. DuckDB writes large uncommitted appends to the database file as it
 // goes, so memory stays bounded however much is written between commits.
 
-import type { DestinationWriter, Logger, RecordBatch } from '@conveyor/cdk';
+import { type DestinationWriter, type Logger, type RecordBatch, RejectedRecordLine } from '@conveyor/cdk';
 import { ConveyorError, type StateMessage, streamKey, systemError } from '@conveyor/protocol';
 import {
   BIGINT,
@@ -11,6 +11,7 @@ import {
   type DuckDBPreparedStatement,
   LIST,
   listValue,
+  UINTEGER,
   VARCHAR,
 } from '@duckdb/node-api';
 import type { BatchFile } from './batch-file.js';
@@ -18,7 +19,7 @@ import { type Database, duckdbFailure } from './database.js';
 import { dedupStatements } from './dedup-sql.js';
 import { quoteIdentifier } from './identifiers.js';
 import { saveStates } from './internal-tables.js';
-import { type BatchFormat, jsonPointer, loadSql, NOT_AN_OBJECT } from './load-sql.js';
+import { type BatchFormat, jsonPointer, loadSql, maxObjectSize, NOT_AN_OBJECT } from './load-sql.js';
 import { type AppendPlan, appendChunks, chunksFor, planAppends } from './objects-appender.js';
 import type { StreamTable } from './table-setup.js';
 
@@ -41,14 +42,28 @@ const PARAMETER_TYPES = {
   fields: LIST_OF_VARCHAR,
   generation: BIGINT,
   emitted_at: BIGINT,
+  max_object_size: UINTEGER,
 };
 
 type Phase = 'writing' | 'failed' | 'finished' | 'closed';
+
+/** Raw lines staged on disk are loaded once they reach this size, or at the next commit. */
+const STAGE_BYTES = 128 * 1024 * 1024;
+
+/** `jsonl` lines of one stream waiting in the staging file for one load statement. */
+interface StagedLines {
+  loader: StreamLoader;
+  bytes: number;
+  longest: number;
+  /** source line numbers of the staged lines, in order, when the batches carried them */
+  lineNumbers: number[] | undefined;
+}
 
 export class DuckDBWriter implements DestinationWriter {
   private phase: Phase = 'writing';
   private inTransaction = false;
   private readonly loaders = new Map<string, StreamLoader>();
+  private staged: StagedLines | undefined;
 
   constructor(
     private readonly database: Database,
@@ -90,7 +105,11 @@ export class DuckDBWriter implements DestinationWriter {
     const empty = batch.format === 'objects' ? batch.records.length === 0 : batch.lines.length === 0;
     if (empty) return;
     try {
-      await this.load(loader, batch);
+      if (batch.format === 'jsonl') await this.stage(loader, batch.lines, batch.lineNumbers);
+      else {
+        await this.loadStaged();
+        await this.load(loader, batch);
+      }
     } catch (error) {
       this.phase = 'failed';
       throw loadFailure(loader.table, batch.format, error);
@@ -98,24 +117,90 @@ export class DuckDBWriter implements DestinationWriter {
     if (loader.table.staging) loader.staged = true;
   }
 
+  /** Raw lines go to the staging file; a different stream's lines first load what is staged. */
+  private async stage(
+    loader: StreamLoader,
+    lines: Buffer[],
+    lineNumbers: number[] | undefined,
+  ): Promise<void> {
+    if (this.staged && this.staged.loader !== loader) await this.loadStaged();
+    const fresh = this.staged === undefined;
+    const bytes = await this.batchFile.stageLines(lines, fresh);
+    if (!this.staged)
+      this.staged = { loader, bytes: 0, longest: 0, lineNumbers: lineNumbers ? [] : undefined };
+    this.staged.bytes += bytes;
+    for (const line of lines) if (line.length > this.staged.longest) this.staged.longest = line.length;
+    if (this.staged.lineNumbers) {
+      if (lineNumbers) for (const n of lineNumbers) this.staged.lineNumbers.push(n);
+      else this.staged.lineNumbers = undefined;
+    }
+    if (this.staged.bytes >= STAGE_BYTES) await this.loadStaged();
+  }
+
+  /** One statement for everything staged. A failed load names the bad line when one is found. */
+  private async loadStaged(): Promise<void> {
+    const staged = this.staged;
+    if (!staged) return;
+    this.staged = undefined;
+    try {
+      await this.runLoad(staged.loader, 'jsonl', this.batchFile.stagingPath, {
+        max_object_size: maxObjectSize(staged.longest),
+      });
+    } catch (error) {
+      const bad = await this.findBadLine(staged);
+      if (bad) {
+        const detail = error instanceof Error ? error.message : String(error);
+        throw new RejectedRecordLine(bad.line, bad.lineNumber, staged.loader.table.target.descriptor, detail);
+      }
+      throw error;
+    }
+  }
+
+  private async findBadLine(
+    staged: StagedLines,
+  ): Promise<{ line: Buffer; lineNumber: number | undefined } | undefined> {
+    const lines = await this.batchFile.stagedLines();
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i]!;
+      let data: unknown;
+      try {
+        data = (JSON.parse(line.toString('utf8')) as { record?: { data?: unknown } }).record?.data;
+      } catch {
+        return { line, lineNumber: staged.lineNumbers?.[i] };
+      }
+      if (data === null || typeof data !== 'object' || Array.isArray(data))
+        return { line, lineNumber: staged.lineNumbers?.[i] };
+    }
+    return undefined;
+  }
+
   /** `objects` through the appender when JavaScript can type the batch, everything else through SQL. */
-  private async load(loader: StreamLoader, batch: RecordBatch): Promise<void> {
-    if (batch.format === 'objects' && loader.appendPlan) {
+  private async load(
+    loader: StreamLoader,
+    batch: Extract<RecordBatch, { format: 'objects' }>,
+  ): Promise<void> {
+    if (loader.appendPlan) {
       const chunks = chunksFor(loader.appendPlan, batch.records, batch.emittedAt, loader.generation);
       if (chunks) return appendChunks(this.connection, loader.appendPlan, chunks);
     }
-    const file =
-      batch.format === 'objects'
-        ? await this.batchFile.writeObjects(batch.records)
-        : await this.batchFile.writeLines(batch.lines);
-    const statement = await this.statementFor(loader, batch.format);
+    const file = await this.batchFile.writeObjects(batch.records);
+    await this.runLoad(loader, 'objects', file, { emitted_at: BigInt(batch.emittedAt) });
+  }
+
+  private async runLoad(
+    loader: StreamLoader,
+    format: BatchFormat,
+    file: string,
+    extra: { emitted_at: bigint } | { max_object_size: number },
+  ): Promise<void> {
+    const statement = await this.statementFor(loader, format);
     statement.bind(
       {
         file,
         generation: loader.generation,
         // a stream without properties has no paths to extract
         ...(loader.table.layout.columns.length > 0 ? { paths: loader.paths, fields: loader.fields } : {}),
-        ...(batch.format === 'objects' ? { emitted_at: BigInt(batch.emittedAt) } : {}),
+        ...extra,
       },
       PARAMETER_TYPES,
     );
@@ -125,6 +210,7 @@ export class DuckDBWriter implements DestinationWriter {
   async commit(states: StateMessage[], seq: number): Promise<void> {
     this.expectWriting('commit');
     try {
+      await this.loadStagedBeforeCommit();
       await this.mergeStaged();
       await saveStates(this.connection, this.connectionId, seq, states);
       await this.connection.run('COMMIT');
@@ -139,6 +225,7 @@ export class DuckDBWriter implements DestinationWriter {
   async finish(): Promise<void> {
     this.expectWriting('finish');
     try {
+      await this.loadStagedBeforeCommit();
       await this.mergeStaged();
       for (const { table } of this.loaders.values()) {
         const { target, final, next } = table;
@@ -178,6 +265,17 @@ export class DuckDBWriter implements DestinationWriter {
     } finally {
       this.database.close();
       await this.batchFile.remove();
+    }
+  }
+
+  /** Loads staged lines before a commit or finish, with the load's own error if it fails. */
+  private async loadStagedBeforeCommit(): Promise<void> {
+    const loader = this.staged?.loader;
+    try {
+      await this.loadStaged();
+    } catch (error) {
+      this.phase = 'failed';
+      throw loader ? loadFailure(loader.table, 'jsonl', error) : error;
     }
   }
 

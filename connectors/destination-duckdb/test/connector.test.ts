@@ -2,7 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ConveyorError } from '@conveyor/protocol';
+import { RejectedRecordLine } from '@conveyor/cdk';
+import type { ConveyorError } from '@conveyor/protocol';
 import { describe, expect, test } from 'vitest';
 import { destination } from '../src/index.js';
 import {
@@ -114,13 +115,23 @@ describe('bad input', () => {
       const path = await tempDatabase();
       const writer = await destination.open({ path }, catalog, writeContext());
       const bad = Buffer.from(`{"type":"RECORD","record":{"stream":"users","data":${data},"emitted_at":1}}`);
-      const failure = await writer
-        .write({ format: 'jsonl', stream: 'users', lines: [recordLine('users', { id: 1 }), bad] })
-        .catch((e: unknown) => e);
-      expect(failure).toBeInstanceOf(ConveyorError);
-      expect(failure).toMatchObject({ failureType: 'system_error', stream: { name: 'users' } });
-      expect((failure as ConveyorError).userMessage).toContain('not a JSON object');
-      await expect(writer.commit([], 1)).rejects.toThrow(/earlier operation of this writer failed/);
+      // raw lines are staged on disk and loaded together: the bad one is found when they load
+      await writer.write({
+        format: 'jsonl',
+        stream: 'users',
+        lines: [recordLine('users', { id: 1 }), bad],
+        lineNumbers: [7, 8],
+      });
+      const failure = await writer.commit([], 1).catch((e: unknown) => e);
+      expect(failure).toBeInstanceOf(RejectedRecordLine);
+      expect(failure).toMatchObject({
+        failureType: 'system_error',
+        stream: { name: 'users' },
+        lineNumber: 8,
+        line: bad,
+      });
+      expect((failure as ConveyorError).userMessage).toContain('stream "users" (input line 8)');
+      await expect(writer.commit([], 2)).rejects.toThrow(/earlier operation of this writer failed/);
       await writer.close();
       expect(await query(path, 'SELECT count(*)::INT AS n FROM users')).toEqual([{ n: 0 }]);
     },
@@ -129,11 +140,12 @@ describe('bad input', () => {
   test('a line that is not JSON fails the load with a system error', async () => {
     const path = await tempDatabase();
     const writer = await destination.open({ path }, catalog, writeContext());
-    const failure = await writer
-      .write({ format: 'jsonl', stream: 'users', lines: [Buffer.from('{"type":"RECORD","record":{')] })
-      .catch((e: unknown) => e);
+    const broken = Buffer.from('{"type":"RECORD","record":{');
+    await writer.write({ format: 'jsonl', stream: 'users', lines: [broken] });
+    const failure = await writer.commit([], 1).catch((e: unknown) => e);
     await writer.close();
-    expect(failure).toMatchObject({ failureType: 'system_error' });
+    expect(failure).toBeInstanceOf(RejectedRecordLine);
+    expect(failure).toMatchObject({ failureType: 'system_error', line: broken, lineNumber: undefined });
     expect((failure as ConveyorError).userMessage).toContain('users');
   });
 

@@ -6,5 +6,6 @@ export { consoleLogger, createLogger, type MessageSink } from './logger.js';
 export { Source, streamFailure, streamStateMessage } from './source.js';
 export { streamStateFor } from './state.js';
 export { IncrementalStream, Stream, type StreamContext } from './stream.js';
+export { RejectedRecordLine } from './rejected-line.js';
 export { errorTrace, streamStatusTrace } from './trace.js';
 export * from './types.js';

@@ -3,7 +3,7 @@
 // one transaction) or after (subprocess, on its echo) every record that came before it.
 
 import type { DestinationWriter, Logger, RecordBatch, SourceOutput } from '@conveyor/cdk';
-import { batchSize } from '@conveyor/cdk';
+import { batchSize, RejectedRecordLine } from '@conveyor/cdk';
 import {
   type AirbyteMessage,
   asConveyorError,
@@ -250,7 +250,7 @@ export async function runSync(request: SyncRequest): Promise<SyncResult> {
       channel.fail(error);
       abort.abort();
       await reader;
-      throw error;
+      throw explainRejectedLine(error, source.name, masker, new Set(stats.keys()));
     } finally {
       clearInterval(watchdog);
     }
@@ -294,6 +294,24 @@ export async function runSync(request: SyncRequest): Promise<SyncResult> {
       error: masked,
     };
   }
+}
+
+/**
+ * A destination that staged raw lines and failed to load them hands back the bad line; parsing it
+ * here gives the same clear error (connector, line number, stream, masked snippet) as any bad line.
+ */
+function explainRejectedLine(error: unknown, sourceName: string, masker: SecretMasker, known: Set<string>): unknown {
+  if (!(error instanceof RejectedRecordLine)) return error;
+  try {
+    validateRecordLines([error.line], error.lineNumber === undefined ? undefined : [error.lineNumber], {
+      source: sourceName,
+      masker,
+      knownStreams: known,
+    });
+  } catch (explained) {
+    return explained;
+  }
+  return error;
 }
 
 function batchKey(batch: RecordBatch): string {

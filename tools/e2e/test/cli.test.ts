@@ -156,6 +156,39 @@ if (cmd === 'read') process.stdout.write('{"type": not json\\n');
     expect(JSON.parse(runs.stdout)[0]).toMatchObject({ status: 'failed' });
   });
 
+  it('names the line of a bad record that DuckDB refused while bulk-loading, keeping committed rows', async () => {
+    const dir = tempProject();
+    const script = join(dir, 'array-source.mjs');
+    writeFileSync(
+      script,
+      `#!/usr/bin/env node
+const out = (m) => process.stdout.write(JSON.stringify(m) + '\\n');
+const cmd = process.argv[2];
+if (cmd === 'spec') out({ type: 'SPEC', spec: { connectionSpecification: { type: 'object' } } });
+if (cmd === 'discover') out({ type: 'CATALOG', catalog: { streams: [{ name: 's', json_schema: { type: 'object', properties: { id: { type: 'integer' } } }, supported_sync_modes: ['full_refresh', 'incremental'], source_defined_cursor: true, default_cursor_field: ['id'] }] } });
+if (cmd === 'read') {
+  out({ type: 'RECORD', record: { stream: 's', data: { id: 1 }, emitted_at: 1 } });
+  out({ type: 'STATE', state: { type: 'STREAM', stream: { stream_descriptor: { name: 's' }, stream_state: { id: 1 } } } });
+  out({ type: 'RECORD', record: { stream: 's', data: { id: 2 }, emitted_at: 1 } });
+  out({ type: 'RECORD', record: { stream: 's', data: [2, 3], emitted_at: 1 } });
+}
+`,
+      { mode: 0o755 },
+    );
+    writeFileSync(
+      join(dir, 'conveyor.yml'),
+      `sources: { a: { connector: "exec:${script}" } }
+destinations: { d: { connector: duckdb, config: { path: ./d.duckdb } } }
+connections: { c: { source: a, destination: d, checkpoint: { records: 1 } } }
+`,
+    );
+    const r = conveyor(['sync'], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/output line 4, stream "s" is a RECORD whose "record.data" is an array/);
+    const [row] = await query(join(dir, 'd.duckdb'), 'SELECT count(*)::INT AS n FROM s');
+    expect(row).toEqual({ n: 1 });
+  });
+
   it('prints usage errors with exit code 2', () => {
     const r = conveyor(['sync', '--bogus'], { cwd: tempProject() });
     expect(r.code).toBe(2);
