@@ -300,7 +300,12 @@ export async function runSync(request: SyncRequest): Promise<SyncResult> {
  * A destination that staged raw lines and failed to load them hands back the bad line; parsing it
  * here gives the same clear error (connector, line number, stream, masked snippet) as any bad line.
  */
-function explainRejectedLine(error: unknown, sourceName: string, masker: SecretMasker, known: Set<string>): unknown {
+function explainRejectedLine(
+  error: unknown,
+  sourceName: string,
+  masker: SecretMasker,
+  known: Set<string>,
+): unknown {
   if (!(error instanceof RejectedRecordLine)) return error;
   try {
     validateRecordLines([error.line], error.lineNumber === undefined ? undefined : [error.lineNumber], {
