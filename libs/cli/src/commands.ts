@@ -28,6 +28,7 @@ import {
 import { adHocDestinationConfig, conveyorHome, openStore } from './home.js';
 import { printTable, stderrLogger, type Verbosity } from './output.js';
 import { type ConnectionEntry, loadProject, substituteEnv } from './project.js';
+import { withoutStreams } from './state-reset.js';
 
 export interface GlobalOptions {
   verbosity: Verbosity;
@@ -295,7 +296,9 @@ export async function syncCommand(
           `sync ${connection.name}: ${result.error.userMessage} Retrying in ${wait / 1000} s (retry ${retry}).\n`,
         );
         await new Promise((resolveWait) => setTimeout(resolveWait, wait));
-        result = await attempt(false);
+        // a refresh that failed part-way is redone from the start: resuming it would keep the old
+        // generation's rows in append streams
+        result = await attempt(options.refresh === true);
       }
 
       process.off('SIGINT', onSignal);
@@ -347,7 +350,7 @@ export async function stateCommand(
     const held = await destination.committedStates(connection.destination.config, connection.name);
     const seq = Math.max(stored?.seq ?? 0, held?.seq ?? 0) + 1;
     const current = (held && held.seq > (stored?.seq ?? 0) ? held.states : stored?.states) ?? [];
-    const kept = wanted ? current.filter((s) => !matches(s)) : [];
+    const kept = wanted ? withoutStreams(current, wanted) : [];
     store.replaceStates(connection.name, seq, kept);
     process.stdout.write(
       `State of ${connection.name} reset${wanted ? ` for ${[...wanted].join(', ')}` : ''}: the next sync reads ${wanted ? 'those streams' : 'every stream'} from the beginning.\n`,

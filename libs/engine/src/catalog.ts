@@ -109,6 +109,11 @@ export function configureCatalog(
         `The destination does not support destination_sync_mode ${destinationMode} (${where}); it supports ${destinationModes.join(', ')}.`,
       );
     }
+    if (syncMode === 'incremental' && destinationMode === 'overwrite') {
+      throw configError(
+        `${where}: incremental with overwrite would replace the table with only the new records. Use full_refresh with overwrite, or incremental with append or append_dedup.`,
+      );
+    }
     if (syncMode === 'incremental' && !cursor) {
       throw configError(
         `${where} is incremental but has no cursor: set cursor_field for it in the connection's streams.`,

@@ -370,6 +370,7 @@ function subprocessDestination(name: string, command: Command): DestinationHandl
     async open(config, catalog, ctx) {
       const readCtx: ReadContext = { logger: ctx.logger, signal: new AbortController().signal };
       const masker = await base.masker(config, readCtx);
+      const inCatalog = new Set(catalog.streams.map((s) => streamKey(s.stream)));
       const files = new TempFiles();
       const args = [
         'write',
@@ -427,8 +428,13 @@ function subprocessDestination(name: string, command: Command): DestinationHandl
         },
         async commit(states, seq) {
           check();
+          // states kept for streams outside this catalog are not the destination's business, and it
+          // would not echo them back
+          const relevant = states.filter(
+            (s) => s.type !== 'STREAM' || !s.stream || inCatalog.has(streamKey(s.stream.stream_descriptor)),
+          );
           const now = new Map(
-            states.map((s) => [stateIdentity(s), serializeMessage({ type: 'STATE', state: s })]),
+            relevant.map((s) => [stateIdentity(s), serializeMessage({ type: 'STATE', state: s })]),
           );
           const changed = [...now.entries()].filter(([id]) => !sentStates.has(id));
           sentStates = now;

@@ -199,9 +199,10 @@ export async function runSync(request: SyncRequest): Promise<SyncResult> {
     const everyRecords = request.checkpoint?.records ?? 50_000;
     const everyMs = (request.checkpoint?.seconds ?? 5) * 1000;
     let sinceCommit = 0;
-    // Streams whose rows since the last commit would become visible if committed without a state.
-    // Overwrite streams write to a hidden next generation, so committing their rows early is safe
-    // and keeps a long full refresh from growing one huge transaction.
+    // Streams with rows that no state covers yet: committing now would make those rows durable
+    // while a resume re-reads them. A stream's STATE covers its rows (GLOBAL and legacy states cover
+    // all). Overwrite streams write to a hidden next generation, so their rows never block a
+    // commit, which also keeps a long full refresh from growing one huge transaction.
     const replacing = new Set(
       catalog.streams.filter((s) => s.destination_sync_mode === 'overwrite').map((s) => streamKey(s.stream)),
     );
@@ -235,8 +236,14 @@ export async function runSync(request: SyncRequest): Promise<SyncResult> {
             snapshot.set(stateKey(message.state), message.state);
             if (message.state.type === 'GLOBAL')
               for (const key of [...snapshot.keys()]) if (!key.startsWith('\u0000')) snapshot.delete(key);
+            if (message.state.type === 'STREAM' && message.state.stream) {
+              dirty.delete(streamKey(message.state.stream.stream_descriptor));
+            } else {
+              dirty.clear();
+            }
             stateChanged = true;
-            if (sinceCommit >= everyRecords || Date.now() - lastCommit >= everyMs) await commit();
+            const due = sinceCommit >= everyRecords || Date.now() - lastCommit >= everyMs;
+            if (due && dirty.size === 0) await commit();
           } else {
             handleMessage(message, stats, logger, source.name, request.onConfigUpdate);
           }

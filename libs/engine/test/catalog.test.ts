@@ -85,6 +85,10 @@ describe('configureCatalog', () => {
       [{ name: 'lookup', destination_sync_mode: 'append_dedup' as const }],
       /append_dedup, which needs a primary key/,
     ],
+    [
+      [{ name: 'users', sync_mode: 'incremental' as const, destination_sync_mode: 'overwrite' as const }],
+      /incremental with overwrite would replace the table with only the new records/,
+    ],
   ])('explains a bad selection %#', (selection, message) => {
     expect(() => configureCatalog(catalog, selection)).toThrow(message);
   });

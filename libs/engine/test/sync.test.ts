@@ -181,4 +181,30 @@ describe('runSync', () => {
     await append.run({ catalog: asAppend, checkpoint: { records: 300, seconds: 3600 } });
     expect(append.dest.commits).toBe(1); // only at the end: earlier rows would be visible with no state
   });
+
+  it("never commits a stream's rows on another stream's state", async () => {
+    const base = countingSource({ count: 1, every: 1 });
+    const twoStreams: SourceConnector = {
+      ...base,
+      discover: async () => {
+        const catalog = await base.discover({}, { logger: silent, signal: new AbortController().signal });
+        const items = catalog.streams[0]!;
+        return { streams: [items, { ...items, name: 'other' }] };
+      },
+      async *read() {
+        // items' rows are not covered by any state of items when other's state arrives
+        yield {
+          kind: 'records',
+          batch: { format: 'objects', stream: 'items', records: [{ id: 1 }, { id: 2 }], emittedAt: 0 },
+        };
+        yield { kind: 'message', message: { type: 'STATE', state: streamState('other', 5) } };
+        throw new Error('source broke');
+      },
+    };
+    const { dest, run } = await setup(twoStreams);
+    const result = await run();
+    expect(result.status).toBe('failed');
+    expect(dest.commits).toBe(0);
+    expect(dest.durable).toHaveLength(0);
+  });
 });
