@@ -2,8 +2,8 @@
 
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import type { DestinationConnector } from '@conveyor/cdk';
-import { asConveyorError, configError } from '@conveyor/protocol';
+import { type DestinationConnector, failedCheck } from '@conveyor/cdk';
+import { configError } from '@conveyor/protocol';
 import { BatchFile } from './batch-file.js';
 import { type DuckDBDestinationConfig, resolveConfig, spec } from './config.js';
 import { duckdbFailure, openDatabase } from './database.js';
@@ -32,9 +32,7 @@ export const destination: DestinationConnector<DuckDBDestinationConfig> = {
       }
       return { status: 'SUCCEEDED' };
     } catch (error) {
-      const failure = asConveyorError(error);
-      const detail = failure.internalMessage ? ` (${failure.internalMessage.split('\n')[0]})` : '';
-      return { status: 'FAILED', message: `${failure.userMessage}${detail}` };
+      return failedCheck(error);
     }
   },
 

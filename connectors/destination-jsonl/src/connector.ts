@@ -3,8 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { DestinationConnector } from '@conveyor/cdk';
-import { asConveyorError } from '@conveyor/protocol';
+import { type DestinationConnector, failedCheck } from '@conveyor/cdk';
 import { type JsonlDestinationConfig, outputDirectory, spec } from './config.js';
 import { fileFailure } from './file-failure.js';
 import { readStateFile } from './state-file.js';
@@ -27,9 +26,7 @@ export const destination: DestinationConnector<JsonlDestinationConfig> = {
       }
       return { status: 'SUCCEEDED' };
     } catch (error) {
-      const failure = asConveyorError(error);
-      const detail = failure.internalMessage ? ` (${failure.internalMessage.split('\n')[0]})` : '';
-      return { status: 'FAILED', message: `${failure.userMessage}${detail}` };
+      return failedCheck(error);
     }
   },
 

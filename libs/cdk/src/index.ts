@@ -1,3 +1,4 @@
+export { failedCheck } from './check-status.js';
 export { CheckpointPolicy, type CheckpointPolicyOptions } from './checkpoint.js';
 export { validateConfig } from './config.js';
 export { Destination } from './destination.js';

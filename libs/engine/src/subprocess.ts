@@ -157,6 +157,34 @@ function maskerFor(spec: ConnectorSpecification | undefined, config: JsonObject 
   return new SecretMasker(spec && config ? secretValues(spec.connectionSpecification, config) : []);
 }
 
+/**
+ * Reads a connector's stdout to the end as protocol messages (no record fast path): non-protocol
+ * lines and LOG messages go to the log, masked; returns the last TRACE ERROR, if any.
+ */
+async function readMessages(
+  proc: ConnectorProcess,
+  logger: Logger,
+  masker: SecretMasker,
+  onMessage: (message: AirbyteMessage) => void,
+): Promise<AirbyteMessage | undefined> {
+  let lastError: AirbyteMessage | undefined;
+  if (!proc.child.stdout) return undefined;
+  const name = proc.name;
+  for await (const { lines, firstLine } of readLineBatches(proc.child.stdout, { source: name })) {
+    lines.forEach((line, i) => {
+      if (!isProtocolLine(line)) {
+        logger.info(`[${name} stdout] ${masker.mask(line.toString('utf8'))}`);
+        return;
+      }
+      const message = parseMessage(line, { source: name, lineNumber: firstLine + i, masker });
+      if (message.type === 'LOG') logger.info(`[${name}] ${masker.mask(message.log.message)}`);
+      else if (message.type === 'TRACE' && message.trace.type === 'ERROR') lastError = message;
+      onMessage(message);
+    });
+  }
+  return lastError;
+}
+
 /** Runs a command to completion, collecting its protocol messages (non-record). */
 async function runToEnd(
   name: string,
@@ -169,21 +197,7 @@ async function runToEnd(
   const proc = new ConnectorProcess(name, command, args, ctx.logger, masker, ctx.signal);
   proc.child.stdin?.end();
   const messages: AirbyteMessage[] = [];
-  let lastError: AirbyteMessage | undefined;
-  if (proc.child.stdout) {
-    for await (const { lines, firstLine } of readLineBatches(proc.child.stdout, { source: name })) {
-      lines.forEach((line, i) => {
-        if (!isProtocolLine(line)) {
-          ctx.logger.info(`[${name} stdout] ${masker.mask(line.toString('utf8'))}`);
-          return;
-        }
-        const message = parseMessage(line, { source: name, lineNumber: firstLine + i, masker });
-        if (message.type === 'LOG') ctx.logger.info(`[${name}] ${masker.mask(message.log.message)}`);
-        else if (message.type === 'TRACE' && message.trace.type === 'ERROR') lastError = message;
-        messages.push(message);
-      });
-    }
-  }
+  const lastError = await readMessages(proc, ctx.logger, masker, (m) => messages.push(m));
   try {
     await proc.assertSucceeded(lastError);
   } catch (error) {
@@ -392,27 +406,16 @@ function subprocessDestination(name: string, command: Command): DestinationHandl
       let failure: Error | undefined;
 
       const reader = (async () => {
-        if (!proc.child.stdout) return;
-        for await (const { lines, firstLine } of readLineBatches(proc.child.stdout, { source: name })) {
-          lines.forEach((line, i) => {
-            if (!isProtocolLine(line)) {
-              ctx.logger.info(`[${name} stdout] ${masker.mask(line.toString('utf8'))}`);
-              return;
-            }
-            const message = parseMessage(line, { source: name, lineNumber: firstLine + i, masker });
-            if (message.type === 'STATE') {
-              const id = stateIdentity(message.state);
-              const index = waiting.findIndex((w) => w.remaining.has(id));
-              if (index < 0) return;
-              waiting[index]!.remaining.delete(id);
-              // destinations flush in order: an echo proves every earlier commit durable too
-              const upto = waiting[index]!.remaining.size === 0 ? index : index - 1;
-              for (let k = 0; k <= upto; k++) ctx.onDurable(waiting.shift()!.seq);
-            } else if (message.type === 'LOG')
-              ctx.logger.info(`[${name}] ${masker.mask(message.log.message)}`);
-            else if (message.type === 'TRACE' && message.trace.type === 'ERROR') lastError = message;
-          });
-        }
+        lastError = await readMessages(proc, ctx.logger, masker, (message) => {
+          if (message.type !== 'STATE') return;
+          const id = stateIdentity(message.state);
+          const index = waiting.findIndex((w) => w.remaining.has(id));
+          if (index < 0) return;
+          waiting[index]!.remaining.delete(id);
+          // destinations flush in order: an echo proves every earlier commit durable too
+          const upto = waiting[index]!.remaining.size === 0 ? index : index - 1;
+          for (let k = 0; k <= upto; k++) ctx.onDurable(waiting.shift()!.seq);
+        });
       })().catch((error: unknown) => {
         failure = error instanceof Error ? error : new Error(String(error));
       });
