@@ -19,6 +19,7 @@ import {
   type AirbyteMessage,
   type ConfiguredCatalog,
   type ConnectorSpecification,
+  ConveyorError,
   configError,
   isProtocolLine,
   type JsonObject,
@@ -142,11 +143,10 @@ class ConnectorProcess {
       this.stderrTail.length > 0 ? ` Last lines on stderr:\n  ${this.stderrTail.join('\n  ')}` : '';
     if (lastError?.type === 'TRACE' && lastError.trace.error) {
       const e = lastError.trace.error;
-      const error =
-        e.failure_type === 'config_error'
-          ? configError(this.masker.mask(e.message), { internalMessage: e.internal_message })
-          : systemError(this.masker.mask(e.message), { internalMessage: e.internal_message });
-      throw Object.assign(error, { failureType: e.failure_type ?? 'system_error' });
+      throw new ConveyorError(this.masker.mask(e.message), {
+        failureType: e.failure_type ?? 'system_error',
+        internalMessage: e.internal_message === undefined ? undefined : this.masker.mask(e.internal_message),
+      });
     }
     const how = signal ? `was stopped by ${signal}` : `exited with code ${code}`;
     throw systemError(`Connector ${this.name} ${how}.${tail}`);

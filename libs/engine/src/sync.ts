@@ -8,7 +8,7 @@ import {
   type AirbyteMessage,
   asConveyorError,
   type ConfiguredCatalog,
-  type ConveyorError,
+  ConveyorError,
   type JsonObject,
   SecretMasker,
   type StateMessage,
@@ -276,10 +276,11 @@ export async function runSync(request: SyncRequest): Promise<SyncResult> {
   } catch (thrown) {
     const error = asConveyorError(thrown);
     const reason = masker.mask(error.userMessage);
-    const masked = Object.assign(error, {
-      userMessage: reason,
-      message: reason,
-      internalMessage: error.internalMessage ? masker.mask(error.internalMessage) : undefined,
+    // a fresh error, so that neither its message nor its stack carries an unmasked secret
+    const masked = new ConveyorError(reason, {
+      failureType: error.failureType,
+      internalMessage: masker.mask(error.internalMessage ?? error.stack ?? ''),
+      stream: error.stream,
     });
     if (writer) await writer.close().catch(() => undefined);
     for (const s of statList()) if (s.status !== 'COMPLETE') s.status = 'INCOMPLETE';
