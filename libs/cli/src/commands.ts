@@ -245,14 +245,17 @@ export async function syncCommand(
   let failed = 0;
   try {
     for (const connection of connections) {
-      const [source, destination] = await Promise.all([
-        launchSource(connection.source.connector, { cwd: process.cwd() }),
-        launchDestination(connection.destination.connector, { cwd: process.cwd() }),
-      ]);
       const ctx = context(opts.verbosity);
+      // discovery (often a subprocess) runs while the destination's package is still loading
+      const sourceLaunch = launchSource(connection.source.connector, { cwd: process.cwd() });
+      const [source, destination, discovered] = await Promise.all([
+        sourceLaunch,
+        launchDestination(connection.destination.connector, { cwd: process.cwd() }),
+        sourceLaunch.then((launched) => launched.discover(connection.source.config, ctx)),
+      ]);
       const destinationSpec = await destination.spec(ctx);
       const catalog = configureCatalog(
-        await source.discover(connection.source.config, ctx),
+        discovered,
         connection.streams,
         destinationSpec.supported_destination_sync_modes,
       );

@@ -72,6 +72,7 @@ class ConnectorProcess {
   private readonly stderrTail: string[] = [];
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   private spawnError: Error | undefined;
+  private readonly maskerReady: Promise<unknown>;
 
   constructor(
     readonly name: string,
@@ -81,7 +82,10 @@ class ConnectorProcess {
     private readonly masker: SecretMasker,
     signal?: AbortSignal,
     env?: Record<string, string>,
+    /** resolves once the masker knows the config's secrets; nothing is logged before */
+    maskerReady?: Promise<unknown>,
   ) {
+    this.maskerReady = maskerReady ?? Promise.resolve();
     this.child = spawn(command.file, [...command.args, ...args], {
       stdio: ['pipe', 'pipe', 'pipe'],
       env: env ? { ...process.env, ...env } : process.env,
@@ -108,7 +112,15 @@ class ConnectorProcess {
   private async drainStderr(): Promise<void> {
     const stderr = this.child.stderr;
     if (!stderr) return;
+    // Reading starts at once (a process that exits with unread output would have it discarded);
+    // lines are shown only once the masker knows the secrets, and never if that failed.
+    let masked: boolean | undefined;
     for await (const batch of readLineBatches(stderr, { source: this.name })) {
+      masked ??= await this.maskerReady.then(
+        () => true,
+        () => false,
+      );
+      if (!masked) continue;
       for (const raw of batch.lines) {
         const line = this.masker.mask(raw.toString('utf8'));
         this.stderrTail.push(line);
@@ -166,11 +178,19 @@ async function readMessages(
   logger: Logger,
   masker: SecretMasker,
   onMessage: (message: AirbyteMessage) => void,
+  maskerReady: Promise<unknown> = Promise.resolve(),
 ): Promise<AirbyteMessage | undefined> {
   let lastError: AirbyteMessage | undefined;
   if (!proc.child.stdout) return undefined;
   const name = proc.name;
+  // Reading starts at once (a process that exits with unread output would have it discarded);
+  // messages are handled only once the masker knows the secrets.
+  let ready = false;
   for await (const { lines, firstLine } of readLineBatches(proc.child.stdout, { source: name })) {
+    if (!ready) {
+      await maskerReady;
+      ready = true;
+    }
     lines.forEach((line, i) => {
       if (!isProtocolLine(line)) {
         logger.info(`[${name} stdout] ${masker.mask(line.toString('utf8'))}`);
@@ -182,6 +202,7 @@ async function readMessages(
       onMessage(message);
     });
   }
+  if (!ready) await maskerReady;
   return lastError;
 }
 
@@ -193,11 +214,27 @@ async function runToEnd(
   ctx: ReadContext,
   masker: SecretMasker,
   answer?: AirbyteMessage['type'],
+  maskerReady: Promise<unknown> = Promise.resolve(),
 ): Promise<AirbyteMessage[]> {
-  const proc = new ConnectorProcess(name, command, args, ctx.logger, masker, ctx.signal);
+  const proc = new ConnectorProcess(
+    name,
+    command,
+    args,
+    ctx.logger,
+    masker,
+    ctx.signal,
+    undefined,
+    maskerReady,
+  );
   proc.child.stdin?.end();
   const messages: AirbyteMessage[] = [];
-  const lastError = await readMessages(proc, ctx.logger, masker, (m) => messages.push(m));
+  let lastError: AirbyteMessage | undefined;
+  try {
+    lastError = await readMessages(proc, ctx.logger, masker, (m) => messages.push(m), maskerReady);
+  } catch (error) {
+    proc.kill();
+    throw error;
+  }
   try {
     await proc.assertSucceeded(lastError);
   } catch (error) {
@@ -262,7 +299,12 @@ function subprocessSource(name: string, command: Command): SourceHandle {
     spec: (ctx) => base.spec(ctx),
     check: (config, ctx) => base.check(config, ctx),
     async discover(config, ctx) {
-      const masker = await base.masker(config, ctx);
+      // discover starts while spec runs (two short processes at once); its output waits for the
+      // masker to know the config's secrets
+      const masker = new SecretMasker();
+      const ready = base
+        .spec(ctx)
+        .then((spec) => masker.add(secretValues(spec.connectionSpecification, config)));
       const files = new TempFiles();
       try {
         const messages = await runToEnd(
@@ -271,6 +313,8 @@ function subprocessSource(name: string, command: Command): SourceHandle {
           ['discover', '--config', files.write('config.json', config)],
           ctx,
           masker,
+          undefined,
+          ready,
         );
         return pick(messages, 'CATALOG', name, 'discover').catalog;
       } finally {
