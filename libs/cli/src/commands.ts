@@ -25,7 +25,7 @@ import {
   type StateMessage,
   streamKey,
 } from '@conveyor/protocol';
-import { adHocDestinationConfig, conveyorHome, openStore } from './home.js';
+import { adHocDestinationConfig, conveyorHome, launchOptions, openStore } from './home.js';
 import { printTable, stderrLogger, type Verbosity } from './output.js';
 import { type ConnectionEntry, loadProject, substituteEnv } from './project.js';
 import { withoutStreams } from './state-reset.js';
@@ -71,10 +71,10 @@ function emit(out: MessageWriter, message: AirbyteMessage): void | Promise<void>
 
 async function launchEither(reference: string): Promise<SourceHandle | DestinationHandle> {
   try {
-    return await launchSource(reference, { cwd: process.cwd() });
+    return await launchSource(reference, launchOptions(conveyorHome(undefined)));
   } catch (error) {
     if (error instanceof ConveyorError && /not installed|not a Conveyor source/.test(error.userMessage)) {
-      return launchDestination(reference, { cwd: process.cwd() });
+      return launchDestination(reference, launchOptions(conveyorHome(undefined)));
     }
     throw error;
   }
@@ -106,7 +106,7 @@ export async function discoverCommand(
   configFile: string | undefined,
   opts: GlobalOptions,
 ): Promise<number> {
-  const source = await launchSource(reference, { cwd: process.cwd() });
+  const source = await launchSource(reference, launchOptions(conveyorHome(undefined)));
   const catalog = await source.discover(readConfig(configFile, 'config'), context(opts.verbosity));
   const out = new MessageWriter(process.stdout);
   await emit(out, { type: 'CATALOG', catalog });
@@ -128,7 +128,7 @@ export async function readCommand(
   options: { config?: string; catalog?: string; state?: string },
   opts: GlobalOptions,
 ): Promise<number> {
-  const source = await launchSource(reference, { cwd: process.cwd() });
+  const source = await launchSource(reference, launchOptions(conveyorHome(undefined)));
   const config = readConfig(options.config, 'config');
   const ctx = context(opts.verbosity);
   const catalog =
@@ -247,10 +247,10 @@ export async function syncCommand(
     for (const connection of connections) {
       const ctx = context(opts.verbosity);
       // discovery (often a subprocess) runs while the destination's package is still loading
-      const sourceLaunch = launchSource(connection.source.connector, { cwd: process.cwd() });
+      const sourceLaunch = launchSource(connection.source.connector, launchOptions(home));
       const [source, destination, discovered] = await Promise.all([
         sourceLaunch,
-        launchDestination(connection.destination.connector, { cwd: process.cwd() }),
+        launchDestination(connection.destination.connector, launchOptions(home)),
         sourceLaunch.then((launched) => launched.discover(connection.source.config, ctx)),
       ]);
       const destinationSpec = await destination.spec(ctx);
@@ -349,7 +349,7 @@ export async function stateCommand(
       return 0;
     }
     // A reset must win over states the destination holds itself, so it takes a seq above both.
-    const destination = await launchDestination(connection.destination.connector, { cwd: process.cwd() });
+    const destination = await launchDestination(connection.destination.connector, launchOptions(home));
     const held = await destination.committedStates(connection.destination.config, connection.name);
     const seq = Math.max(stored?.seq ?? 0, held?.seq ?? 0) + 1;
     const current = (held && held.seq > (stored?.seq ?? 0) ? held.states : stored?.states) ?? [];
@@ -393,10 +393,11 @@ export function runsCommand(options: {
         : '',
       r.status,
       r.records.toLocaleString('en-US'),
+      [r.sourceVersion, r.destinationVersion].filter(Boolean).join(' -> '),
       r.failureReason ?? '',
     ]);
     process.stdout.write(
-      `${printTable(['run', 'connection', 'started (UTC)', 'took', 'status', 'records', 'reason'], rows)}\n`,
+      `${printTable(['run', 'connection', 'started (UTC)', 'took', 'status', 'records', 'versions', 'reason'], rows)}\n`,
     );
     return 0;
   } finally {
@@ -409,9 +410,9 @@ export async function queryCommand(
   sql: string,
   options: SyncOptions,
 ): Promise<number> {
-  const { connections } = connectionsFor([connectionName], options);
+  const { home, connections } = connectionsFor([connectionName], options);
   const connection = connections[0]!;
-  const destination = await launchDestination(connection.destination.connector, { cwd: process.cwd() });
+  const destination = await launchDestination(connection.destination.connector, launchOptions(home));
   if (!destination.query) {
     throw configError(
       `Destination ${destination.name} cannot answer queries; look at its data with its own tools.`,

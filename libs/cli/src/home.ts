@@ -2,7 +2,7 @@
 
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { StateStore } from '@conveyor/engine';
+import { InstalledStore, type LaunchOptions, StateStore } from '@conveyor/engine';
 
 export function conveyorHome(projectFile: string | undefined): string {
   if (process.env.CONVEYOR_HOME) return resolve(process.env.CONVEYOR_HOME);
@@ -23,4 +23,29 @@ export function adHocDestinationConfig(connector: string, home: string): Record<
     return { path: join(home, 'conveyor.duckdb') };
   if (connector === 'jsonl' || connector.endsWith('destination-jsonl')) return { path: join(home, 'jsonl') };
   return {};
+}
+
+/**
+ * How the CLI launches connectors: a package this instance installed from a registry
+ * (`conveyor connectors install`) runs its current version; anything else resolves from the project.
+ * The current version is read at each launch, so a sync started after an update runs the new one.
+ */
+export function launchOptions(home: string): LaunchOptions {
+  const db = join(home, 'state.db');
+  return {
+    cwd: process.cwd(),
+    installed: {
+      folderFor(name) {
+        if (!existsSync(db)) return undefined;
+        const store = new InstalledStore(db);
+        try {
+          const current = store.get(name);
+          const folder = current && store.folder(name, current.version);
+          return current && folder && existsSync(folder) ? { folder, version: current.version } : undefined;
+        } finally {
+          store.close();
+        }
+      },
+    },
+  };
 }

@@ -14,6 +14,21 @@ import {
   stateCommand,
   syncCommand,
 } from './commands.js';
+import {
+  approveCommand,
+  type ConnectorsOptions,
+  historyCommand,
+  installCommand,
+  listCommand,
+  outdatedCommand,
+  parsePolicy,
+  pinCommand,
+  policyCommand,
+  rollbackCommand,
+  unpinCommand,
+  updateCommand,
+  watchCommand,
+} from './connectors-command.js';
 import { describeError, EXIT_USAGE, exitCodeFor, type Verbosity } from './output.js';
 
 const program = new Command('conveyor')
@@ -115,6 +130,87 @@ program
   .option('-f, --file <file>', 'project file', 'conveyor.yml')
   .action((connection: string, sql: string, o: { file: string }) =>
     run(() => queryCommand(connection, sql, o))(),
+  );
+
+const connectors = program
+  .command('connectors')
+  .description(
+    'connectors this instance installs from a registry: install, update under a policy, roll back',
+  );
+type Flags = { file: string; registry?: string; by?: string; json?: boolean };
+const cOpts = (o: Flags): ConnectorsOptions => ({ ...o, verbosity: verbosity() });
+const common = (c: Command) =>
+  c
+    .option(
+      '-f, --file <file>',
+      'project file (its connections give the configs updates are tried with)',
+      'conveyor.yml',
+    )
+    .option(
+      '--registry <url>',
+      'registry URL (default: $CONVEYOR_REGISTRY, then the one a package came from)',
+    )
+    .option('--by <name>', 'who acts, for the record (default: $CONVEYOR_ACTOR or the OS user)')
+    .option('--json', 'as JSON');
+
+common(connectors.command('install'))
+  .description('install a connector package from the registry and make it the version that runs')
+  .argument('<package>', 'name with an optional version or range, like @conveyor/source-faker@^0.1')
+  .option('--auto <level>', 'updates applied automatically: none, patch or minor (default minor)')
+  .option('--major <rule>', 'major versions: approve (default) or after-deadline')
+  .action((spec: string, o: Flags & { auto?: string; major?: string }) =>
+    run(() => installCommand(spec, { ...cOpts(o), ...parsePolicy(o) }))(),
+  );
+common(connectors.command('list'))
+  .description('installed connectors, the version each runs and its update policy')
+  .action((o: Flags) => run(() => listCommand(cOpts(o)))());
+common(connectors.command('outdated'))
+  .description('what the registry has that is newer, and what an update would do')
+  .action((o: Flags) => run(() => outdatedCommand(cOpts(o)))());
+common(connectors.command('update'))
+  .description('apply the update policy: try each new version, switch only when it passes')
+  .argument('[package]')
+  .action((pkg: string | undefined, o: Flags) => run(() => updateCommand(pkg, cOpts(o)))());
+common(connectors.command('approve'))
+  .description('approve a major version (a breaking change) for the next update')
+  .argument('<package@version>')
+  .action((spec: string, o: Flags) => run(() => approveCommand(spec, cOpts(o)))());
+common(connectors.command('pin'))
+  .description('run exactly this version and take no updates')
+  .argument('<package@version>')
+  .action((spec: string, o: Flags) => run(() => pinCommand(spec, cOpts(o)))());
+common(connectors.command('unpin'))
+  .description('take updates again')
+  .argument('<package>')
+  .action((pkg: string, o: Flags) => run(() => unpinCommand(pkg, cOpts(o)))());
+common(connectors.command('rollback'))
+  .description('go back to the version that ran before the last switch')
+  .argument('<package>')
+  .option('--reason <text>', 'why, for the record')
+  .action((pkg: string, o: Flags & { reason?: string }) =>
+    run(() => rollbackCommand(pkg, { ...cOpts(o), ...o }))(),
+  );
+common(connectors.command('policy'))
+  .description("set a connector's update policy")
+  .argument('<package>')
+  .option('--auto <level>', 'none, patch or minor')
+  .option('--major <rule>', 'approve or after-deadline')
+  .action((pkg: string, o: Flags & { auto?: string; major?: string }) =>
+    run(() => policyCommand(pkg, parsePolicy(o), cOpts(o)))(),
+  );
+common(connectors.command('history'))
+  .description('installs, updates, holds, refusals, approvals and rollbacks, newest first')
+  .argument('[package]')
+  .option('--limit <n>', 'how many', '50')
+  .action((pkg: string | undefined, o: Flags & { limit?: string }) =>
+    run(() => historyCommand(pkg, { ...cOpts(o), ...(o.limit ? { limit: o.limit } : {}) }))(),
+  );
+common(connectors.command('watch'))
+  .description('poll the registry and apply the update policy at an interval, until stopped')
+  .option('--interval <seconds>', 'seconds between polls', '300')
+  .option('--rounds <n>', 'stop after this many polls (default: never)')
+  .action((o: Flags & { interval: string; rounds?: string }) =>
+    run(() => watchCommand({ ...cOpts(o), ...o }))(),
   );
 
 try {

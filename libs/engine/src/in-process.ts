@@ -10,28 +10,53 @@ import { configError, type JsonObject } from '@conveyor/protocol';
 import { packageNameFor } from './connector-ref.js';
 import type { ConnectorKind, DestinationHandle, Launcher, LaunchOptions, SourceHandle } from './launcher.js';
 
-function resolvePackage(name: string, cwd: string): string {
-  const bases = [join(cwd, 'package.json'), import.meta.filename];
+function resolvePackage(name: string, options: LaunchOptions): { entry: string; version?: string } {
+  const installed = options.installed?.folderFor(name);
+  if (installed) {
+    try {
+      return {
+        entry: createRequire(join(installed.folder, 'package.json')).resolve(name),
+        version: installed.version,
+      };
+    } catch {
+      throw configError(
+        `Connector package "${name}" ${installed.version} is recorded as installed in ${installed.folder}, but it is not there. Reinstall it: conveyor connectors install ${name}@${installed.version}`,
+      );
+    }
+  }
+  const bases = [join(options.cwd, 'package.json'), import.meta.filename];
   for (const base of bases) {
     try {
-      return createRequire(base).resolve(name);
+      const require = createRequire(base);
+      const entry = require.resolve(name);
+      return { entry, ...versionOf(require, name) };
     } catch {
       // try the next base
     }
   }
+  const cwd = options.cwd;
   const hint = existsSync(join(cwd, 'package.json'))
     ? `npm install ${name}`
     : `run npm install in your project`;
   throw configError(`Connector package "${name}" is not installed. Install it (${hint}) or check the name.`);
 }
 
+function versionOf(require: NodeJS.Require, name: string): { version?: string } {
+  try {
+    const manifest = require(`${name}/package.json`) as { version?: unknown };
+    return typeof manifest.version === 'string' ? { version: manifest.version } : {};
+  } catch {
+    return {}; // a package that does not export its package.json runs without a recorded version
+  }
+}
+
 async function loadConnector<T>(
   reference: string,
   kind: ConnectorKind,
   options: LaunchOptions,
-): Promise<{ name: string; connector: T }> {
+): Promise<{ name: string; version?: string; connector: T }> {
   const name = packageNameFor(reference, kind);
-  const entry = resolvePackage(name, options.cwd);
+  const { entry, version } = resolvePackage(name, options);
   const mod = (await import(pathToFileURL(entry).href)) as Record<string, unknown>;
   const connector = mod[kind] ?? mod.default;
   const looksRight =
@@ -44,14 +69,15 @@ async function loadConnector<T>(
       `Package "${name}" is not a Conveyor ${kind}: it should export \`${kind}\` (an object with spec/check/${kind === 'source' ? 'discover/read' : 'open'}).`,
     );
   }
-  return { name: reference, connector: connector as T };
+  return { name: reference, ...(version ? { version } : {}), connector: connector as T };
 }
 
-export function inProcessSource(name: string, connector: SourceConnector): SourceHandle {
+export function inProcessSource(name: string, connector: SourceConnector, version?: string): SourceHandle {
   const spec = connector.spec();
   const valid = (config: JsonObject) => validateConfig(spec, config) as JsonObject;
   return {
     name,
+    ...(version ? { version } : {}),
     spec: async () => spec,
     check: (config, ctx) => connector.check(valid(config), ctx),
     discover: (config, ctx) => connector.discover(valid(config), ctx),
@@ -59,12 +85,17 @@ export function inProcessSource(name: string, connector: SourceConnector): Sourc
   };
 }
 
-export function inProcessDestination(name: string, connector: DestinationConnector): DestinationHandle {
+export function inProcessDestination(
+  name: string,
+  connector: DestinationConnector,
+  version?: string,
+): DestinationHandle {
   const spec = connector.spec();
   const valid = (config: JsonObject) => validateConfig(spec, config) as JsonObject;
   const query = connector.query?.bind(connector);
   return {
     name,
+    ...(version ? { version } : {}),
     spec: async () => spec,
     check: (config, ctx) => connector.check(valid(config), ctx),
     ...(query ? { query: (config: JsonObject, sql: string) => query(valid(config), sql) } : {}),
@@ -88,11 +119,15 @@ export function inProcessDestination(name: string, connector: DestinationConnect
 export const inProcessLauncher: Launcher = {
   scheme: undefined,
   async source(reference, options) {
-    const { name, connector } = await loadConnector<SourceConnector>(reference, 'source', options);
-    return inProcessSource(name, connector);
+    const { name, version, connector } = await loadConnector<SourceConnector>(reference, 'source', options);
+    return inProcessSource(name, connector, version);
   },
   async destination(reference, options) {
-    const { name, connector } = await loadConnector<DestinationConnector>(reference, 'destination', options);
-    return inProcessDestination(name, connector);
+    const { name, version, connector } = await loadConnector<DestinationConnector>(
+      reference,
+      'destination',
+      options,
+    );
+    return inProcessDestination(name, connector, version);
   },
 };

@@ -6,17 +6,34 @@ export {
   packageNameFor,
   registerLauncher,
 } from './connector-ref.js';
+export {
+  type ConnectorEvent,
+  type InstalledConnector,
+  InstalledStore,
+} from './connectors/installed-store.js';
+export {
+  ConnectorManager,
+  type ManagerOptions,
+  type OutdatedRow,
+  parsePackageSpec,
+  type UpdateOutcome,
+} from './connectors/manager.js';
+export { type BreakingChange, fetchVersions, type PublishedVersion } from './connectors/registry-client.js';
+export { breakingSchemaChanges, type ConnectorUse } from './connectors/trial.js';
+export { classify, DEFAULT_POLICY, decideUpdate, type UpdatePolicy } from './connectors/update-policy.js';
 export { inProcessDestination, inProcessSource } from './in-process.js';
 export type {
   ConnectorKind,
   DestinationHandle,
   DestinationOpenContext,
+  InstalledResolver,
   Launcher,
   LaunchOptions,
   SourceHandle,
 } from './launcher.js';
 export { LogProgress, type ProgressSink, StreamStats, summaryTable, TerminalProgress } from './progress.js';
 export {
+  type RunConnectors,
   type RunRecord,
   type RunStatus,
   StateStore,

@@ -23,6 +23,8 @@ export type ConnectorKind = 'source' | 'destination';
 interface ConnectorHandle {
   /** Short, human name used in messages: `faker`, `exec:./my-source` */
   readonly name: string;
+  /** The package version that runs, when the connector is a package (recorded with each sync). */
+  readonly version?: string;
   spec(ctx: ReadContext): Promise<ConnectorSpecification>;
   check(config: JsonObject, ctx: ReadContext): Promise<ConnectionStatus>;
 }
@@ -64,6 +66,16 @@ export interface Launcher {
 }
 
 export interface LaunchOptions {
-  /** Directory from which packages are resolved first (the project's directory). */
+  /** Directory from which packages are resolved (the project's directory). */
   cwd: string;
+  /**
+   * Connectors this instance installed from a registry, each in its own per-version folder; a
+   * package found here is loaded from its current version before anything else is tried.
+   */
+  installed?: InstalledResolver;
+}
+
+export interface InstalledResolver {
+  /** The folder holding `node_modules/<packageName>` for the version in use, or undefined. */
+  folderFor(packageName: string): { folder: string; version: string } | undefined;
 }

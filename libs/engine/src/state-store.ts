@@ -31,6 +31,14 @@ export interface RunRecord {
   failureReason: string | null;
   records: number;
   streams: StreamRunStats[];
+  /** `name@version` of the connectors that ran, when they are packages. */
+  sourceVersion: string | null;
+  destinationVersion: string | null;
+}
+
+export interface RunConnectors {
+  source?: string;
+  destination?: string;
 }
 
 interface RunRow {
@@ -44,6 +52,8 @@ interface RunRow {
   records: number;
   streams: string | null;
   pid: number | null;
+  source_version: string | null;
+  destination_version: string | null;
 }
 
 const SCHEMA = `
@@ -93,6 +103,13 @@ export class StateStore {
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
+    // homes made before run records named their connector versions
+    const columns = this.db.prepare("SELECT name FROM pragma_table_info('runs')").all() as { name: string }[];
+    if (!columns.some((c) => c.name === 'source_version')) {
+      this.db.exec(
+        'ALTER TABLE runs ADD COLUMN source_version TEXT; ALTER TABLE runs ADD COLUMN destination_version TEXT;',
+      );
+    }
   }
 
   close(): void {
@@ -143,11 +160,20 @@ export class StateStore {
       .run(connection, stream, generation);
   }
 
-  startRun(connection: string): number {
+  startRun(connection: string, connectors: RunConnectors = {}): number {
     this.markInterrupted(connection);
     const result = this.db
-      .prepare('INSERT INTO runs (connection, started_at, status, pid) VALUES (?, ?, ?, ?)')
-      .run(connection, new Date().toISOString(), 'running', process.pid);
+      .prepare(
+        'INSERT INTO runs (connection, started_at, status, pid, source_version, destination_version) VALUES (?, ?, ?, ?, ?, ?)',
+      )
+      .run(
+        connection,
+        new Date().toISOString(),
+        'running',
+        process.pid,
+        connectors.source ?? null,
+        connectors.destination ?? null,
+      );
     return Number(result.lastInsertRowid);
   }
 
@@ -203,6 +229,8 @@ export class StateStore {
       failureReason: r.failure_reason,
       records: r.records,
       streams: r.streams ? (JSON.parse(r.streams) as StreamRunStats[]) : [],
+      sourceVersion: r.source_version,
+      destinationVersion: r.destination_version,
     }));
   }
 

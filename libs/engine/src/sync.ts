@@ -100,7 +100,12 @@ function withGenerations(request: SyncRequest, runId: number): ConfiguredCatalog
 export async function runSync(request: SyncRequest): Promise<SyncResult> {
   const { store, connectionId, source, destination } = request;
   const started = Date.now();
-  const runId = store.startRun(connectionId);
+  const versioned = (h: SourceHandle | DestinationHandle) =>
+    h.version ? `${h.name}@${h.version}` : undefined;
+  const runId = store.startRun(connectionId, {
+    ...(versioned(source) ? { source: versioned(source) } : {}),
+    ...(versioned(destination) ? { destination: versioned(destination) } : {}),
+  });
   const stats = new Map<string, StreamStats>(
     request.catalog.streams.map((s) => [streamKey(s.stream), new StreamStats(streamKey(s.stream))]),
   );

@@ -1,0 +1,155 @@
+// Before an instance switches a connector to a new version, the new version is tried with the real
+// configs of the connections that use it: spec, check, and (for sources) discover, whose catalog is
+// compared with the running version's for changes that would break those connections.
+
+import type { ReadContext } from '@conveyor/cdk';
+import { asConveyorError, type Catalog, type JsonObject, streamKey } from '@conveyor/protocol';
+import type { StreamSelection } from '../catalog.js';
+import { launchDestination, launchSource } from '../connector-ref.js';
+import type { ConnectorKind, InstalledResolver, SourceHandle } from '../launcher.js';
+
+/** A connection that runs this connector, with the config it uses. */
+export interface ConnectorUse {
+  connection: string;
+  kind: ConnectorKind;
+  config: JsonObject;
+  /** The streams the connection selects; all streams when absent. */
+  streams?: StreamSelection[];
+}
+
+export interface TrialResult {
+  ok: boolean;
+  /** What failed (the version is refused) */
+  failure?: string;
+  /** Schema changes that break a connection (the version is held for approval). */
+  breaking: string[];
+  /** What was tried, for the record. */
+  tried: string[];
+}
+
+function resolverFor(pkg: string, folder: string, version: string): InstalledResolver {
+  return { folderFor: (name) => (name === pkg ? { folder, version } : undefined) };
+}
+
+function typeOf(schema: unknown): string {
+  if (!schema || typeof schema !== 'object') return 'any';
+  const s = schema as Record<string, unknown>;
+  const type = s.type;
+  const types = (Array.isArray(type) ? type : [type])
+    .filter((t) => t !== 'null' && t !== undefined)
+    .map(String);
+  const format = typeof s.format === 'string' ? `:${s.format}` : '';
+  return types.length ? `${[...types].sort().join('|')}${format}` : 'any';
+}
+
+/** Changes between two catalogs that break a connection using `selected` streams of the old one. */
+export function breakingSchemaChanges(
+  before: Catalog,
+  after: Catalog,
+  selected?: StreamSelection[],
+): string[] {
+  const problems: string[] = [];
+  const afterByKey = new Map(after.streams.map((s) => [streamKey(s), s]));
+  const wanted = selected ? new Set(selected.map((s) => s.name)) : undefined;
+  for (const old of before.streams) {
+    const key = streamKey(old);
+    if (wanted && !wanted.has(old.name) && !wanted.has(key)) continue;
+    const now = afterByKey.get(key);
+    if (!now) {
+      problems.push(`stream "${key}" is gone`);
+      continue;
+    }
+    const oldProps = (old.json_schema.properties ?? {}) as Record<string, unknown>;
+    const newProps = (now.json_schema.properties ?? {}) as Record<string, unknown>;
+    for (const [column, schema] of Object.entries(oldProps)) {
+      if (!(column in newProps)) problems.push(`column "${key}.${column}" is gone`);
+      else if (typeOf(schema) !== typeOf(newProps[column])) {
+        problems.push(
+          `column "${key}.${column}" changed type ${typeOf(schema)} -> ${typeOf(newProps[column])}`,
+        );
+      }
+    }
+    const pk = (s: typeof old) => JSON.stringify(s.source_defined_primary_key ?? null);
+    if (pk(old) !== pk(now))
+      problems.push(`stream "${key}" changed its primary key ${pk(old)} -> ${pk(now)}`);
+    const cursor = (s: typeof old) => JSON.stringify(s.default_cursor_field ?? null);
+    if (cursor(old) !== cursor(now)) {
+      problems.push(`stream "${key}" changed its cursor ${cursor(old)} -> ${cursor(now)}`);
+    }
+  }
+  return problems;
+}
+
+export interface TrialInput {
+  pkg: string;
+  kind: ConnectorKind;
+  version: string;
+  folder: string;
+  /** The version running now, to compare catalogs with (absent on a first install). */
+  current?: { version: string; folder: string };
+  uses: ConnectorUse[];
+  ctx: ReadContext;
+  cwd: string;
+}
+
+export async function tryVersion(input: TrialInput): Promise<TrialResult> {
+  const { pkg, kind, version, ctx } = input;
+  const tried: string[] = [];
+  const options = (folder: string, v: string) => ({ cwd: input.cwd, installed: resolverFor(pkg, folder, v) });
+  const fail = (step: string, error: unknown): TrialResult => ({
+    ok: false,
+    failure: `${step} failed: ${asConveyorError(error).userMessage}`,
+    breaking: [],
+    tried,
+  });
+  let handle: Awaited<ReturnType<typeof launchSource>> | Awaited<ReturnType<typeof launchDestination>>;
+  try {
+    handle =
+      kind === 'source'
+        ? await launchSource(pkg, options(input.folder, version))
+        : await launchDestination(pkg, options(input.folder, version));
+    await handle.spec(ctx);
+    tried.push('spec');
+  } catch (error) {
+    return fail(`loading ${pkg}@${version} and reading its spec`, error);
+  }
+  const breaking: string[] = [];
+  for (const use of input.uses) {
+    try {
+      const status = await handle.check(use.config, ctx);
+      if (status.status !== 'SUCCEEDED') {
+        return {
+          ok: false,
+          failure: `check with the config of connection "${use.connection}" failed: ${status.message ?? 'no message'}`,
+          breaking: [],
+          tried,
+        };
+      }
+      tried.push(`check (${use.connection})`);
+    } catch (error) {
+      return fail(`check with the config of connection "${use.connection}"`, error);
+    }
+    if (kind !== 'source') continue;
+    let after: Catalog;
+    try {
+      after = await (handle as SourceHandle).discover(use.config, ctx);
+      tried.push(`discover (${use.connection})`);
+    } catch (error) {
+      return fail(`discover with the config of connection "${use.connection}"`, error);
+    }
+    if (!input.current) continue;
+    try {
+      const running = await launchSource(pkg, options(input.current.folder, input.current.version));
+      const before = await running.discover(use.config, ctx);
+      for (const problem of breakingSchemaChanges(before, after, use.streams)) {
+        breaking.push(`connection "${use.connection}": ${problem}`);
+      }
+    } catch (error) {
+      ctx.logger.warn(
+        `could not discover with the running ${pkg}@${input.current.version} to compare catalogs: ${asConveyorError(error).userMessage}`,
+      );
+    }
+  }
+  if (input.uses.length === 0) tried.push('no connection uses it yet: spec only');
+  return { ok: true, breaking, tried };
+}
