@@ -14,7 +14,7 @@ export interface LocalRegistry {
   url: string;
   /** A token for the local user; publishing needs it. */
   token: string;
-  /** An `.npmrc` that points every package at this registry and carries the token line. */
+  /** An `.npmrc` with the token line for this registry (publishing reads it). */
   npmrc: string;
   dir: string;
   stop(): Promise<void>;
@@ -142,7 +142,7 @@ export async function startRegistry(options: RegistryOptions): Promise<LocalRegi
     await waitUntilUp(url, child, () => output);
     const token = await tokenFor(url, options.user ?? 'conveyor', options.password ?? localPassword(dir));
     const npmrc = join(dir, '.npmrc');
-    writeFileSync(npmrc, `registry=${url}\n//${host}:${port}/:_authToken=${token}\n`, { mode: 0o600 });
+    writeFileSync(npmrc, `//${host}:${port}/:_authToken=${token}\n`, { mode: 0o600 });
     return { url, token, npmrc, dir, stop };
   } catch (error) {
     await stop();
