@@ -62,8 +62,6 @@ function configYaml(dir: string): string {
     '    access: $all',
     '    publish: $authenticated',
     '    unpublish: $authenticated',
-    'server:',
-    '  keepAliveTimeout: 5',
     'max_body_size: 200mb',
     'log: { type: stdout, format: pretty, level: warn }',
     '',

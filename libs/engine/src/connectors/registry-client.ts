@@ -66,12 +66,15 @@ function asBreakingChanges(value: unknown): Record<string, BreakingChange> {
 export async function fetchVersions(registry: string, name: string): Promise<PublishedVersion[]> {
   const url = `${normalizeRegistry(registry)}${name.replace('/', '%2f')}`;
   const token = process.env.CONVEYOR_REGISTRY_TOKEN;
-  let res: Response;
-  try {
-    res = await fetch(url, {
+  const get = () =>
+    fetch(url, {
       headers: { accept: 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
       signal: AbortSignal.timeout(30_000),
     });
+  let res: Response;
+  try {
+    // a kept-alive connection the registry closed meanwhile fails at once; a GET is safe to repeat
+    res = await get().catch(get);
   } catch (error) {
     throw transientError(
       `The registry ${normalizeRegistry(registry)} did not answer for ${name} (${(error as Error).message}). Check that it is running and reachable; the next try may succeed.`,
