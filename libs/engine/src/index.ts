@@ -20,7 +20,14 @@ export {
 } from './connectors/manager.js';
 export { type BreakingChange, fetchVersions, type PublishedVersion } from './connectors/registry-client.js';
 export { breakingSchemaChanges, type ConnectorUse } from './connectors/trial.js';
-export { classify, DEFAULT_POLICY, decideUpdate, type UpdatePolicy } from './connectors/update-policy.js';
+export {
+  classify,
+  DEFAULT_POLICY,
+  type DecisionInput,
+  decideUpdate,
+  speaksProtocol,
+  type UpdatePolicy,
+} from './connectors/update-policy.js';
 export { inProcessDestination, inProcessSource } from './in-process.js';
 export type {
   ConnectorKind,

@@ -4,6 +4,12 @@
 
 export type JsonObject = { [key: string]: unknown };
 
+/**
+ * The Airbyte protocol version these types follow. Connector packages declare the version they
+ * speak (`conveyor.protocolVersion`); an instance takes only versions with the same major.
+ */
+export const PROTOCOL_VERSION = '0.5.2';
+
 export const MESSAGE_TYPES = [
   'RECORD',
   'STATE',

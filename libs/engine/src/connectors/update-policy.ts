@@ -1,6 +1,7 @@
 // Which published version an instance should move a connector to, under its update policy.
 // Pure: the registry's versions, the policy and the approvals in, a decision out.
 
+import { PROTOCOL_VERSION } from '@conveyor/protocol';
 import semver from 'semver';
 import type { BreakingChange, PublishedVersion } from './registry-client.js';
 
@@ -39,6 +40,15 @@ export interface DecisionInput {
   refused: ReadonlySet<string>;
   pinned: boolean;
   now?: Date;
+  /** The protocol version this engine speaks (default: the one it was built with). */
+  protocolVersion?: string;
+}
+
+/** Same protocol major; a package that declares none is assumed to speak this engine's. */
+export function speaksProtocol(declared: string | undefined, engine: string = PROTOCOL_VERSION): boolean {
+  if (!declared) return true;
+  const version = semver.coerce(declared);
+  return version !== null && version.major === semver.major(engine);
 }
 
 /** A caret range decides compatibility, so 0.x minors count as breaking, as npm itself treats them. */
@@ -69,12 +79,24 @@ function deadlinePassed(candidate: Candidate, now: Date): boolean {
 export function decideUpdate(input: DecisionInput): UpdateDecision {
   const { current, policy } = input;
   const now = input.now ?? new Date();
-  const newer = input.versions
+  const engine = input.protocolVersion ?? PROTOCOL_VERSION;
+  const later = input.versions
     .filter((v) => semver.valid(v.version) && !semver.prerelease(v.version) && !v.deprecated)
     .filter((v) => semver.gt(v.version, current) && !input.refused.has(v.version))
-    .sort((a, b) => semver.rcompare(a.version, b.version))
+    .sort((a, b) => semver.rcompare(a.version, b.version));
+  const newer = later
+    .filter((v) => speaksProtocol(v.protocolVersion, engine))
     .map((v) => candidateFor(current, v));
-  if (newer.length === 0) return {};
+  const unspeakable = later.find((v) => !speaksProtocol(v.protocolVersion, engine));
+  if (newer.length === 0) {
+    if (!unspeakable) return {};
+    return {
+      held: {
+        ...candidateFor(current, unspeakable),
+        reason: `it speaks protocol ${unspeakable.protocolVersion} and this engine speaks ${engine}; upgrade Conveyor first`,
+      },
+    };
+  }
   if (input.pinned) {
     return { held: { ...newer[0]!, reason: `pinned to ${current}; unpin to take updates` } };
   }
