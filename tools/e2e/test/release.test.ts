@@ -178,6 +178,24 @@ describe('releases reach a running instance', () => {
     expect(lastRun()).toMatchObject({ status: 'succeeded', sourceVersion: 'faker@0.1.1' });
   });
 
+  it('holds a patch whose schema change breaks a connection until someone approves it', async () => {
+    changeFaker('patch', 'Products move to their own connector.', 'src/index.ts', (text) =>
+      text.replace(
+        'FAKER_STREAMS.map(airbyteStream)',
+        "FAKER_STREAMS.filter((s) => s.name !== 'products').map(airbyteStream)",
+      ),
+    );
+    release();
+    const held = cli('connectors', 'update');
+    expect(held.code, held.stderr).toBe(0);
+    expect(held.stdout).toMatch(
+      /stays on 0\.1\.1; 0\.1\.2 is held: schema change that breaks a connection \(connection "fake-to-files": stream "products" is gone/,
+    );
+    expect(current()).toBe('0.1.1');
+    expect(cli('connectors', 'approve', `${FAKER}@0.1.2`, '--by', 'bob').code).toBe(0);
+    expect(cli('connectors', 'update').stdout).toMatch(/updated 0\.1\.1 -> 0\.1\.2/);
+  });
+
   it('holds a major with a declared breaking change until someone approves it', async () => {
     changeFaker('major', 'Users get first and last names.', 'package.json', (text) => {
       const manifest = JSON.parse(text) as { conveyor: Record<string, unknown> };
@@ -197,12 +215,12 @@ describe('releases reach a running instance', () => {
     const held = cli('connectors', 'update');
     expect(held.code, held.stderr).toBe(0);
     expect(held.stdout).toMatch(
-      /stays on 0\.1\.1; 1\.0\.0 is held: breaking change \(1\.0\.0: users\.name is split/,
+      /stays on 0\.1\.2; 1\.0\.0 is held: breaking change \(1\.0\.0: users\.name is split/,
     );
     const outdated = JSON.parse(cli('connectors', 'outdated', '--json').stdout) as { held?: string }[];
     expect(outdated[0]?.held).toMatch(/^1\.0\.0: breaking change/);
     sync();
-    expect(lastRun().sourceVersion).toBe('faker@0.1.1');
+    expect(lastRun().sourceVersion).toBe('faker@0.1.2');
 
     const approved = cli('connectors', 'approve', `${FAKER}@1.0.0`, '--by', 'alice');
     expect(approved.code, approved.stderr).toBe(0);
@@ -214,11 +232,11 @@ describe('releases reach a running instance', () => {
     await until('the long sync to start', () => lastRun('big')?.status === 'running', 30);
     const applied = cli('connectors', 'update');
     expect(applied.code, applied.stderr).toBe(0);
-    expect(applied.stdout).toMatch(/updated 0\.1\.1 -> 1\.0\.0 \(major update 0\.1\.1 -> 1\.0\.0 approved/);
+    expect(applied.stdout).toMatch(/updated 0\.1\.2 -> 1\.0\.0 \(major update 0\.1\.2 -> 1\.0\.0 approved/);
     const stillRunning = lastRun('big');
     expect(await exited(running)).toBe(0);
     expect(stillRunning.status).toBe('running');
-    expect(lastRun('big')).toMatchObject({ status: 'succeeded', sourceVersion: 'faker@0.1.1' });
+    expect(lastRun('big')).toMatchObject({ status: 'succeeded', sourceVersion: 'faker@0.1.2' });
 
     sync();
     expect(lastRun()).toMatchObject({ status: 'succeeded', sourceVersion: 'faker@1.0.0' });
@@ -229,7 +247,11 @@ describe('releases reach a running instance', () => {
     }[];
     expect(history.find((e) => e.action === 'approve')).toMatchObject({ actor: 'alice', to: '1.0.0' });
     expect(history.find((e) => e.action === 'hold')).toMatchObject({ to: '1.0.0' });
-    expect(history.filter((e) => e.action === 'update').map((e) => e.to)).toEqual(['1.0.0', '0.1.1']);
+    expect(history.filter((e) => e.action === 'update').map((e) => e.to)).toEqual([
+      '1.0.0',
+      '0.1.2',
+      '0.1.1',
+    ]);
   });
 
   it('refuses a version whose check fails with the real config, and the old one keeps running', async () => {
@@ -256,12 +278,12 @@ describe('releases reach a running instance', () => {
   it('rolls back to the version that ran before, and the policy does not bring the other back', () => {
     const back = cli('connectors', 'rollback', FAKER, '--reason', 'users dashboards broke');
     expect(back.code, back.stderr).toBe(0);
-    expect(back.stdout).toMatch(/back on 0\.1\.1 \(from 1\.0\.0\)/);
+    expect(back.stdout).toMatch(/back on 0\.1\.2 \(from 1\.0\.0\)/);
     sync();
-    expect(lastRun().sourceVersion).toBe('faker@0.1.1');
+    expect(lastRun().sourceVersion).toBe('faker@0.1.2');
     const again = cli('connectors', 'update');
-    expect(again.stdout).toMatch(/up to date \(0\.1\.1\)/);
-    expect(current()).toBe('0.1.1');
+    expect(again.stdout).toMatch(/up to date \(0\.1\.2\)/);
+    expect(current()).toBe('0.1.2');
     const events = JSON.parse(cli('connectors', 'history', FAKER, '--json').stdout) as {
       action: string;
       detail: string;
