@@ -30,6 +30,7 @@ import {
   watchCommand,
 } from './connectors-command.js';
 import { describeError, EXIT_USAGE, exitCodeFor, type Verbosity } from './output.js';
+import { testCommand } from './test-command.js';
 
 const program = new Command('conveyor')
   .description('Move data from any source to any destination, exactly once.')
@@ -130,6 +131,30 @@ program
   .option('-f, --file <file>', 'project file', 'conveyor.yml')
   .action((connection: string, sql: string, o: { file: string }) =>
     run(() => queryCommand(connection, sql, o))(),
+  );
+
+program
+  .command('test')
+  .description(
+    'run the acceptance test kit on a connector, from the inputs and outputs in its acceptance.yml',
+  )
+  .argument(
+    '<connector>',
+    'a connector folder, a package name, exec:PATH, or an acceptance.yml that names one',
+  )
+  .option('--acceptance <file>', 'the acceptance file (default: acceptance.yml beside the connector)')
+  .option('--suite <name...>', 'only these suites')
+  .option('--junit <file>', 'also write JUnit XML here')
+  .option('--seed <n>', 'seed for the random kill points (printed with every report)')
+  .option(
+    '--write-released',
+    "record the spec and catalog as the released version's (acceptance/released.json)",
+  )
+  .action(
+    (
+      connector: string,
+      o: { acceptance?: string; suite?: string[]; junit?: string; seed?: string; writeReleased?: boolean },
+    ) => run(() => testCommand(connector, o))(),
   );
 
 const connectors = program

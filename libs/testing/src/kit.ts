@@ -1,0 +1,128 @@
+// Runs the suites against one connector, in an order that lets later suites reuse earlier results.
+
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { configError } from '@conveyor/protocol';
+import { readAcceptanceFile } from './acceptance-file.js';
+import { type ConnectorCommand, resolveConnector } from './connector-process.js';
+import { type CaseResult, SUITES, SuiteContext, type SuiteName } from './context.js';
+import { compatibilitySuite, writeReleasedSnapshot } from './suites/compatibility-suite.js';
+import { checkSuite, discoverSuite, specSuite } from './suites/interface-suites.js';
+import { hygieneSuite, secretsSuite, writeSuite } from './suites/leak-suites.js';
+import {
+  basicReadSuite,
+  type FirstRead,
+  fullRefreshSuite,
+  incrementalSuite,
+  interruptionSuite,
+} from './suites/read-suites.js';
+
+export interface KitOptions {
+  cwd?: string;
+  /** The acceptance file; default: acceptance.yml beside the connector. */
+  acceptanceFile?: string;
+  /** Only these suites (others are reported as skipped). */
+  only?: SuiteName[];
+  seed?: number;
+  /** After the suites, record the spec and catalog as the released ones (acceptance/released.json). */
+  writeReleased?: boolean;
+}
+
+export interface KitReport {
+  connector: string;
+  acceptanceFile: string;
+  seed: number;
+  results: CaseResult[];
+  passed: boolean;
+  ms: number;
+}
+
+function locate(
+  reference: string,
+  cwd: string,
+  acceptanceFile?: string,
+): { connector: ConnectorCommand; file: string } {
+  // `conveyor test path/to/acceptance.yml` names the connector inside the file
+  const asPath = resolve(cwd, reference);
+  if (/\.ya?ml$/.test(reference) && existsSync(asPath) && statSync(asPath).isFile()) {
+    const file = readAcceptanceFile(asPath);
+    if (!file.connector) {
+      throw configError(
+        `${asPath} does not say which connector it tests: add \`connector: exec:./main.py\` or a package folder.`,
+      );
+    }
+    return { connector: resolveConnector(file.connector, dirname(asPath)), file: asPath };
+  }
+  const connector = resolveConnector(reference, cwd);
+  const file = acceptanceFile ? resolve(cwd, acceptanceFile) : join(connector.dir, 'acceptance.yml');
+  return { connector, file };
+}
+
+export async function runAcceptance(reference: string, options: KitOptions = {}): Promise<KitReport> {
+  const started = Date.now();
+  const cwd = options.cwd ?? process.cwd();
+  const { connector, file } = locate(reference, cwd, options.acceptanceFile);
+  const acceptance = readAcceptanceFile(file);
+  const seed = options.seed ?? (Date.now() % 1_000_000) + 1;
+  const ctx = new SuiteContext(connector, acceptance, seed);
+  const share: { first?: FirstRead } = {};
+  const plan: Array<[SuiteName, () => Promise<CaseResult[]>]> =
+    acceptance.kind === 'source'
+      ? [
+          ['spec', () => specSuite(ctx)],
+          ['check', () => checkSuite(ctx)],
+          ['discover', () => discoverSuite(ctx)],
+          ['basic_read', () => basicReadSuite(ctx, share)],
+          ['full_refresh', () => fullRefreshSuite(ctx)],
+          ['incremental', () => incrementalSuite(ctx)],
+          ['interruption', () => interruptionSuite(ctx, share)],
+          ['secrets', () => secretsSuite(ctx)],
+          ['protocol_hygiene', () => hygieneSuite(ctx)],
+          ['backward_compatibility', () => compatibilitySuite(ctx)],
+        ]
+      : [
+          ['spec', () => specSuite(ctx)],
+          ['check', () => checkSuite(ctx)],
+          ['write', () => writeSuite(ctx)],
+          ['secrets', () => secretsSuite(ctx)],
+          ['protocol_hygiene', () => hygieneSuite(ctx)],
+          ['backward_compatibility', () => compatibilitySuite(ctx)],
+        ];
+  const results: CaseResult[] = [];
+  for (const [suite, run] of plan) {
+    const skipReason =
+      acceptance.skip[suite] ??
+      (options.only && !options.only.includes(suite) ? 'not selected (--suite)' : undefined);
+    // spec and discover feed the others, so they always run; a skip only hides their result
+    if (skipReason && suite !== 'spec' && suite !== 'discover') {
+      results.push({ suite, name: suite, status: 'skipped', message: skipReason, ms: 0 });
+      continue;
+    }
+    const got = await run();
+    results.push(
+      ...(skipReason ? got.map((r) => ({ ...r, status: 'skipped' as const, message: skipReason })) : got),
+    );
+  }
+  if (options.writeReleased) {
+    const path = writeReleasedSnapshot(ctx);
+    results.push({
+      suite: 'backward_compatibility',
+      name: 'released snapshot written',
+      status: 'passed',
+      message: path,
+      ms: 0,
+    });
+  }
+  return {
+    connector: connector.name,
+    acceptanceFile: file,
+    seed,
+    results,
+    passed: results.every((r) => r.status !== 'failed'),
+    ms: Date.now() - started,
+  };
+}
+
+export function isSuiteName(name: string): name is SuiteName {
+  return (SUITES as readonly string[]).includes(name);
+}
