@@ -93,8 +93,8 @@ export async function runAcceptance(reference: string, options: KitOptions = {})
     const skipReason =
       acceptance.skip[suite] ??
       (options.only && !options.only.includes(suite) ? 'not selected (--suite)' : undefined);
-    // spec and discover feed the others, so they always run; a skip only hides their result
-    if (skipReason && suite !== 'spec' && suite !== 'discover') {
+    // spec, discover and the first read feed the others, so they always run; a skip hides their result
+    if (skipReason && !['spec', 'discover', 'basic_read'].includes(suite)) {
       results.push({ suite, name: suite, status: 'skipped', message: skipReason, ms: 0 });
       continue;
     }
