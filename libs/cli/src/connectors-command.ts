@@ -148,8 +148,8 @@ export function outdatedCommand(options: ConnectorsOptions): Promise<number> {
     }
     out(
       printTable(
-        ['package', 'current', 'update applies', 'latest', 'held'],
-        rows.map((r) => [r.package, r.current, r.wanted ?? '', r.latest, r.held ?? '']),
+        ['package', 'current', 'update applies', 'latest', 'held', 'not taken again'],
+        rows.map((r) => [r.package, r.current, r.wanted ?? '', r.latest, r.held ?? '', r.refused ?? '']),
       ),
     );
     return 0;
@@ -159,7 +159,9 @@ export function outdatedCommand(options: ConnectorsOptions): Promise<number> {
 function describeOutcome(o: UpdateOutcome): string {
   switch (o.outcome) {
     case 'up-to-date':
-      return `${o.package}: up to date (${o.version})`;
+      return `${o.package}: up to date (${o.version})${o.refused?.length ? `; not taken again: ${o.refused.join('; ')}` : ''}`;
+    case 'error':
+      return `${o.package}: stays on ${o.version}; the update round failed: ${o.reason}`;
     case 'updated':
       return `${o.package}: updated ${o.from} -> ${o.to} (${o.reason}; tried: ${o.tried.join(', ')}). The next sync runs ${o.to}; ${o.from} stays installed for a rollback.`;
     case 'held':
@@ -174,7 +176,7 @@ export function updateCommand(pkg: string | undefined, options: ConnectorsOption
     const outcomes = await m.update(usesOf(options.file), pkg);
     if (options.json) out(JSON.stringify(outcomes, null, 2));
     else for (const o of outcomes) out(describeOutcome(o));
-    return outcomes.some((o) => o.outcome === 'refused') ? 1 : 0;
+    return outcomes.some((o) => o.outcome === 'refused' || o.outcome === 'error') ? 1 : 0;
   });
 }
 
@@ -211,8 +213,8 @@ export function rollbackCommand(
   pkg: string,
   options: ConnectorsOptions & { reason?: string },
 ): Promise<number> {
-  return withManager(options, (m) => {
-    const r = m.rollback(pkg, options.reason ?? `rolled back by ${actor(options)}`);
+  return withManager(options, async (m) => {
+    const r = await m.rollback(pkg, options.reason ?? `rolled back by ${actor(options)}`);
     out(
       `${r.package}: back on ${r.to} (from ${r.from}); ${r.from} will not be applied again by the policy. The next sync runs ${r.to}.`,
     );
@@ -253,7 +255,10 @@ export function historyCommand(
   options: ConnectorsOptions & { limit?: string },
 ): Promise<number> {
   return withManager(options, (m) => {
-    const events = m.store.history(pkg, options.limit ? Number(options.limit) : 50);
+    const limit = options.limit ? Number(options.limit) : 50;
+    if (!Number.isInteger(limit) || limit < 1)
+      throw configError(`--limit must be a whole number above 0 (got "${options.limit}").`);
+    const events = m.store.history(pkg, limit);
     if (options.json) {
       out(JSON.stringify(events, null, 2));
       return 0;

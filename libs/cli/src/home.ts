@@ -41,7 +41,8 @@ export function launchOptions(home: string): LaunchOptions {
         try {
           const current = store.get(name);
           const folder = current && store.folder(name, current.version);
-          return current && folder && existsSync(folder) ? { folder, version: current.version } : undefined;
+          // a recorded folder that is gone is reported by the launcher, never silently replaced
+          return current && folder ? { folder, version: current.version } : undefined;
         } finally {
           store.close();
         }

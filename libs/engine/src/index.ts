@@ -18,7 +18,12 @@ export {
   parsePackageSpec,
   type UpdateOutcome,
 } from './connectors/manager.js';
-export { type BreakingChange, fetchVersions, type PublishedVersion } from './connectors/registry-client.js';
+export {
+  type BreakingChange,
+  fetchVersions,
+  type PublishedVersion,
+  tokenFor,
+} from './connectors/registry-client.js';
 export { breakingSchemaChanges, type ConnectorUse } from './connectors/trial.js';
 export {
   classify,

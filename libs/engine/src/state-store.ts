@@ -106,9 +106,15 @@ export class StateStore {
     // homes made before run records named their connector versions
     const columns = this.db.prepare("SELECT name FROM pragma_table_info('runs')").all() as { name: string }[];
     if (!columns.some((c) => c.name === 'source_version')) {
-      this.db.exec(
-        'ALTER TABLE runs ADD COLUMN source_version TEXT; ALTER TABLE runs ADD COLUMN destination_version TEXT;',
-      );
+      try {
+        this.db.exec(
+          'BEGIN IMMEDIATE; ALTER TABLE runs ADD COLUMN source_version TEXT; ALTER TABLE runs ADD COLUMN destination_version TEXT; COMMIT;',
+        );
+      } catch (error) {
+        if (this.db.inTransaction) this.db.exec('ROLLBACK');
+        // another process opening the same old home added them first
+        if (!/duplicate column/.test((error as Error).message)) throw error;
+      }
     }
   }
 

@@ -40,7 +40,7 @@ describe('decideUpdate', () => {
     expect(decide('1.0.0', [v('1.0.0'), v('1.0.1'), v('1.1.0')]).apply?.version).toBe('1.1.0');
   });
 
-  it('with auto: patch, takes the newest patch of the same minor and holds the minor', () => {
+  it('with auto: patch, takes the newest patch of the same minor, not the minor', () => {
     const d = decide('1.0.0', [v('1.0.1'), v('1.0.2'), v('1.1.0')], {
       policy: { ...DEFAULT_POLICY, auto: 'patch' },
     });
@@ -77,6 +77,23 @@ describe('decideUpdate', () => {
     ]);
     expect(d.apply).toBeUndefined();
     expect(d.held?.change).toBe('major');
+  });
+
+  it('a breaking change declared by an intermediate version counts even if a later one forgot it', () => {
+    const versions = [
+      v('1.1.0', {
+        breakingChanges: {
+          '1.1.0': { message: 'ids are strings', affectedStreams: ['users'], migration: '' },
+        },
+      }),
+      v('1.1.1'),
+    ];
+    const d = decide('1.0.0', versions, { package: '@x/source-a' });
+    expect(d.apply).toBeUndefined();
+    expect(d.held).toMatchObject({ version: '1.1.1', change: 'major' });
+    expect(d.held?.reason).toMatch(
+      /1\.1\.0: ids are strings.*conveyor connectors approve @x\/source-a@1\.1\.1/,
+    );
   });
 
   it('applies a major after its deadline only when the policy says so', () => {

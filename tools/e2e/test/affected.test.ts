@@ -81,7 +81,7 @@ describe('affected projects', () => {
     expect(selected).not.toContain('@conveyor/protocol');
   });
 
-  it.each(['tsconfig.base.json', 'turbo.json', 'nx.json', 'package.json'])(
+  it.each(['tsconfig.base.json', 'turbo.json', 'nx.json', 'biome.json', 'package.json'])(
     'a change to the root config %s selects everything',
     (file) => {
       const selected = affectedBy(() => {

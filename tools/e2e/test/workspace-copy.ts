@@ -17,14 +17,22 @@ export interface WorkspaceCopy {
   remove(): void;
 }
 
-export function workspaceCopy(options: { withDist?: boolean } = {}): WorkspaceCopy {
+/**
+ * `withoutPendingChangesets` leaves out the changesets waiting in .changeset/, so a release made in
+ * the copy publishes exactly what its test adds (a pull request carries its own changeset).
+ */
+export function workspaceCopy(
+  options: { withDist?: boolean; withoutPendingChangesets?: boolean } = {},
+): WorkspaceCopy {
   const dir = mkdtempSync(join(tmpdir(), 'conveyor-ws-'));
+  const pending = (f: string) => /^\.changeset\/(?!README\.md$).+\.md$/.test(f);
   const files = execFileSync('git', ['ls-files', '-co', '--exclude-standard', '-z'], {
     cwd: ROOT,
     encoding: 'utf8',
   })
     .split('\0')
-    .filter((f) => f && existsSync(join(ROOT, f)));
+    .filter((f) => f && existsSync(join(ROOT, f)))
+    .filter((f) => !(options.withoutPendingChangesets && pending(f)));
   for (const file of files) {
     mkdirSync(dirname(join(dir, file)), { recursive: true });
     cpSync(join(ROOT, file), join(dir, file));

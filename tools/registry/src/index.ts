@@ -44,6 +44,14 @@ function freePort(host: string): Promise<number> {
   });
 }
 
+function portIsFree(host: string, port: number): Promise<boolean> {
+  return new Promise((done) => {
+    const server = createServer();
+    server.once('error', () => done(false));
+    server.listen(port, host, () => server.close(() => done(true)));
+  });
+}
+
 function configYaml(dir: string): string {
   // No `uplinks`: nothing is ever fetched from or proxied to another registry.
   return [
@@ -112,6 +120,11 @@ export async function startRegistry(options: RegistryOptions): Promise<LocalRegi
   const dir = resolve(options.dir);
   const host = options.host ?? '127.0.0.1';
   const port = options.port || (await freePort(host));
+  if (options.port && !(await portIsFree(host, port))) {
+    throw new Error(
+      `${host}:${port} is already in use (another registry?). Stop it, or pick another port with --port.`,
+    );
+  }
   mkdirSync(dir, { recursive: true });
   const config = join(dir, 'config.yaml');
   writeFileSync(config, configYaml(dir));

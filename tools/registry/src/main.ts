@@ -19,7 +19,9 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 try {
   const registry = await startRegistry({ dir, port, verbose: args.includes('--verbose') });
   console.log(`Local registry on ${registry.url} (storage ${registry.dir}/storage, no upstream).`);
-  console.log(`Publish with:  NPM_CONFIG_USERCONFIG=${registry.npmrc} npm run release -- --registry ${registry.url}`);
+  console.log(
+    `Publish with:  NPM_CONFIG_USERCONFIG=${registry.npmrc} npm run release -- --registry ${registry.url}`,
+  );
   console.log(`Instances use: CONVEYOR_REGISTRY=${registry.url}`);
   const stop = () => void registry.stop().then(() => process.exit(0));
   process.on('SIGINT', stop);

@@ -64,6 +64,11 @@ CREATE TABLE IF NOT EXISTS connector_marks (
   at TEXT NOT NULL,
   PRIMARY KEY (package, version, mark)
 );
+CREATE TABLE IF NOT EXISTS connector_lock (
+  name TEXT PRIMARY KEY,
+  pid INTEGER NOT NULL,
+  at TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS connector_events (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   at TEXT NOT NULL,
@@ -75,6 +80,15 @@ CREATE TABLE IF NOT EXISTS connector_events (
   detail TEXT NOT NULL
 );
 `;
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 interface CurrentRow {
   package: string;
@@ -129,25 +143,42 @@ export class InstalledStore {
       .run(pkg, version, folder, new Date().toISOString());
   }
 
-  /** Makes `version` the one that runs; the one it replaces becomes `previous`. Recorded as an event. */
+  /**
+   * Makes `version` the one that runs; the one it replaces becomes `previous` (or `previous` as
+   * given). With `expected`, the switch happens only if nothing changed since the decision: the same
+   * current version, still unpinned, the candidate not refused meanwhile. Returns whether it switched.
+   */
   switchTo(
     pkg: string,
     version: string,
-    event: { action: ConnectorAction; actor: string; detail: string; registry?: string },
-  ): void {
-    const tx = this.db.transaction(() => {
+    event: {
+      action: ConnectorAction;
+      actor: string;
+      detail: string;
+      registry?: string;
+      previous?: string | null;
+      expected?: { current: string | undefined };
+    },
+  ): boolean {
+    const tx = this.db.transaction((): boolean => {
       const current = this.get(pkg);
+      if (event.expected) {
+        if (current?.version !== event.expected.current) return false;
+        if (current?.pinned) return false;
+        if (this.marked(pkg, 'refused').has(version)) return false;
+      }
       if (current) {
+        const previous =
+          event.previous !== undefined
+            ? event.previous
+            : current.version === version
+              ? current.previous
+              : current.version;
         this.db
           .prepare(
             'UPDATE connector_current SET version = ?, previous = ?, registry = COALESCE(?, registry) WHERE package = ?',
           )
-          .run(
-            version,
-            current.version === version ? current.previous : current.version,
-            event.registry ?? null,
-            pkg,
-          );
+          .run(version, previous, event.registry ?? null, pkg);
       } else {
         if (!event.registry) throw new Error(`a first install of ${pkg} needs its registry`);
         this.db
@@ -157,8 +188,33 @@ export class InstalledStore {
           .run(pkg, version, event.registry, JSON.stringify(DEFAULT_POLICY));
       }
       this.record(pkg, event.action, current?.version ?? null, version, event.actor, event.detail);
+      return true;
     });
-    tx();
+    return tx.immediate();
+  }
+
+  /**
+   * One connector change at a time per home: installs and trials take seconds, and two watchers
+   * (or a watcher and a person) must not interleave them. A lock left by a dead process is taken over.
+   */
+  lock(pid = process.pid): { ok: true } | { ok: false; holder: number } {
+    const take = this.db.transaction(() => {
+      const row = this.db.prepare("SELECT pid FROM connector_lock WHERE name = 'connectors'").get() as
+        | { pid: number }
+        | undefined;
+      if (row && row.pid !== pid && processAlive(row.pid)) return { ok: false as const, holder: row.pid };
+      this.db
+        .prepare(
+          "INSERT INTO connector_lock (name, pid, at) VALUES ('connectors', ?, ?) ON CONFLICT (name) DO UPDATE SET pid = excluded.pid, at = excluded.at",
+        )
+        .run(pid, new Date().toISOString());
+      return { ok: true as const };
+    });
+    return take.immediate();
+  }
+
+  unlock(pid = process.pid): void {
+    this.db.prepare("DELETE FROM connector_lock WHERE name = 'connectors' AND pid = ?").run(pid);
   }
 
   setPinned(pkg: string, pinned: boolean, actor: string): void {

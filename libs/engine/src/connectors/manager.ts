@@ -4,14 +4,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ReadContext } from '@conveyor/cdk';
-import { configError } from '@conveyor/protocol';
+import { asConveyorError, ConveyorError, configError, transientError } from '@conveyor/protocol';
 import semver from 'semver';
 import type { ConnectorKind } from '../launcher.js';
 import { type InstalledConnector, InstalledStore } from './installed-store.js';
 import { installVersion } from './package-install.js';
-import { fetchVersions, normalizeRegistry, type PublishedVersion } from './registry-client.js';
-import { type ConnectorUse, tryVersion } from './trial.js';
-import { type Candidate, decideUpdate, type UpdatePolicy } from './update-policy.js';
+import { fetchVersions, normalizeRegistry } from './registry-client.js';
+import { type ConnectorUse, type TrialResult, tryVersion } from './trial.js';
+import { type Candidate, decideUpdate, speaksProtocol, type UpdatePolicy } from './update-policy.js';
 
 export interface OutdatedRow {
   package: string;
@@ -20,11 +20,14 @@ export interface OutdatedRow {
   wanted?: string;
   latest: string;
   held?: string;
+  /** Newer versions this instance will not take again (failed trial, rolled back), with why. */
+  refused?: string;
   pinned: boolean;
 }
 
 export type UpdateOutcome =
-  | { package: string; outcome: 'up-to-date'; version: string }
+  | { package: string; outcome: 'up-to-date'; version: string; refused?: string[] }
+  | { package: string; outcome: 'error'; version: string; reason: string }
   | { package: string; outcome: 'updated'; from: string; to: string; reason: string; tried: string[] }
   | { package: string; outcome: 'held'; version: string; candidate: string; reason: string }
   | { package: string; outcome: 'refused'; version: string; candidate: string; reason: string };
@@ -76,9 +79,9 @@ export class ConnectorManager {
     this.store.close();
   }
 
-  /** Resolves package names to the version this instance runs now (read at each launch). */
+  /** Updates use the registry a package came from unless one is given explicitly (--registry, $CONVEYOR_REGISTRY on first install). */
   private registryFor(installed?: InstalledConnector, explicit?: string): string {
-    const registry = explicit ?? this.options.registry ?? installed?.registry;
+    const registry = explicit ?? installed?.registry ?? this.options.registry;
     if (!registry) {
       throw configError(
         'No registry given. Pass --registry URL, or set CONVEYOR_REGISTRY (for a local one: npm run registry).',
@@ -97,54 +100,74 @@ export class ConnectorManager {
     return found;
   }
 
-  async install(
+  /** Runs `fn` holding the home's connector lock, so two processes never interleave changes. */
+  private async locked<T>(fn: () => Promise<T>): Promise<T> {
+    const got = this.store.lock();
+    if (!got.ok) {
+      throw configError(
+        `Another Conveyor process (pid ${got.holder}) is changing connectors in this home right now. Try again when it is done.`,
+      );
+    }
+    try {
+      return await fn();
+    } finally {
+      this.store.unlock();
+    }
+  }
+
+  /** First install of a package. An installed one changes only through update, pin and rollback. */
+  install(
     spec: string,
     uses: ConnectorUse[] = [],
     registry?: string,
   ): Promise<{ package: string; version: string; tried: string[] }> {
-    const { name, range } = parsePackageSpec(spec);
-    const existing = this.store.get(name);
-    const url = this.registryFor(existing, registry);
-    const versions = await fetchVersions(url, name);
-    const version = semver.maxSatisfying(
-      versions.filter((v) => !v.deprecated).map((v) => v.version),
-      range,
-    );
-    if (!version) {
-      throw configError(
-        `No published version of ${name} matches "${range}" on ${url} (published: ${versions.map((v) => v.version).join(', ') || 'none'}).`,
+    return this.locked(async () => {
+      const { name, range } = parsePackageSpec(spec);
+      const existing = this.store.get(name);
+      if (existing) {
+        throw configError(
+          `${name} is already installed (it runs ${existing.version}). Take new versions with \`conveyor connectors update ${name}\`, or run a given one with \`conveyor connectors pin ${name}@VERSION\`.`,
+        );
+      }
+      const url = this.registryFor(undefined, registry);
+      const versions = await fetchVersions(url, name);
+      const candidates = versions.filter((v) => !v.deprecated && speaksProtocol(v.protocolVersion));
+      const version = semver.maxSatisfying(
+        candidates.map((v) => v.version),
+        range,
       );
-    }
-    const folder = await installVersion(this.options.home, name, version, url);
-    const trial = await this.trial(name, version, folder, existing, uses);
-    if (!trial.ok) {
-      this.store.record(
-        name,
-        'refuse',
-        existing?.version ?? null,
-        version,
-        this.options.actor,
-        trial.failure ?? '',
-      );
-      throw configError(`${name}@${version} was installed but refused: ${trial.failure}`);
-    }
-    this.store.addVersion(name, version, folder);
-    this.store.switchTo(name, version, {
-      action: 'install',
-      actor: this.options.actor,
-      detail: `from ${url}; tried: ${trial.tried.join(', ')}`,
-      registry: url,
+      if (!version) {
+        throw configError(
+          `No installable version of ${name} matches "${range}" on ${url} (published: ${versions.map((v) => v.version).join(', ') || 'none'}; deprecated ones and ones speaking another protocol major are left out).`,
+        );
+      }
+      const folder = await installVersion(this.options.home, name, version, url);
+      const trial = await this.trial(name, version, folder, undefined, uses);
+      if (!trial.ok) {
+        this.store.record(name, 'refuse', null, version, this.options.actor, trial.failure ?? '');
+        throw (trial.retryable ? transientError : configError)(
+          `${name}@${version} was downloaded but not installed: ${trial.failure}`,
+        );
+      }
+      this.store.addVersion(name, version, folder);
+      this.store.switchTo(name, version, {
+        action: 'install',
+        actor: this.options.actor,
+        detail: `from ${url}; tried: ${trial.tried.join(', ')}`,
+        registry: url,
+      });
+      return { package: name, version, tried: trial.tried };
     });
-    return { package: name, version, tried: trial.tried };
   }
 
   list(): InstalledConnector[] {
     return this.store.list();
   }
 
-  private async decide(installed: InstalledConnector, versions?: PublishedVersion[]) {
-    const published = versions ?? (await fetchVersions(this.registryFor(installed), installed.package));
+  private async decide(installed: InstalledConnector) {
+    const published = await fetchVersions(this.registryFor(installed), installed.package);
     const decision = decideUpdate({
+      package: installed.package,
       current: installed.version,
       versions: published,
       policy: installed.policy,
@@ -155,6 +178,12 @@ export class ConnectorManager {
     return { decision, published };
   }
 
+  private refusedNewer(installed: InstalledConnector): string[] {
+    return [...this.store.marked(installed.package, 'refused')]
+      .filter(([v]) => semver.valid(v) && semver.gt(v, installed.version))
+      .map(([v, m]) => `${v} (${m.reason})`);
+  }
+
   async outdated(): Promise<OutdatedRow[]> {
     const rows: OutdatedRow[] = [];
     for (const installed of this.store.list()) {
@@ -163,12 +192,14 @@ export class ConnectorManager {
         published.map((p) => p.version),
         '*',
       );
+      const refused = this.refusedNewer(installed);
       rows.push({
         package: installed.package,
         current: installed.version,
         ...(decision.apply ? { wanted: decision.apply.version } : {}),
         latest: latest ?? installed.version,
         ...(decision.held ? { held: `${decision.held.version}: ${decision.held.reason}` } : {}),
+        ...(refused.length ? { refused: refused.join('; ') } : {}),
         pinned: installed.pinned,
       });
     }
@@ -178,35 +209,53 @@ export class ConnectorManager {
   /**
    * Applies the update policy to one package or all. A candidate is installed beside the running
    * version and tried; only a version that passes becomes current. A sync already running keeps the
-   * code it loaded; the next launch resolves the new version.
+   * code it loaded; the next launch resolves the new version. One package's failure does not stop
+   * the others.
    */
-  async update(usesOf: (pkg: string) => ConnectorUse[], only?: string): Promise<UpdateOutcome[]> {
-    const targets = only ? [this.installed(only)] : this.store.list();
-    const outcomes: UpdateOutcome[] = [];
-    for (const installed of targets) {
-      outcomes.push(await this.updateOne(installed, usesOf(installed.package)));
-    }
-    return outcomes;
+  update(usesOf: (pkg: string) => ConnectorUse[], only?: string): Promise<UpdateOutcome[]> {
+    return this.locked(async () => {
+      const targets = only ? [this.installed(only)] : this.store.list();
+      const outcomes: UpdateOutcome[] = [];
+      for (const installed of targets) {
+        try {
+          outcomes.push(await this.updateOne(installed, usesOf(installed.package)));
+        } catch (error) {
+          const e = asConveyorError(error);
+          outcomes.push({
+            package: installed.package,
+            outcome: 'error',
+            version: installed.version,
+            reason: e.userMessage,
+          });
+        }
+      }
+      return outcomes;
+    });
   }
 
   private async updateOne(installed: InstalledConnector, uses: ConnectorUse[]): Promise<UpdateOutcome> {
     const pkg = installed.package;
     const { decision } = await this.decide(installed);
+    if (decision.held)
+      this.recordHoldOnce(pkg, installed.version, decision.held.version, decision.held.reason);
     const candidate = decision.apply;
-    if (!candidate) {
-      if (decision.held)
-        this.recordHoldOnce(pkg, installed.version, decision.held.version, decision.held.reason);
-      return decision.held
-        ? {
-            package: pkg,
-            outcome: 'held',
-            version: installed.version,
-            candidate: decision.held.version,
-            reason: decision.held.reason,
-          }
-        : { package: pkg, outcome: 'up-to-date', version: installed.version };
+    if (candidate) return this.applyCandidate(installed, candidate, uses);
+    if (decision.held) {
+      return {
+        package: pkg,
+        outcome: 'held',
+        version: installed.version,
+        candidate: decision.held.version,
+        reason: decision.held.reason,
+      };
     }
-    return this.applyCandidate(installed, candidate, uses);
+    const refused = this.refusedNewer(installed);
+    return {
+      package: pkg,
+      outcome: 'up-to-date',
+      version: installed.version,
+      ...(refused.length ? { refused } : {}),
+    };
   }
 
   private async applyCandidate(
@@ -227,17 +276,7 @@ export class ConnectorManager {
         reason,
       };
     };
-    let folder: string;
-    try {
-      folder = await installVersion(this.options.home, pkg, candidate.version, registry);
-    } catch (error) {
-      return refuse(`install failed: ${(error as Error).message}`);
-    }
-    const trial = await this.trial(pkg, candidate.version, folder, installed, uses);
-    if (!trial.ok) return refuse(trial.failure ?? 'trial failed');
-    const approved = this.store.marked(pkg, 'approved').has(candidate.version);
-    if (trial.breaking.length > 0 && !approved) {
-      const reason = `schema change that breaks a connection (${trial.breaking.join('; ')}); approve it with: conveyor connectors approve ${pkg}@${candidate.version}`;
+    const hold = (reason: string): UpdateOutcome => {
       this.recordHoldOnce(pkg, installed.version, candidate.version, reason);
       return {
         package: pkg,
@@ -246,14 +285,47 @@ export class ConnectorManager {
         candidate: candidate.version,
         reason,
       };
+    };
+    let folder: string;
+    try {
+      folder = await installVersion(this.options.home, pkg, candidate.version, registry);
+    } catch (error) {
+      const e = asConveyorError(error);
+      // a bad package is refused; a registry or disk that fails now is tried again next round
+      return e.failureType === 'config_error'
+        ? refuse(`install failed: ${e.userMessage}`)
+        : hold(`install failed, will try again: ${e.userMessage}`);
+    }
+    const trial = await this.trial(pkg, candidate.version, folder, installed, uses);
+    if (!trial.ok) {
+      return trial.retryable
+        ? hold(`not switched yet, will try again: ${trial.failure}`)
+        : refuse(trial.failure ?? 'trial failed');
+    }
+    const approved = this.store.marked(pkg, 'approved').has(candidate.version);
+    if (trial.breaking.length > 0 && !approved) {
+      return hold(
+        `schema change that breaks a connection (${trial.breaking.join('; ')}); approve it with: conveyor connectors approve ${pkg}@${candidate.version}`,
+      );
     }
     this.store.addVersion(pkg, candidate.version, folder);
     const breaking = candidate.breaking.map((b) => `${b.version}: ${b.message}`).join('; ');
-    this.store.switchTo(pkg, candidate.version, {
+    const switched = this.store.switchTo(pkg, candidate.version, {
       action: 'update',
       actor: this.options.actor,
       detail: `${candidate.reason}; tried: ${trial.tried.join(', ')}${breaking ? `; breaking: ${breaking}` : ''}`,
+      expected: { current: installed.version },
     });
+    if (!switched) {
+      const now = this.store.get(pkg);
+      return {
+        package: pkg,
+        outcome: 'held',
+        version: now?.version ?? installed.version,
+        candidate: candidate.version,
+        reason: 'not switched: the connector was pinned, rolled back or updated by someone else meanwhile',
+      };
+    }
     return {
       package: pkg,
       outcome: 'updated',
@@ -267,7 +339,8 @@ export class ConnectorManager {
   /** A watcher asks every few minutes; the history gets one line per held version, not one per ask. */
   private recordHoldOnce(pkg: string, current: string, candidate: string, reason: string): void {
     const last = this.store.history(pkg, 1)[0];
-    if (last?.action === 'hold' && last.to === candidate && last.from === current) return;
+    if (last?.action === 'hold' && last.to === candidate && last.from === current && last.detail === reason)
+      return;
     this.store.record(pkg, 'hold', current, candidate, this.options.actor, reason);
   }
 
@@ -277,8 +350,17 @@ export class ConnectorManager {
     folder: string,
     current: InstalledConnector | undefined,
     uses: ConnectorUse[],
-  ) {
-    const kind = kindOf(folder, pkg);
+  ): Promise<TrialResult> {
+    let kind: ConnectorKind;
+    try {
+      kind = kindOf(folder, pkg);
+    } catch (error) {
+      const e =
+        error instanceof ConveyorError
+          ? error
+          : configError(`${pkg}@${version} has an unreadable package.json.`);
+      return { ok: false, failure: e.userMessage, retryable: false, breaking: [], tried: [] };
+    }
     const currentFolder = current ? this.store.folder(pkg, current.version) : undefined;
     return tryVersion({
       pkg,
@@ -307,30 +389,33 @@ export class ConnectorManager {
       this.store.get(name)?.version ?? null,
       range,
       this.options.actor,
-      'major update approved',
+      'approved (a held major or schema change)',
     );
     return { package: name, version: range };
   }
 
-  async pin(spec: string, uses: ConnectorUse[]): Promise<{ package: string; version: string }> {
-    const { name, range } = parsePackageSpec(spec);
-    const installed = this.installed(name);
-    if (!semver.valid(range)) throw configError(`Pin one exact version, like ${name}@${installed.version}.`);
-    if (range !== installed.version) {
-      const folder =
-        this.store.folder(name, range) ??
-        (await installVersion(this.options.home, name, range, this.registryFor(installed)));
-      const trial = await this.trial(name, range, folder, installed, uses);
-      if (!trial.ok) throw configError(`${name}@${range} cannot be pinned: ${trial.failure}`);
-      this.store.addVersion(name, range, folder);
-      this.store.switchTo(name, range, {
-        action: 'pin',
-        actor: this.options.actor,
-        detail: 'switched to the pinned version',
-      });
-    }
-    this.store.setPinned(name, true, this.options.actor);
-    return { package: name, version: range };
+  pin(spec: string, uses: ConnectorUse[]): Promise<{ package: string; version: string }> {
+    return this.locked(async () => {
+      const { name, range } = parsePackageSpec(spec);
+      const installed = this.installed(name);
+      if (!semver.valid(range))
+        throw configError(`Pin one exact version, like ${name}@${installed.version}.`);
+      if (range !== installed.version) {
+        const folder =
+          this.store.folder(name, range) ??
+          (await installVersion(this.options.home, name, range, this.registryFor(installed)));
+        const trial = await this.trial(name, range, folder, installed, uses);
+        if (!trial.ok) throw configError(`${name}@${range} cannot be pinned: ${trial.failure}`);
+        this.store.addVersion(name, range, folder);
+        this.store.switchTo(name, range, {
+          action: 'pin',
+          actor: this.options.actor,
+          detail: 'switched to the pinned version',
+        });
+      }
+      this.store.setPinned(name, true, this.options.actor);
+      return { package: name, version: range };
+    });
   }
 
   unpin(name: string): void {
@@ -347,18 +432,31 @@ export class ConnectorManager {
 
   /**
    * Back to the version that ran before the last switch. The version left is marked refused so the
-   * policy does not bring it back; a newer publish is still considered.
+   * policy does not bring it back (a newer publish is still considered), and there is no "previous"
+   * afterwards: a second rollback would only return to the refused version.
    */
-  rollback(name: string, reason = 'rolled back'): { package: string; from: string; to: string } {
-    const installed = this.installed(name);
-    const previous = installed.previous;
-    if (!previous || !this.store.folder(name, previous)) {
-      throw configError(
-        `${name} has no earlier version installed to roll back to (it runs ${installed.version}).`,
-      );
-    }
-    this.store.mark(name, installed.version, 'refused', this.options.actor, reason);
-    this.store.switchTo(name, previous, { action: 'rollback', actor: this.options.actor, detail: reason });
-    return { package: name, from: installed.version, to: previous };
+  rollback(name: string, reason = 'rolled back'): Promise<{ package: string; from: string; to: string }> {
+    return this.locked(async () => {
+      const installed = this.installed(name);
+      if (installed.pinned) {
+        throw configError(
+          `${name} is pinned to ${installed.version}; unpin it first, or pin the version you want.`,
+        );
+      }
+      const previous = installed.previous;
+      if (!previous || !this.store.folder(name, previous)) {
+        throw configError(
+          `${name} has no earlier version to roll back to (it runs ${installed.version}). Run a given version with \`conveyor connectors pin ${name}@VERSION\`.`,
+        );
+      }
+      this.store.mark(name, installed.version, 'refused', this.options.actor, reason);
+      this.store.switchTo(name, previous, {
+        action: 'rollback',
+        actor: this.options.actor,
+        detail: reason,
+        previous: null,
+      });
+      return { package: name, from: installed.version, to: previous };
+    });
   }
 }

@@ -4,10 +4,11 @@
 // keeps the files it started with, and an old version stays ready for a rollback.
 
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { configError, transientError } from '@conveyor/protocol';
-import { normalizeRegistry } from './registry-client.js';
+import { configError, systemError, transientError } from '@conveyor/protocol';
+import { normalizeRegistry, tokenFor } from './registry-client.js';
 
 export function versionFolder(home: string, pkg: string, version: string): string {
   return join(home, 'connectors', ...pkg.split('/'), version);
@@ -20,8 +21,8 @@ export function versionFolder(home: string, pkg: string, version: string): strin
 function npmrcFor(pkg: string, registry: string): string {
   const url = normalizeRegistry(registry);
   const lines = pkg.startsWith('@') ? [`${pkg.split('/')[0]}:registry=${url}`] : [`registry=${url}`];
-  const token = process.env.CONVEYOR_REGISTRY_TOKEN;
-  if (token) lines.push(`//${url.replace(/^https?:\/\//, '')}:_authToken=\${CONVEYOR_REGISTRY_TOKEN}`);
+  if (tokenFor(url))
+    lines.push(`//${url.replace(/^https?:\/\//, '')}:_authToken=\${CONVEYOR_REGISTRY_TOKEN}`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -46,7 +47,15 @@ function runNpm(args: string[], cwd: string): Promise<{ code: number; output: st
     };
     child.stdout.on('data', keep);
     child.stderr.on('data', keep);
-    child.once('error', reject);
+    child.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'ENOENT'
+          ? systemError(
+              'npm is not on the PATH; Conveyor installs connectors with npm. Install Node.js with npm.',
+            )
+          : error,
+      ),
+    );
     child.once('close', (code) => done({ code: code ?? 1, output }));
   });
 }
@@ -63,8 +72,9 @@ export async function installVersion(
   registry: string,
 ): Promise<string> {
   const folder = versionFolder(home, pkg, version);
-  if (existsSync(join(folder, 'node_modules', ...pkg.split('/'), 'package.json'))) return folder;
-  const staging = `${folder}.installing-${process.pid}`;
+  const complete = () => existsSync(join(folder, 'node_modules', ...pkg.split('/'), 'package.json'));
+  if (complete()) return folder;
+  const staging = `${folder}.installing-${process.pid}-${randomBytes(4).toString('hex')}`;
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
   writeFileSync(
@@ -80,11 +90,20 @@ export async function installVersion(
     rmSync(staging, { recursive: true, force: true });
     const tail = output.trim().split('\n').slice(-6).join('\n');
     const message = `npm could not install ${pkg}@${version} from ${normalizeRegistry(registry)}:\n${tail}`;
-    throw /ETARGET|E404|404 Not Found/.test(output)
-      ? configError(`${message}\nCheck the package name and version on that registry.`)
-      : transientError(`${message}\nCheck that the registry is reachable, then try again.`);
+    if (/ETARGET|E404|404 Not Found|EINTEGRITY/.test(output)) {
+      throw configError(`${message}\nCheck the package name and version on that registry.`);
+    }
+    if (/EACCES|EPERM|ENOSPC|EROFS/.test(output)) {
+      throw systemError(`${message}\nCheck that ${home} is writable and the disk has room.`);
+    }
+    throw transientError(`${message}\nCheck that the registry is reachable, then try again.`);
   }
-  rmSync(folder, { recursive: true, force: true });
+  // a folder that is complete is never replaced: a sync may be running from it
+  if (complete()) {
+    rmSync(staging, { recursive: true, force: true });
+    return folder;
+  }
+  rmSync(folder, { recursive: true, force: true }); // an incomplete leftover, never used
   renameSync(staging, folder);
   return folder;
 }

@@ -41,7 +41,24 @@ export function normalizeRegistry(url: string): string {
       `The registry "${url}" is not a URL. Give one like http://127.0.0.1:4873/ (--registry, $CONVEYOR_REGISTRY).`,
     );
   }
+  if (parsed.username || parsed.password) {
+    throw configError(
+      'The registry URL holds a user name or password. Give the URL without them and the token in CONVEYOR_REGISTRY_TOKEN (or in .npmrc).',
+    );
+  }
   return parsed.href.endsWith('/') ? parsed.href : `${parsed.href}/`;
+}
+
+/** The token goes only to the registry it was set for ($CONVEYOR_REGISTRY), never to another one. */
+function tokenFor(registry: string): string | undefined {
+  const token = process.env.CONVEYOR_REGISTRY_TOKEN;
+  const home = process.env.CONVEYOR_REGISTRY;
+  if (!token || !home) return undefined;
+  try {
+    return new URL(home).origin === new URL(registry).origin ? token : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function asBreakingChanges(value: unknown): Record<string, BreakingChange> {
@@ -63,9 +80,11 @@ function asBreakingChanges(value: unknown): Record<string, BreakingChange> {
 }
 
 /** Every published version of a package, oldest first as the registry lists them. */
+export { tokenFor };
+
 export async function fetchVersions(registry: string, name: string): Promise<PublishedVersion[]> {
   const url = `${normalizeRegistry(registry)}${name.replace('/', '%2f')}`;
-  const token = process.env.CONVEYOR_REGISTRY_TOKEN;
+  const token = tokenFor(url);
   const get = () =>
     fetch(url, {
       headers: { accept: 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },

@@ -31,6 +31,8 @@ export interface UpdateDecision {
 }
 
 export interface DecisionInput {
+  /** The package name, for the commands the reasons suggest. */
+  package?: string;
   current: string;
   versions: PublishedVersion[];
   policy: UpdatePolicy;
@@ -57,15 +59,30 @@ export function classify(current: string, next: string): Change {
   return semver.diff(current, next) === 'patch' ? 'patch' : 'minor';
 }
 
-function breakingBetween(current: string, candidate: PublishedVersion): Candidate['breaking'] {
-  return Object.entries(candidate.breakingChanges)
-    .filter(([v]) => semver.valid(v) && semver.gt(v, current) && semver.lte(v, candidate.version))
+/**
+ * Breaking changes crossed by moving from `current` to `candidate`: those declared by any version in
+ * between, so a later version that forgot an entry cannot hide one.
+ */
+function breakingBetween(
+  current: string,
+  candidate: PublishedVersion,
+  all: PublishedVersion[],
+): Candidate['breaking'] {
+  const found = new Map<string, BreakingChange>();
+  for (const published of all) {
+    if (!semver.valid(published.version) || semver.gt(published.version, candidate.version)) continue;
+    for (const [v, change] of Object.entries(published.breakingChanges)) {
+      if (semver.valid(v) && semver.gt(v, current) && semver.lte(v, candidate.version) && !found.has(v))
+        found.set(v, change);
+    }
+  }
+  return [...found]
     .sort(([a], [b]) => semver.compare(a, b))
     .map(([version, change]) => ({ version, ...change }));
 }
 
-function candidateFor(current: string, published: PublishedVersion): Candidate {
-  const breaking = breakingBetween(current, published);
+function candidateFor(current: string, published: PublishedVersion, all: PublishedVersion[]): Candidate {
+  const breaking = breakingBetween(current, published, all);
   // a declared breaking change makes the update a major one even if the number says otherwise
   const change = breaking.length > 0 ? 'major' : classify(current, published.version);
   return { version: published.version, change, breaking };
@@ -86,13 +103,13 @@ export function decideUpdate(input: DecisionInput): UpdateDecision {
     .sort((a, b) => semver.rcompare(a.version, b.version));
   const newer = later
     .filter((v) => speaksProtocol(v.protocolVersion, engine))
-    .map((v) => candidateFor(current, v));
+    .map((v) => candidateFor(current, v, input.versions));
   const unspeakable = later.find((v) => !speaksProtocol(v.protocolVersion, engine));
   if (newer.length === 0) {
     if (!unspeakable) return {};
     return {
       held: {
-        ...candidateFor(current, unspeakable),
+        ...candidateFor(current, unspeakable, input.versions),
         reason: `it speaks protocol ${unspeakable.protocolVersion} and this engine speaks ${engine}; upgrade Conveyor first`,
       },
     };
@@ -121,7 +138,7 @@ export function decideUpdate(input: DecisionInput): UpdateDecision {
         major.breaking.map((b) => `${b.version}: ${b.message}`).join('; ') || 'a new major version';
       decision.held = {
         ...major,
-        reason: `breaking change (${what}); approve it with: conveyor connectors approve <package>@${major.version}`,
+        reason: `breaking change (${what}); approve it with: conveyor connectors approve ${input.package ?? '<package>'}@${major.version}`,
       };
     }
   }
