@@ -153,7 +153,14 @@ program
   .action(
     (
       connector: string,
-      o: { acceptance?: string; suite?: string[]; junit?: string; seed?: string; writeReleased?: boolean },
+      o: {
+        acceptance?: string;
+        suite?: string[];
+        junit?: string;
+        seed?: string;
+        writeReleased?: boolean;
+        record?: boolean;
+      },
     ) => run(() => testCommand(connector, o))(),
   );
 

@@ -7,7 +7,14 @@ import { formatReport, isSuiteName, junitReport, runAcceptance, SUITES } from '@
 
 export async function testCommand(
   connector: string,
-  options: { acceptance?: string; suite?: string[]; junit?: string; seed?: string; writeReleased?: boolean },
+  options: {
+    acceptance?: string;
+    suite?: string[];
+    junit?: string;
+    seed?: string;
+    writeReleased?: boolean;
+    record?: boolean;
+  },
 ): Promise<number> {
   const only = options.suite?.map((s) => {
     if (!isSuiteName(s)) throw configError(`--suite ${s} is not a suite. Suites: ${SUITES.join(', ')}.`);
@@ -21,6 +28,7 @@ export async function testCommand(
     ...(only ? { only } : {}),
     ...(seed !== undefined ? { seed } : {}),
     ...(options.writeReleased ? { writeReleased: true } : {}),
+    ...(options.record ? { record: true } : {}),
   });
   process.stdout.write(`${formatReport(report)}\n`);
   if (options.junit) writeFileSync(options.junit, junitReport([report]));

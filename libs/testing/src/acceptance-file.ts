@@ -42,6 +42,8 @@ export interface AcceptanceFile {
   skip: Record<string, string>;
   /** Where the spec and catalog of the last published version are kept (compatibility suite). */
   releasedSnapshot: string;
+  /** Recorded HTTP traffic: reads replay it offline; `--record` makes it against the real service. */
+  cassette?: string;
 }
 
 type Raw = Record<string, unknown>;
@@ -136,6 +138,7 @@ export function readAcceptanceFile(file: string): AcceptanceFile {
     'interruptions',
     'write_input',
     'skip',
+    'cassette',
   ]);
   for (const key of Object.keys(raw)) {
     if (!known.has(key)) fail(file, key, `is not a known key (known: ${[...known].join(', ')}).`);
@@ -234,5 +237,10 @@ export function readAcceptanceFile(file: string): AcceptanceFile {
     ...(writeInput ? { writeInput: writeInput as JsonObject[] } : {}),
     skip,
     releasedSnapshot: join(dir, 'acceptance', 'released.json'),
+    ...(raw.cassette === undefined
+      ? {}
+      : typeof raw.cassette === 'string'
+        ? { cassette: isAbsolute(raw.cassette) ? raw.cassette : join(dir, raw.cassette) }
+        : fail(file, 'cassette', 'must be the path of a cassette file, like acceptance/cassette.json.')),
   };
 }

@@ -31,6 +31,8 @@ export interface CaseResult {
 
 export class SuiteContext {
   readonly runs: ProcessRun[] = [];
+  /** Added to every connector process's environment (the recording proxy's settings). */
+  env: Record<string, string> = {};
   spec: ConnectorSpecification | undefined;
   readonly catalogs = new Map<string, Catalog>();
 
@@ -42,7 +44,7 @@ export class SuiteContext {
   ) {}
 
   async run(args: string[], inputs: RunInputs = {}): Promise<ProcessRun> {
-    const run = await runCommand(this.connector, args, inputs);
+    const run = await runCommand(this.connector, args, { ...inputs, env: { ...this.env, ...inputs.env } });
     this.runs.push(run);
     return run;
   }

@@ -1,4 +1,5 @@
 export { type AcceptanceFile, readAcceptanceFile } from './acceptance-file.js';
+export { type Cassette, type CassetteProxy, readCassette, startCassetteProxy } from './cassette-proxy.js';
 export { type ConnectorCommand, type ProcessRun, resolveConnector, runCommand } from './connector-process.js';
 export { type CaseResult, SUITES, type SuiteName } from './context.js';
 export { isSuiteName, type KitOptions, type KitReport, runAcceptance } from './kit.js';

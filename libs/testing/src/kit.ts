@@ -2,8 +2,9 @@
 
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { configError } from '@conveyor/protocol';
+import { configError, SecretMasker, secretValues } from '@conveyor/protocol';
 import { readAcceptanceFile } from './acceptance-file.js';
+import { type CassetteProxy, startCassetteProxy } from './cassette-proxy.js';
 import { type ConnectorCommand, resolveConnector } from './connector-process.js';
 import { type CaseResult, SUITES, SuiteContext, type SuiteName } from './context.js';
 import { compatibilitySuite, writeReleasedSnapshot } from './suites/compatibility-suite.js';
@@ -26,6 +27,8 @@ export interface KitOptions {
   seed?: number;
   /** After the suites, record the spec and catalog as the released ones (acceptance/released.json). */
   writeReleased?: boolean;
+  /** Run against the real service and write the cassette (acceptance.yml `cassette:`), secrets scrubbed. */
+  record?: boolean;
 }
 
 export interface KitReport {
@@ -89,19 +92,59 @@ export async function runAcceptance(reference: string, options: KitOptions = {})
           ['backward_compatibility', () => compatibilitySuite(ctx)],
         ];
   const results: CaseResult[] = [];
-  for (const [suite, run] of plan) {
-    const skipReason =
-      acceptance.skip[suite] ??
-      (options.only && !options.only.includes(suite) ? 'not selected (--suite)' : undefined);
-    // spec, discover and the first read feed the others, so they always run; a skip hides their result
-    if (skipReason && !['spec', 'discover', 'basic_read'].includes(suite)) {
-      results.push({ suite, name: suite, status: 'skipped', message: skipReason, ms: 0 });
-      continue;
-    }
-    const got = await run();
-    results.push(
-      ...(skipReason ? got.map((r) => ({ ...r, status: 'skipped' as const, message: skipReason })) : got),
+  const masker = new SecretMasker();
+  let proxy: CassetteProxy | undefined;
+  if (acceptance.cassette) {
+    proxy = await startCassetteProxy({
+      mode: options.record ? 'record' : 'replay',
+      file: acceptance.cassette,
+      masker,
+    });
+    ctx.env = proxy.env;
+  } else if (options.record) {
+    throw configError(
+      `${file} has no \`cassette:\` path, so there is nowhere to record to. Add \`cassette: acceptance/cassette.json\`.`,
     );
+  }
+  const runPlan = async (): Promise<void> => {
+    for (const [suite, run] of plan) {
+      const skipReason =
+        acceptance.skip[suite] ??
+        (options.only && !options.only.includes(suite) ? 'not selected (--suite)' : undefined);
+      // spec, discover and the first read feed the others, so they always run; a skip hides their result
+      if (skipReason && !['spec', 'discover', 'basic_read'].includes(suite)) {
+        results.push({ suite, name: suite, status: 'skipped', message: skipReason, ms: 0 });
+        continue;
+      }
+      const got = await run();
+      results.push(
+        ...(skipReason ? got.map((r) => ({ ...r, status: 'skipped' as const, message: skipReason })) : got),
+      );
+      if (suite === 'spec' && ctx.spec) {
+        const schema = ctx.spec.connectionSpecification;
+        masker.add(
+          [...acceptance.configs, ...acceptance.invalidConfigs].flatMap((c) =>
+            secretValues(schema, c.config),
+          ),
+        );
+      }
+    }
+  };
+  try {
+    await runPlan();
+  } finally {
+    await proxy?.stop();
+  }
+  if (proxy && !options.record) {
+    results.push({
+      suite: 'basic_read',
+      name: 'every HTTP request had a recorded answer',
+      status: proxy.misses.length ? 'failed' : 'passed',
+      message: proxy.misses.length
+        ? `${proxy.misses.length} request(s) not in ${acceptance.cassette}, first: ${proxy.misses[0]}. The connector asks for something new: record again with --record.`
+        : `replayed from ${acceptance.cassette}`,
+      ms: 0,
+    });
   }
   if (options.writeReleased) {
     const path = writeReleasedSnapshot(ctx);

@@ -1,0 +1,83 @@
+// HTTP for connectors: honours HTTP_PROXY / HTTPS_PROXY / NO_PROXY (so the acceptance kit can record
+// and replay a connector's traffic), classifies failures by what the engine should do, retries the
+// transient ones, and never puts a URL's query string (where keys often travel) into an error.
+
+import { configError, systemError, transientError } from '@conveyor/protocol';
+import { type Dispatcher, EnvHttpProxyAgent, fetch as undiciFetch } from 'undici';
+
+let dispatcher: Dispatcher | undefined;
+
+/** The proxy settings are read once, from the environment the connector was started with. */
+function proxyAware(): Dispatcher | undefined {
+  const env = process.env;
+  if (!(env.HTTP_PROXY || env.HTTPS_PROXY || env.http_proxy || env.https_proxy)) return undefined;
+  dispatcher ??= new EnvHttpProxyAgent();
+  return dispatcher;
+}
+
+export interface HttpRequest {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+  /** Attempts for transient failures (network errors, 429, 5xx); default 3. */
+  attempts?: number;
+  signal?: AbortSignal;
+}
+
+/** Where a request went, safe to print: no query string, no credentials. */
+function describe(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.origin}${u.pathname}`;
+  } catch {
+    return 'an invalid URL';
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** GET (or another method) a JSON document; throws a classified ConveyorError on failure. */
+export async function fetchJson<T = unknown>(url: string, request: HttpRequest = {}): Promise<T> {
+  const attempts = request.attempts ?? 3;
+  const where = describe(url);
+  for (let attempt = 1; ; attempt++) {
+    const last = attempt >= attempts;
+    let res: Awaited<ReturnType<typeof undiciFetch>>;
+    try {
+      const via = proxyAware();
+      res = await undiciFetch(url, {
+        method: request.method ?? 'GET',
+        headers: { accept: 'application/json', ...request.headers },
+        ...(request.body !== undefined ? { body: request.body } : {}),
+        ...(request.signal ? { signal: request.signal } : {}),
+        ...(via ? { dispatcher: via } : {}),
+      });
+    } catch (error) {
+      if (request.signal?.aborted) throw error;
+      if (last)
+        throw transientError(`${where} could not be reached (${(error as Error).message}); try again later.`);
+      await sleep(250 * 2 ** (attempt - 1));
+      continue;
+    }
+    if (res.ok) {
+      const text = await res.text();
+      try {
+        return JSON.parse(text) as T;
+      } catch {
+        throw systemError(`${where} answered HTTP ${res.status} with a body that is not JSON.`);
+      }
+    }
+    await res.body?.cancel();
+    if (res.status === 401 || res.status === 403) {
+      throw configError(
+        `${where} refused the credentials (HTTP ${res.status}). Check the API key or token in the config.`,
+      );
+    }
+    if (res.status === 404)
+      throw configError(`${where} does not exist (HTTP 404). Check the base URL in the config.`);
+    if (res.status !== 429 && res.status < 500) throw systemError(`${where} answered HTTP ${res.status}.`);
+    if (last)
+      throw transientError(`${where} answered HTTP ${res.status} ${attempts} times; try again later.`);
+    await sleep(250 * 2 ** (attempt - 1));
+  }
+}
