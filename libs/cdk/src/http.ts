@@ -3,16 +3,35 @@
 // transient ones, and never puts a URL's query string (where keys often travel) into an error.
 
 import { configError, systemError, transientError } from '@conveyor/protocol';
-import { type Dispatcher, EnvHttpProxyAgent, fetch as undiciFetch } from 'undici';
+import { type Dispatcher, ProxyAgent, fetch as undiciFetch } from 'undici';
 
-let dispatcher: Dispatcher | undefined;
+const agents = new Map<string, Dispatcher>();
 
-/** The proxy settings are read once, from the environment the connector was started with. */
-function proxyAware(): Dispatcher | undefined {
+function bypassed(host: string): boolean {
+  const list = (process.env.NO_PROXY ?? process.env.no_proxy ?? '')
+    .split(',')
+    .map((h) => h.trim())
+    .filter(Boolean);
+  return list.some(
+    (h) => h === '*' || host === h.replace(/^\./, '') || host.endsWith(h.startsWith('.') ? h : `.${h}`),
+  );
+}
+
+/** The proxy for a URL from HTTPS_PROXY / HTTP_PROXY / NO_PROXY, as curl and most clients read them. */
+function proxyFor(url: string): Dispatcher | undefined {
+  const { protocol, hostname } = new URL(url);
   const env = process.env;
-  if (!(env.HTTP_PROXY || env.HTTPS_PROXY || env.http_proxy || env.https_proxy)) return undefined;
-  dispatcher ??= new EnvHttpProxyAgent();
-  return dispatcher;
+  const proxy =
+    protocol === 'https:'
+      ? (env.HTTPS_PROXY ?? env.https_proxy ?? env.HTTP_PROXY ?? env.http_proxy)
+      : (env.HTTP_PROXY ?? env.http_proxy);
+  if (!proxy || bypassed(hostname)) return undefined;
+  let agent = agents.get(proxy);
+  if (!agent) {
+    agent = new ProxyAgent(proxy);
+    agents.set(proxy, agent);
+  }
+  return agent;
 }
 
 export interface HttpRequest {
@@ -44,7 +63,7 @@ export async function fetchJson<T = unknown>(url: string, request: HttpRequest =
     const last = attempt >= attempts;
     let res: Awaited<ReturnType<typeof undiciFetch>>;
     try {
-      const via = proxyAware();
+      const via = proxyFor(url);
       res = await undiciFetch(url, {
         method: request.method ?? 'GET',
         headers: { accept: 'application/json', ...request.headers },

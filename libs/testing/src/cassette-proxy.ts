@@ -10,6 +10,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { Duplex } from 'node:stream';
 import { createSecureContext, type SecureContext, TLSSocket } from 'node:tls';
 import { configError, MASK, type SecretMasker } from '@conveyor/protocol';
 import forge from 'node-forge';
@@ -197,9 +198,11 @@ export async function startCassetteProxy(options: {
   };
 
   const ca = makeCa();
-  // decrypted HTTPS requests arrive here, one TLS socket per CONNECT
+  // requests inside a CONNECT tunnel arrive here: decrypted HTTPS, or plain HTTP (clients such as
+  // undici tunnel http:// too); the tunnel's target is kept on the socket
+  const targets = new WeakMap<object, string>();
   const inner: Server = createServer((req, res) => {
-    void answer(`https://${req.headers.host}${req.url}`, req, res);
+    void answer(`${targets.get(req.socket) ?? `https://${req.headers.host}`}${req.url}`, req, res);
   });
   const proxy: Server = createServer((req, res) => {
     // a plain-HTTP proxy request carries the absolute URL
@@ -209,12 +212,46 @@ export async function startCassetteProxy(options: {
   proxy.on('connect', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     tunnels.add(socket);
     socket.once('close', () => tunnels.delete(socket));
-    const host = (req.url ?? '').replace(/:\d+$/, '');
+    const target = req.url ?? '';
+    const host = target.replace(/:\d+$/, '');
+    socket.on('error', () => socket.destroy());
     socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-    const tls = new TLSSocket(socket, { isServer: true, secureContext: ca.issue(host) });
-    if (head.length) tls.unshift(head);
-    tls.on('error', () => tls.destroy());
-    inner.emit('connection', tls);
+    const start = (first: Buffer) => {
+      if (first[0] !== 0x16) {
+        // plain HTTP inside the tunnel
+        socket.pause();
+        socket.unshift(first);
+        targets.set(socket, `http://${target.replace(/:80$/, '')}`);
+        inner.emit('connection', socket);
+        socket.resume();
+        return;
+      }
+      // a TLS handshake: answered with a certificate for the host, made by the session's CA. The TLS
+      // layer reads through a JS stream fed from the socket, so the bytes already read are kept.
+      const stream = new Duplex({
+        read() {
+          socket.resume();
+        },
+        write(chunk: Buffer, _encoding, done) {
+          socket.write(chunk, done);
+        },
+        final(done) {
+          socket.end(done);
+        },
+      });
+      stream.push(first);
+      socket.on('data', (chunk: Buffer) => {
+        if (!stream.push(chunk)) socket.pause();
+      });
+      socket.once('end', () => stream.push(null));
+      socket.once('close', () => stream.destroy());
+      const tls = new TLSSocket(stream, { isServer: true, secureContext: ca.issue(host) });
+      tls.on('error', () => tls.destroy());
+      targets.set(tls, `https://${target.replace(/:443$/, '')}`);
+      inner.emit('connection', tls);
+    };
+    if (head.length) start(head);
+    else socket.once('data', start);
   });
   await new Promise<void>((done) => proxy.listen(0, '127.0.0.1', done));
   const port = (proxy.address() as AddressInfo).port;
