@@ -76,12 +76,9 @@ export function resolveConnector(reference: string, cwd: string): ConnectorComma
       );
     if (!existsSync(bin))
       throw configError(`${bin} does not exist. Build the connector first (npm run build).`);
-    return {
-      name: String(pkg.name ?? reference),
-      argv: [process.execPath, bin],
-      dir: asDir,
-      packageJson: pkg,
-    };
+    // a JavaScript bin runs on this Node; any other (Python, a binary) runs as itself, by its shebang
+    const argv = /\.(c|m)?js$/.test(bin) ? [process.execPath, bin] : [bin];
+    return { name: String(pkg.name ?? reference), argv, dir: asDir, packageJson: pkg };
   }
   for (const kind of ['source', 'destination']) {
     const name = reference.includes('/')

@@ -2,7 +2,7 @@ export { type AcceptanceFile, readAcceptanceFile } from './acceptance-file.js';
 export { type Cassette, type CassetteProxy, readCassette, startCassetteProxy } from './cassette-proxy.js';
 export { type ConnectorCommand, type ProcessRun, resolveConnector, runCommand } from './connector-process.js';
 export { type CaseResult, SUITES, type SuiteName } from './context.js';
-export { isSuiteName, type KitOptions, type KitReport, runAcceptance } from './kit.js';
+export { expectAcceptance, isSuiteName, type KitOptions, type KitReport, runAcceptance } from './kit.js';
 export { formatReport, junitReport } from './report.js';
 export { breakingSpecChanges, pendingBump } from './suites/compatibility-suite.js';
 export { unmarkedCredentials } from './suites/interface-suites.js';

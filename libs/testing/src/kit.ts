@@ -1,12 +1,15 @@
 // Runs the suites against one connector, in an order that lets later suites reuse earlier results.
 
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { configError, SecretMasker, secretValues } from '@conveyor/protocol';
-import { readAcceptanceFile } from './acceptance-file.js';
+import { fileURLToPath } from 'node:url';
+import { configError, type JsonObject, SecretMasker, secretValues } from '@conveyor/protocol';
+import { type AcceptanceFile, readAcceptanceFile } from './acceptance-file.js';
 import { type CassetteProxy, startCassetteProxy } from './cassette-proxy.js';
 import { type ConnectorCommand, resolveConnector } from './connector-process.js';
 import { type CaseResult, SUITES, SuiteContext, type SuiteName } from './context.js';
+import { formatReport } from './report.js';
 import { compatibilitySuite, writeReleasedSnapshot } from './suites/compatibility-suite.js';
 import { checkSuite, discoverSuite, specSuite } from './suites/interface-suites.js';
 import { hygieneSuite, secretsSuite, writeSuite } from './suites/leak-suites.js';
@@ -61,11 +64,29 @@ function locate(
   return { connector, file };
 }
 
+/** `{{tmp}}` in a config stands for a folder made for this run (a destination's output, say). */
+function withScratch(file: AcceptanceFile, scratch: string): AcceptanceFile {
+  const swap = (value: unknown): unknown => {
+    if (typeof value === 'string') return value.replaceAll('{{tmp}}', scratch);
+    if (Array.isArray(value)) return value.map(swap);
+    if (value && typeof value === 'object') {
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, swap(v)]));
+    }
+    return value;
+  };
+  return {
+    ...file,
+    configs: file.configs.map((c) => ({ ...c, config: swap(c.config) as JsonObject })),
+    invalidConfigs: file.invalidConfigs.map((c) => ({ ...c, config: swap(c.config) as JsonObject })),
+  };
+}
+
 export async function runAcceptance(reference: string, options: KitOptions = {}): Promise<KitReport> {
   const started = Date.now();
   const cwd = options.cwd ?? process.cwd();
   const { connector, file } = locate(reference, cwd, options.acceptanceFile);
-  const acceptance = readAcceptanceFile(file);
+  const scratch = mkdtempSync(join(tmpdir(), 'conveyor-acceptance-run-'));
+  const acceptance = withScratch(readAcceptanceFile(file), scratch);
   const seed = options.seed ?? (Date.now() % 1_000_000) + 1;
   const ctx = new SuiteContext(connector, acceptance, seed);
   const share: { first?: FirstRead } = {};
@@ -134,6 +155,7 @@ export async function runAcceptance(reference: string, options: KitOptions = {})
     await runPlan();
   } finally {
     await proxy?.stop();
+    rmSync(scratch, { recursive: true, force: true });
   }
   if (proxy && !options.record) {
     results.push({
@@ -168,4 +190,18 @@ export async function runAcceptance(reference: string, options: KitOptions = {})
 
 export function isSuiteName(name: string): name is SuiteName {
   return (SUITES as readonly string[]).includes(name);
+}
+
+/**
+ * For a connector's own test file: runs the kit on the package folder and throws the whole report
+ * when a case failed, so `npm test` in the package runs its acceptance tests.
+ */
+export async function expectAcceptance(
+  packageFolder: URL | string,
+  options: KitOptions = {},
+): Promise<KitReport> {
+  const folder = typeof packageFolder === 'string' ? packageFolder : fileURLToPath(packageFolder);
+  const report = await runAcceptance(folder, options);
+  if (!report.passed) throw new Error(`acceptance kit failed:\n${formatReport(report)}`);
+  return report;
 }
