@@ -1,8 +1,16 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { breakingSpecChanges, pendingBump, readAcceptanceFile, unmarkedCredentials } from '../src/index.js';
+import {
+  breakingSpecChanges,
+  junitReport,
+  pendingBump,
+  readAcceptanceFile,
+  runAcceptance,
+  unmarkedCredentials,
+} from '../src/index.js';
 
 describe('breakingSpecChanges', () => {
   const before = {
@@ -97,5 +105,100 @@ describe('acceptance.yml', () => {
     expect(() =>
       readAcceptanceFile(file('configs: [{name: a, config: {}}]\nempty_streams: [{name: x}]\n')),
     ).toThrow(/empty_streams\[0\]: must be \{ name, reason \}/);
+  });
+});
+
+describe('the backward_compatibility suite', () => {
+  const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
+
+  /** A connector package in its own folder with a .changeset/ beside it, as in a repository. */
+  function packageWith(released: object, changeset?: string): string {
+    const root = mkdtempSync(join(tmpdir(), 'compat-'));
+    const dir = join(root, 'connectors', 'source-tiny');
+    mkdirSync(join(dir, 'acceptance'), { recursive: true });
+    mkdirSync(join(root, '.changeset'));
+    if (changeset) writeFileSync(join(root, '.changeset', 'x.md'), changeset);
+    for (const f of ['tiny-source.mjs', 'good.mjs']) cpSync(join(fixtures, f), join(dir, f));
+    writeFileSync(
+      join(dir, 'package.json'),
+      JSON.stringify({ name: '@x/source-tiny', version: '1.2.0', bin: { 'source-tiny': './good.mjs' } }),
+    );
+    cpSync(join(fixtures, 'tiny.acceptance.yml'), join(dir, 'acceptance.yml'));
+    writeFileSync(join(dir, 'acceptance', 'released.json'), JSON.stringify(released));
+    return dir;
+  }
+
+  const items = {
+    name: 'items',
+    json_schema: { type: 'object', properties: { id: { type: 'integer' }, updated: { type: 'integer' } } },
+    supported_sync_modes: ['full_refresh', 'incremental'],
+    source_defined_primary_key: [['id']],
+    default_cursor_field: ['updated'],
+  };
+  const spec = (extra: object) => ({
+    type: 'object',
+    required: ['api_key'],
+    properties: { api_key: { type: 'string' }, count: { type: 'integer' }, ...extra },
+  });
+  const released = {
+    version: '1.1.0',
+    spec: spec({ region: { type: 'string' } }),
+    catalog: {
+      streams: [
+        items,
+        {
+          name: 'refunds',
+          json_schema: { type: 'object', properties: {} },
+          supported_sync_modes: ['full_refresh'],
+        },
+      ],
+    },
+  };
+
+  const compat = async (dir: string) =>
+    (await runAcceptance(dir, { only: ['backward_compatibility'], seed: 1 })).results.find(
+      (r) => r.suite === 'backward_compatibility',
+    );
+
+  it('fails a removed config field and a removed stream unless a changeset declares a major', async () => {
+    const failed = await compat(packageWith(released));
+    expect(failed?.status).toBe('failed');
+    expect(failed?.message).toMatch(
+      /breaking changes since 1\.1\.0: config field "region" was removed; stream "refunds" is gone\. Either undo them, or add a changeset with a major bump for @x\/source-tiny/,
+    );
+    const declared = await compat(
+      packageWith(released, "---\n'@x/source-tiny': major\n---\n\nRegions go.\n"),
+    );
+    expect(declared).toMatchObject({ status: 'passed' });
+    expect(declared?.message).toMatch(/declared by a major changeset/);
+  });
+
+  it('passes when nothing a user relies on changed', async () => {
+    const same = { version: '1.1.0', spec: spec({}), catalog: { streams: [items] } };
+    expect(await compat(packageWith(same))).toMatchObject({
+      status: 'passed',
+      message: 'compatible with 1.1.0',
+    });
+  });
+});
+
+describe('junitReport', () => {
+  it('writes one testsuite per suite with failures, skips and escaped messages', () => {
+    const xml = junitReport([
+      {
+        connector: '@x/a',
+        acceptanceFile: 'a.yml',
+        seed: 1,
+        passed: false,
+        ms: 10,
+        results: [
+          { suite: 'spec', name: 'one', status: 'passed', message: '', ms: 1 },
+          { suite: 'check', name: 'two', status: 'failed', message: 'bad <config> & "quotes"', ms: 2 },
+          { suite: 'check', name: 'three', status: 'skipped', message: 'none', ms: 0 },
+        ],
+      },
+    ]);
+    expect(xml).toContain('<testsuite name="@x/a check" tests="2" failures="1" skipped="1"');
+    expect(xml).toContain('<failure message="bad &lt;config&gt; &amp; &quot;quotes&quot;"/>');
   });
 });
