@@ -24,7 +24,7 @@ export {
   type PublishedVersion,
   tokenFor,
 } from './connectors/registry-client.js';
-export { breakingSchemaChanges, type ConnectorUse } from './connectors/trial.js';
+export type { ConnectorUse } from './connectors/trial.js';
 export {
   classify,
   DEFAULT_POLICY,
@@ -44,6 +44,7 @@ export type {
   SourceHandle,
 } from './launcher.js';
 export { LogProgress, type ProgressSink, StreamStats, summaryTable, TerminalProgress } from './progress.js';
+export { breakingSchemaChanges, type ChangeKind, diffCatalogs, type SchemaChange } from './schema-changes.js';
 export {
   type RunConnectors,
   type RunRecord,

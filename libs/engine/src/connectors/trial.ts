@@ -10,11 +10,11 @@ import {
   type JsonObject,
   SecretMasker,
   secretValues,
-  streamKey,
 } from '@conveyor/protocol';
 import type { StreamSelection } from '../catalog.js';
 import { launchDestination, launchSource } from '../connector-ref.js';
 import type { ConnectorKind, InstalledResolver, SourceHandle } from '../launcher.js';
+import { breakingSchemaChanges } from '../schema-changes.js';
 
 /** A connection that runs this connector, with the config it uses. */
 export interface ConnectorUse {
@@ -39,55 +39,6 @@ export interface TrialResult {
 
 function resolverFor(pkg: string, folder: string, version: string): InstalledResolver {
   return { folderFor: (name) => (name === pkg ? { folder, version } : undefined) };
-}
-
-function typeOf(schema: unknown): string {
-  if (!schema || typeof schema !== 'object') return 'any';
-  const s = schema as Record<string, unknown>;
-  const type = s.type;
-  const types = (Array.isArray(type) ? type : [type])
-    .filter((t) => t !== 'null' && t !== undefined)
-    .map(String);
-  const format = typeof s.format === 'string' ? `:${s.format}` : '';
-  return types.length ? `${[...types].sort().join('|')}${format}` : 'any';
-}
-
-/** Changes between two catalogs that break a connection using `selected` streams of the old one. */
-export function breakingSchemaChanges(
-  before: Catalog,
-  after: Catalog,
-  selected?: StreamSelection[],
-): string[] {
-  const problems: string[] = [];
-  const afterByKey = new Map(after.streams.map((s) => [streamKey(s), s]));
-  const wanted = selected ? new Set(selected.map((s) => s.name)) : undefined;
-  for (const old of before.streams) {
-    const key = streamKey(old);
-    if (wanted && !wanted.has(old.name) && !wanted.has(key)) continue;
-    const now = afterByKey.get(key);
-    if (!now) {
-      problems.push(`stream "${key}" is gone`);
-      continue;
-    }
-    const oldProps = (old.json_schema.properties ?? {}) as Record<string, unknown>;
-    const newProps = (now.json_schema.properties ?? {}) as Record<string, unknown>;
-    for (const [column, schema] of Object.entries(oldProps)) {
-      if (!(column in newProps)) problems.push(`column "${key}.${column}" is gone`);
-      else if (typeOf(schema) !== typeOf(newProps[column])) {
-        problems.push(
-          `column "${key}.${column}" changed type ${typeOf(schema)} -> ${typeOf(newProps[column])}`,
-        );
-      }
-    }
-    const pk = (s: typeof old) => JSON.stringify(s.source_defined_primary_key ?? null);
-    if (pk(old) !== pk(now))
-      problems.push(`stream "${key}" changed its primary key ${pk(old)} -> ${pk(now)}`);
-    const cursor = (s: typeof old) => JSON.stringify(s.default_cursor_field ?? null);
-    if (cursor(old) !== cursor(now)) {
-      problems.push(`stream "${key}" changed its cursor ${cursor(old)} -> ${cursor(now)}`);
-    }
-  }
-  return problems;
 }
 
 export interface TrialInput {
