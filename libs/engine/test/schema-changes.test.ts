@@ -78,16 +78,6 @@ describe('diffCatalogs', () => {
       [['type_changed', true, 'column "users.age" changed type integer -> string']],
     ],
     [
-      'a type narrowed (number to integer)',
-      catalog(users(), stream('orders', { id: { type: 'integer' } })),
-      [],
-    ],
-    [
-      'a type losing null',
-      catalog(users({ name: { type: 'string' } }), stream('orders', { id: { type: 'integer' } })),
-      [],
-    ],
-    [
       'a primary key changed',
       catalog(
         users({}, { source_defined_primary_key: [['name']] }),
