@@ -150,6 +150,10 @@ program
     '--write-released',
     "record the spec and catalog as the released version's (acceptance/released.json)",
   )
+  .option(
+    '--record',
+    'run against the real service and write the cassette named in acceptance.yml (secrets scrubbed)',
+  )
   .action(
     (
       connector: string,

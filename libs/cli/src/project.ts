@@ -3,8 +3,11 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { StreamSelection } from '@conveyor/engine';
-import { configError, type JsonObject } from '@conveyor/protocol';
+import { SCHEMA_POLICIES, type SchemaPolicy, type StreamSelection } from '@conveyor/engine';
+import { configError, type JsonObject, substituteEnv } from '@conveyor/protocol';
+
+export { substituteEnv };
+
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 
 export interface ConnectorEntry {
@@ -20,6 +23,18 @@ export interface ConnectionEntry {
   streams?: StreamSelection[];
   checkpoint?: { records?: number; seconds?: number };
   heartbeatSeconds?: number;
+  /** What a change in the source's schema does (default propagate_columns). */
+  schemaChanges?: SchemaPolicy;
+  /** Alerts for this connection go here (else to the project's alerts.webhook). */
+  webhook?: string;
+}
+
+export interface HealthSettings {
+  /** Records read per stream by a health check (default 100). */
+  sampleRecords: number;
+  /** Share of sampled records breaking a field's schema that counts as drift (default 0.05). */
+  driftThreshold: number;
+  webhook?: string;
 }
 
 export interface Project {
@@ -28,42 +43,11 @@ export interface Project {
   sources: Map<string, ConnectorEntry>;
   destinations: Map<string, ConnectorEntry>;
   connections: Map<string, ConnectionEntry>;
+  health: HealthSettings;
 }
 
 const SYNC_MODES = ['full_refresh', 'incremental'];
 const DESTINATION_MODES = ['append', 'overwrite', 'append_dedup'];
-
-const REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
-const WHOLE_REFERENCE = /^\$\{[A-Za-z_][A-Za-z0-9_]*(?::-[^}]*)?\}$/;
-
-/**
- * `${VAR}` and `${VAR:-default}` in every string of a config, resolved from the environment. A
- * value that is exactly one reference takes the variable's type: `count: "${COUNT}"` with
- * COUNT=25 is the number 25 (and `true`/`false` are booleans), since environment values are text.
- */
-export function substituteEnv(value: unknown, where: string, env: NodeJS.ProcessEnv = process.env): unknown {
-  if (typeof value === 'string') {
-    const text = value.replace(REFERENCE, (_m, name: string, fallback: string | undefined) => {
-      const found = env[name];
-      if (found !== undefined && found !== '') return found;
-      if (fallback !== undefined) return fallback;
-      throw configError(
-        `${where} uses \${${name}}, but the environment variable ${name} is not set. Set it, or give a default with \${${name}:-value}.`,
-      );
-    });
-    if (!WHOLE_REFERENCE.test(value)) return text;
-    if (/^-?\d+(\.\d+)?$/.test(text)) return Number(text);
-    if (text === 'true' || text === 'false') return text === 'true';
-    return text;
-  }
-  if (Array.isArray(value)) return value.map((v, i) => substituteEnv(v, `${where}[${i}]`, env));
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [k, substituteEnv(v, `${where}.${k}`, env)]),
-    );
-  }
-  return value;
-}
 
 export function loadProject(file: string): Project {
   const path = resolve(file);
@@ -177,8 +161,56 @@ export function loadProject(file: string): Project {
         entry.checkpoint = checkpoint.toJSON() as { records?: number; seconds?: number };
       const heartbeat = value.get('heartbeat_timeout');
       if (typeof heartbeat === 'number') entry.heartbeatSeconds = heartbeat;
+      const policy = value.get('schema_changes');
+      if (policy !== undefined) {
+        if (typeof policy !== 'string' || !(SCHEMA_POLICIES as readonly string[]).includes(policy)) {
+          throw configError(
+            `${at(value.get('schema_changes', true) as Node, `${label}.schema_changes`)}: "${String(policy)}" is not a policy; use one of ${SCHEMA_POLICIES.join(', ')}.`,
+          );
+        }
+        entry.schemaChanges = policy as SchemaPolicy;
+      }
+      const alerts = value.get('alerts', true) as Node | undefined;
+      if (alerts !== undefined) entry.webhook = webhookOf(alerts, `${label}.alerts`);
       connections.set(name, entry);
     }
   }
-  return { file: path, dir: dirname(path), sources, destinations, connections };
+  const health: HealthSettings = { sampleRecords: 100, driftThreshold: 0.05 };
+  const healthNode = root.get('health', true) as Node | undefined;
+  if (healthNode !== undefined) {
+    const h = (healthNode.toJSON() ?? {}) as Record<string, unknown>;
+    if (h.sample_records !== undefined) {
+      if (!Number.isInteger(h.sample_records) || (h.sample_records as number) < 1)
+        throw configError(
+          `${at(healthNode, 'health.sample_records')}: must be a whole number of records, at least 1.`,
+        );
+      health.sampleRecords = h.sample_records as number;
+    }
+    if (h.drift_threshold !== undefined) {
+      const t = h.drift_threshold;
+      if (typeof t !== 'number' || t <= 0 || t > 1)
+        throw configError(
+          `${at(healthNode, 'health.drift_threshold')}: must be a share between 0 and 1, like 0.05.`,
+        );
+      health.driftThreshold = t;
+    }
+  }
+  const alertsNode = root.get('alerts', true) as Node | undefined;
+  if (alertsNode !== undefined) {
+    const webhook = webhookOf(alertsNode, 'alerts');
+    if (webhook) health.webhook = webhook;
+  }
+  return { file: path, dir: dirname(path), sources, destinations, connections, health };
+
+  function webhookOf(node: Node, label: string): string | undefined {
+    const value = (node.toJSON() ?? {}) as Record<string, unknown>;
+    if (value.webhook === undefined) return undefined;
+    const url = substituteEnv(value.webhook, `${label}.webhook`);
+    if (typeof url !== 'string' || !/^https?:\/\//.test(url)) {
+      throw configError(
+        `${at(node, `${label}.webhook`)}: must be an http(s) URL (put a secret one in an environment variable: \${ALERT_WEBHOOK}).`,
+      );
+    }
+    return url;
+  }
 }

@@ -33,6 +33,28 @@ export {
   speaksProtocol,
   type UpdatePolicy,
 } from './connectors/update-policy.js';
+export { type Alert, type AlertKind, alertsFor } from './health/alerts.js';
+export { type Cadence, nextRun, parseCadence } from './health/cadence.js';
+export {
+  checkHealth,
+  type HealthOptions,
+  type HealthReport,
+  type HealthTarget,
+} from './health/health-check.js';
+export {
+  type AlertRecord,
+  type HealthRecord,
+  type HealthStatus,
+  HealthStore,
+} from './health/health-store.js';
+export type { FieldDrift } from './health/sample.js';
+export {
+  applySchemaPolicy,
+  DEFAULT_SCHEMA_POLICY,
+  type PolicyOutcome,
+  SCHEMA_POLICIES,
+  type SchemaPolicy,
+} from './health/schema-policy.js';
 export { inProcessDestination, inProcessSource } from './in-process.js';
 export type {
   ConnectorKind,

@@ -41,6 +41,8 @@ export interface SyncRequest {
   signal?: AbortSignal;
   /** a connector asked to persist an updated config (for example a rotated OAuth token) */
   onConfigUpdate?: (config: JsonObject) => void;
+  /** Columns left out of every record, per stream: new columns a schema policy does not apply yet. */
+  dropColumns?: Map<string, string[]>;
 }
 
 export interface SyncResult {
@@ -231,7 +233,13 @@ export async function runSync(request: SyncRequest): Promise<SyncResult> {
         const item = await channel.pull();
         if (item === undefined) break;
         if (item.kind === 'records') {
-          const n = await writeBatch(activeWriter, item.batch, stats, source.name, masker);
+          const n = await writeBatch(
+            activeWriter,
+            request.dropColumns?.size ? withoutColumns(item.batch, request.dropColumns) : item.batch,
+            stats,
+            source.name,
+            masker,
+          );
           sinceCommit += n;
           if (!replacing.has(batchKey(item.batch))) dirty.add(batchKey(item.batch));
           if (sinceCommit >= everyRecords && dirty.size === 0) await commit();
@@ -330,6 +338,25 @@ function explainRejectedLine(
     return explained;
   }
   return error;
+}
+
+/** Leaves held-back columns out of a batch's records (only when a schema policy holds some). */
+function withoutColumns(batch: RecordBatch, drop: Map<string, string[]>): RecordBatch {
+  const columns = drop.get(batch.stream);
+  if (!columns?.length) return batch;
+  const strip = (data: JsonObject) => {
+    for (const c of columns) delete data[c];
+    return data;
+  };
+  if (batch.format === 'objects') return { ...batch, records: batch.records.map(strip) };
+  return {
+    ...batch,
+    lines: batch.lines.map((line) => {
+      const message = JSON.parse(line.toString('utf8')) as { record: { data: JsonObject } };
+      strip(message.record.data);
+      return Buffer.from(JSON.stringify(message));
+    }),
+  };
 }
 
 function batchKey(batch: RecordBatch): string {

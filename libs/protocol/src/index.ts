@@ -1,3 +1,4 @@
+export { substituteEnv } from './env.js';
 export * from './errors.js';
 export {
   DEFAULT_MAX_LINE_BYTES,

@@ -3,7 +3,7 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
-import { configError, type JsonObject } from '@conveyor/protocol';
+import { configError, type JsonObject, substituteEnv } from '@conveyor/protocol';
 import { parse } from 'yaml';
 
 export interface NamedConfig {
@@ -85,7 +85,9 @@ function configs(
   return raw.map((entry: unknown, i) => {
     const where = `${key}[${i}]`;
     if (!isObject(entry)) fail(file, where, 'must be { name, config } (config inline or a JSON file path).');
-    const config = readJsonOrInline(file, dir, entry.config, `${where}.config`);
+    const raw = readJsonOrInline(file, dir, entry.config, `${where}.config`);
+    // ${VAR} and ${VAR:-default}: a real token for --record from the environment, a stand-in for replay
+    const config = substituteEnv(raw, `${file}: ${where}.config`);
     if (!isObject(config))
       fail(file, `${where}.config`, 'must be a JSON object or the path of a JSON file holding one.');
     return {

@@ -31,7 +31,8 @@ export interface CassetteProxy {
   env: Record<string, string>;
   /** Requests replay could not answer (each one made the connector see HTTP 599). */
   misses: string[];
-  stop(): Promise<void>;
+  /** Ends the proxy; a recording is written only when `keep` is true (a failed run keeps the old cassette). */
+  stop(keep?: boolean): Promise<void>;
 }
 
 function makeCa(): { caPem: string; issue(host: string): SecureContext } {
@@ -272,14 +273,14 @@ export async function startCassetteProxy(options: {
       REQUESTS_CA_BUNDLE: caFile,
     },
     misses,
-    stop: async () => {
+    stop: async (keep = true) => {
       for (const socket of tunnels) socket.destroy();
       proxy.closeAllConnections();
       inner.closeAllConnections();
       await new Promise<void>((done) => proxy.close(() => done()));
       inner.close();
       rmSync(work, { recursive: true, force: true });
-      if (options.mode === 'record') {
+      if (options.mode === 'record' && keep) {
         mkdirSync(dirname(options.file), { recursive: true });
         const note = `recorded ${new Date().toISOString().slice(0, 10)} by conveyor test --record; secrets replaced by ${MASK}`;
         writeFileSync(

@@ -1,6 +1,6 @@
 // Runs the suites against one connector, in an order that lets later suites reuse earlier results.
 
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -64,6 +64,27 @@ function locate(
   return { connector, file };
 }
 
+/** The newest modification time under a folder (0 when it does not exist). */
+function newest(dir: string): number {
+  if (!existsSync(dir)) return 0;
+  let latest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    latest = Math.max(latest, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
+  }
+  return latest;
+}
+
+/** A TypeScript connector whose src/ changed after its last build would be tested as it was. */
+export function staleBuild(connector: ConnectorCommand): string | undefined {
+  const src = join(connector.dir, 'src');
+  const dist = join(connector.dir, 'dist');
+  if (!existsSync(src) || !existsSync(dist)) return undefined;
+  return newest(src) > newest(dist)
+    ? `${connector.name}: src/ changed after the last build, so the kit would test the old code. Run npm run build in ${connector.dir} first.`
+    : undefined;
+}
+
 /** `{{tmp}}` in a config stands for a folder made for this run (a destination's output, say). */
 function withScratch(file: AcceptanceFile, scratch: string): AcceptanceFile {
   const swap = (value: unknown): unknown => {
@@ -85,6 +106,8 @@ export async function runAcceptance(reference: string, options: KitOptions = {})
   const started = Date.now();
   const cwd = options.cwd ?? process.cwd();
   const { connector, file } = locate(reference, cwd, options.acceptanceFile);
+  const stale = staleBuild(connector);
+  if (stale) throw configError(stale);
   const scratch = mkdtempSync(join(tmpdir(), 'conveyor-acceptance-run-'));
   const acceptance = withScratch(readAcceptanceFile(file), scratch);
   const seed = options.seed ?? (Date.now() % 1_000_000) + 1;
@@ -154,7 +177,19 @@ export async function runAcceptance(reference: string, options: KitOptions = {})
   try {
     await runPlan();
   } finally {
-    await proxy?.stop();
+    const recordedWell = results.every((r) => r.status !== 'failed');
+    await proxy?.stop(recordedWell);
+    if (proxy && options.record) {
+      results.push({
+        suite: 'basic_read',
+        name: 'HTTP traffic recorded',
+        status: recordedWell ? 'passed' : 'failed',
+        message: recordedWell
+          ? `written to ${acceptance.cassette}`
+          : `the run failed, so ${acceptance.cassette} was left as it was; fix the failures above and record again`,
+        ms: 0,
+      });
+    }
     rmSync(scratch, { recursive: true, force: true });
   }
   if (proxy && !options.record) {

@@ -76,6 +76,30 @@ describe('HTTP record and replay', () => {
     ).toMatch(/^6 records/);
   });
 
+  it('takes the token from the environment, and a failed recording leaves the cassette as it was', async () => {
+    const server = createServer((_req, res) => {
+      res.writeHead(401).end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const dir = mkdtempSync(join(tmpdir(), 'cassette-'));
+    const file = acceptance(dir, base);
+    writeFileSync(
+      file,
+      readFileSync(file, 'utf8').replace(`api_key: "${KEY}"`, 'api_key: "${TEST_API_KEY:-wrong-key-123}"'),
+    );
+    writeFileSync(join(dir, 'cassette.json'), '{"interactions": []}\n');
+    const report = await runAcceptance(file, { record: true, seed: 3 });
+    await new Promise((r) => server.close(r));
+    expect(report.passed).toBe(false);
+    expect(report.results.find((r) => r.name === 'HTTP traffic recorded')?.message).toMatch(
+      /was left as it was/,
+    );
+    expect(readFileSync(join(dir, 'cassette.json'), 'utf8')).toBe('{"interactions": []}\n');
+    // the stand-in key came from the ${...:-default}, and the service refused it
+    expect(report.results.find((r) => r.suite === 'check')?.status).toBe('failed');
+  });
+
   it('fails the run when the connector asks for something the cassette does not hold', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cassette-'));
     writeFileSync(join(dir, 'cassette.json'), JSON.stringify({ interactions: [] }));

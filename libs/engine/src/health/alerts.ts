@@ -1,0 +1,108 @@
+// Alerts say each thing once: a connection going down or coming back, a breaking schema change not
+// alerted before, a field starting to drift. A check that finds what the last one found is silent,
+// so a flapping source alerts at each real transition and not on every check.
+//
+// Webhook body (HTTP POST, application/json):
+//   { "connection": "crm-to-duckdb", "kind": "down" | "recovered" | "schema_breaking" | "drift",
+//     "status": "up" | "down", "message": "...", "at": "2026-11-26T10:00:00.000Z",
+//     "details": { "failure"?: "...", "changes"?: [...], "drift"?: [...] } }
+
+import type { Logger } from '@conveyor/cdk';
+import type { HealthReport } from './health-check.js';
+import type { ConnectionHealthState } from './health-store.js';
+
+export type AlertKind = 'down' | 'recovered' | 'schema_breaking' | 'drift';
+
+export interface Alert {
+  connection: string;
+  kind: AlertKind;
+  status: 'up' | 'down';
+  message: string;
+  at: string;
+  details: Record<string, unknown>;
+  /** How it went out: `log`, or `log, webhook` / `log, webhook failed: ...`. */
+  delivered: string;
+}
+
+export function alertsFor(
+  connection: string,
+  previous: ConnectionHealthState,
+  report: Pick<HealthReport, 'status' | 'failure' | 'changes' | 'drift'>,
+  driftThreshold: number,
+): { alerts: Alert[]; next: ConnectionHealthState } {
+  const at = new Date().toISOString();
+  const alerts: Alert[] = [];
+  const alert = (kind: AlertKind, message: string, details: Record<string, unknown>) =>
+    alerts.push({ connection, kind, status: report.status, message, at, details, delivered: '' });
+
+  if (report.status === 'down' && previous.status !== 'down') {
+    alert('down', `${connection} is down: ${report.failure}`, { failure: report.failure });
+  }
+  if (report.status === 'up' && previous.status === 'down') {
+    alert('recovered', `${connection} is up again`, {});
+  }
+  const breaking = report.changes.filter((c) => c.breaking);
+  const fresh = breaking.filter((c) => !previous.alertedChanges.includes(c.message));
+  if (fresh.length) {
+    alert(
+      'schema_breaking',
+      `${connection}: breaking schema change: ${fresh.map((c) => c.message).join('; ')}`,
+      {
+        changes: fresh,
+      },
+    );
+  }
+  const drifting = report.drift.filter((d) => d.share >= driftThreshold);
+  const key = (d: { stream: string; field: string }) => `${d.stream}.${d.field}`;
+  const newDrift = drifting.filter((d) => !previous.alertedDrift.includes(key(d)));
+  if (newDrift.length) {
+    alert(
+      'drift',
+      `${connection}: data no longer matches its schema: ${newDrift
+        .map((d) => `${key(d)} in ${Math.round(d.share * 100)}% of the sample (e.g. ${d.example})`)
+        .join('; ')}`,
+      { drift: newDrift },
+    );
+  }
+  return {
+    alerts,
+    next: {
+      // a check that could not run the source keeps the earlier change and drift memory
+      status: report.status,
+      alertedChanges:
+        report.status === 'down' && !report.changes.length
+          ? previous.alertedChanges
+          : breaking.map((c) => c.message),
+      alertedDrift:
+        report.status === 'down' && !report.drift.length ? previous.alertedDrift : drifting.map(key),
+    },
+  };
+}
+
+export async function deliverAlerts(
+  alerts: Alert[],
+  webhook: string | undefined,
+  logger: Logger,
+): Promise<Alert[]> {
+  for (const alert of alerts) {
+    logger.warn(`ALERT ${alert.kind}: ${alert.message}`);
+    alert.delivered = 'log';
+    if (!webhook) continue;
+    const { delivered: _d, ...body } = alert;
+    try {
+      const res = await fetch(webhook, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(10_000),
+      });
+      alert.delivered = res.ok ? 'log, webhook' : `log, webhook failed: HTTP ${res.status}`;
+      await res.body?.cancel();
+    } catch (error) {
+      alert.delivered = `log, webhook failed: ${(error as Error).message}`;
+    }
+    if (alert.delivered !== 'log, webhook')
+      logger.warn(`the alert webhook did not take it (${alert.delivered})`);
+  }
+  return alerts;
+}

@@ -1,0 +1,166 @@
+// One health check of a connection: both sides' `check`, the source's `discover` (stored, diffed
+// against the accepted catalog), a bounded sample read checked for drift; then alerts, on
+// transitions only.
+
+import type { Logger, ReadContext } from '@conveyor/cdk';
+import { asConveyorError, type Catalog, type JsonObject } from '@conveyor/protocol';
+import type { StreamSelection } from '../catalog.js';
+import type { DestinationHandle, SourceHandle } from '../launcher.js';
+import { diffCatalogs, type SchemaChange } from '../schema-changes.js';
+import { type Alert, alertsFor, deliverAlerts } from './alerts.js';
+import type { HealthStatus, HealthStore } from './health-store.js';
+import { type FieldDrift, sampleStreams } from './sample.js';
+import { applySchemaPolicy, type SchemaPolicy } from './schema-policy.js';
+
+export interface HealthTarget {
+  connection: string;
+  source: SourceHandle;
+  sourceConfig: JsonObject;
+  destination: DestinationHandle;
+  destinationConfig: JsonObject;
+  streams?: StreamSelection[];
+  policy: SchemaPolicy;
+  /** Alerts go here as an HTTP POST (and always to the log). */
+  webhook?: string;
+}
+
+export interface HealthOptions {
+  recordsPerStream: number;
+  /** A field drifts when at least this share of the sample breaks its declared schema. */
+  driftThreshold: number;
+  logger: Logger;
+}
+
+export interface SideResult {
+  ok: boolean;
+  ms: number;
+  message?: string;
+  failureType?: string;
+}
+
+export interface HealthReport {
+  connection: string;
+  status: HealthStatus;
+  failure?: string;
+  failureType?: string;
+  latencyMs: number;
+  source: SideResult;
+  destination: SideResult;
+  /** Every change since the accepted catalog, classified. */
+  changes: SchemaChange[];
+  /** The changes the connection's policy does not apply on its own. */
+  pending: SchemaChange[];
+  drift: FieldDrift[];
+  sample: { records: number; perStream: Record<string, number> };
+  alerts: Alert[];
+}
+
+async function timedSide(run: () => Promise<{ status: string; message?: string }>): Promise<SideResult> {
+  const started = Date.now();
+  try {
+    const status = await run();
+    return status.status === 'SUCCEEDED'
+      ? { ok: true, ms: Date.now() - started }
+      : {
+          ok: false,
+          ms: Date.now() - started,
+          message: status.message ?? 'check failed',
+          failureType: 'config_error',
+        };
+  } catch (error) {
+    const e = asConveyorError(error);
+    return { ok: false, ms: Date.now() - started, message: e.userMessage, failureType: e.failureType };
+  }
+}
+
+export async function checkHealth(
+  target: HealthTarget,
+  store: HealthStore,
+  options: HealthOptions,
+): Promise<HealthReport> {
+  const started = Date.now();
+  const ctx: ReadContext = { logger: options.logger, signal: new AbortController().signal };
+  const [source, destination] = await Promise.all([
+    timedSide(() => target.source.check(target.sourceConfig, ctx)),
+    timedSide(() => target.destination.check(target.destinationConfig, ctx)),
+  ]);
+  const report: HealthReport = {
+    connection: target.connection,
+    status: 'up',
+    latencyMs: 0,
+    source,
+    destination,
+    changes: [],
+    pending: [],
+    drift: [],
+    sample: { records: 0, perStream: {} },
+    alerts: [],
+  };
+  const down = (failure: string, failureType?: string) => {
+    if (report.status === 'down') return;
+    report.status = 'down';
+    report.failure = failure;
+    if (failureType) report.failureType = failureType;
+  };
+  if (!source.ok) down(`source ${target.source.name}: ${source.message}`, source.failureType);
+  if (!destination.ok)
+    down(`destination ${target.destination.name}: ${destination.message}`, destination.failureType);
+
+  if (source.ok) {
+    let discovered: Catalog | undefined;
+    try {
+      discovered = await target.source.discover(target.sourceConfig, ctx);
+    } catch (error) {
+      const e = asConveyorError(error);
+      down(`source ${target.source.name}: discover failed: ${e.userMessage}`, e.failureType);
+    }
+    if (discovered) {
+      const accepted = store.accepted(target.connection);
+      store.saveSnapshot(target.connection, discovered, target.source.version, !accepted);
+      if (accepted) {
+        report.changes = diffCatalogs(accepted, discovered, target.streams);
+        report.pending = applySchemaPolicy(accepted, discovered, target.policy, target.streams).pending;
+      }
+      try {
+        const sample = await sampleStreams({
+          source: target.source,
+          config: target.sourceConfig,
+          catalog: discovered,
+          ...(target.streams ? { streams: target.streams.map((s) => s.name) } : {}),
+          recordsPerStream: options.recordsPerStream,
+          logger: options.logger,
+        });
+        report.sample = { records: sample.records, perStream: sample.perStream };
+        report.drift = sample.drift;
+      } catch (error) {
+        const e = asConveyorError(error);
+        down(`source ${target.source.name}: the sample read failed: ${e.userMessage}`, e.failureType);
+      }
+    }
+  }
+  report.latencyMs = Date.now() - started;
+
+  const previous = store.state(target.connection);
+  const { alerts, next } = alertsFor(target.connection, previous, report, options.driftThreshold);
+  store.saveState(target.connection, next);
+  report.alerts = await deliverAlerts(alerts, target.webhook, options.logger);
+  for (const alert of report.alerts)
+    store.recordAlert(target.connection, alert.kind, alert.message, alert.delivered);
+  store.recordCheck({
+    connection: target.connection,
+    status: report.status,
+    failure: report.failure ?? null,
+    failureType: report.failureType ?? null,
+    latencyMs: report.latencyMs,
+    sampleRecords: report.sample.records,
+    details: JSON.stringify({
+      source: report.source,
+      destination: report.destination,
+      changes: report.changes,
+      pending: report.pending,
+      drift: report.drift,
+      sample: report.sample,
+    }),
+  });
+  return report;
+}
