@@ -1,14 +1,18 @@
 // What each CLI command does, apart from argument parsing (main.ts).
 
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { type ReadContext, writeRecordBatch } from '@conveyor/cdk';
 import {
+  applySchemaPolicy,
   configureCatalog,
+  DEFAULT_SCHEMA_POLICY,
   type DestinationHandle,
+  HealthStore,
   LogProgress,
   launchDestination,
   launchSource,
+  type PolicyOutcome,
   runSync,
   type SourceHandle,
   type SyncResult,
@@ -17,6 +21,7 @@ import {
 } from '@conveyor/engine';
 import {
   type AirbyteMessage,
+  type Catalog,
   type ConfiguredCatalog,
   ConveyorError,
   configError,
@@ -234,6 +239,44 @@ function describeWhereDataIs(connection: ConnectionEntry, result: SyncResult): s
   return lines.join('\n');
 }
 
+/**
+ * The schema check before each sync: the discovered catalog against the accepted one, under the
+ * connection's policy. Cheap (discovery happens anyway); a `pause` connection with a breaking change
+ * does not sync.
+ */
+function schemaForSync(
+  home: string,
+  connection: ConnectionEntry,
+  discovered: Catalog,
+  sourceVersion: string | undefined,
+): PolicyOutcome {
+  const health = new HealthStore(join(home, 'state.db'));
+  try {
+    const accepted = health.accepted(connection.name);
+    const outcome = applySchemaPolicy(
+      accepted,
+      discovered,
+      connection.schemaChanges ?? DEFAULT_SCHEMA_POLICY,
+      connection.streams,
+    );
+    if (outcome.blocked) throw configError(`Connection ${connection.name} is ${outcome.blocked}`);
+    if (!accepted || JSON.stringify(accepted) !== JSON.stringify(outcome.accepted)) {
+      health.saveSnapshot(connection.name, outcome.accepted, sourceVersion, true);
+    }
+    for (const change of outcome.applied) {
+      process.stderr.write(`sync ${connection.name}: schema change applied: ${change.message}\n`);
+    }
+    if (outcome.pending.length) {
+      process.stderr.write(
+        `sync ${connection.name}: ${outcome.pending.length} schema change(s) wait for approval (${outcome.pending.map((c) => c.message).join('; ')}); see conveyor schema diff ${connection.name}\n`,
+      );
+    }
+    return outcome;
+  } finally {
+    health.close();
+  }
+}
+
 export async function syncCommand(
   names: string[],
   options: SyncOptions,
@@ -254,8 +297,9 @@ export async function syncCommand(
         sourceLaunch.then((launched) => launched.discover(connection.source.config, ctx)),
       ]);
       const destinationSpec = await destination.spec(ctx);
+      const schema = schemaForSync(home, connection, discovered, source.version);
       const catalog = configureCatalog(
-        discovered,
+        schema.effective,
         connection.streams,
         destinationSpec.supported_destination_sync_modes,
       );
@@ -282,6 +326,7 @@ export async function syncCommand(
           ...(connection.checkpoint ? { checkpoint: connection.checkpoint } : {}),
           ...(connection.heartbeatSeconds ? { heartbeatSeconds: connection.heartbeatSeconds } : {}),
           ...(refresh ? { refresh: true } : {}),
+          ...(schema.droppedColumns.size ? { dropColumns: schema.droppedColumns } : {}),
           signal: interrupt.signal,
         });
       // Transient failures (network, rate limits, a restarting server) are retried with backoff;

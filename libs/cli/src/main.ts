@@ -29,6 +29,7 @@ import {
   updateCommand,
   watchCommand,
 } from './connectors-command.js';
+import { healthCommand, healthHistoryCommand, schemaCommand } from './health-command.js';
 import { describeError, EXIT_USAGE, exitCodeFor, type Verbosity } from './output.js';
 import { testCommand } from './test-command.js';
 
@@ -167,6 +168,61 @@ program
       },
     ) => run(() => testCommand(connector, o))(),
   );
+
+// `conveyor health history [CONNECTION]` is read here rather than as a subcommand, so that --json
+// and --limit belong to it whichever way they are written
+program
+  .command('health')
+  .description(
+    "check connections: both sides' check, discover, a bounded sample read; schema changes and drift; alerts on transitions",
+  )
+  .argument('[connection...]', 'connection names (default: every connection), or `history [CONNECTION]`')
+  .option('-f, --file <file>', 'project file', 'conveyor.yml')
+  .option('--sample <n>', 'records read per stream (default: health.sample_records, 100)')
+  .option('--webhook <url>', 'POST alerts here (default: the alerts.webhook of the connection or project)')
+  .option('--watch', 'keep checking (every 15m unless --every or --cron says otherwise)')
+  .option('--every <interval>', 'keep checking at this interval: 30s, 15m, 2h, 1d')
+  .option('--cron <expression>', 'keep checking on a five-field cron expression (UTC), like "*/15 * * * *"')
+  .option('--limit <n>', 'with `health history`: how many checks and alerts', '30')
+  .option('--json', 'as JSON')
+  .action(
+    (
+      names: string[],
+      o: {
+        limit?: string;
+        file: string;
+        sample?: string;
+        webhook?: string;
+        watch?: boolean;
+        every?: string;
+        cron?: string;
+        json?: boolean;
+      },
+    ) =>
+      run(() =>
+        names[0] === 'history'
+          ? healthHistoryCommand(names[1], o)
+          : healthCommand(names, { ...o, verbosity: verbosity() }),
+      )(),
+  );
+const schema = program
+  .command('schema')
+  .description("a connection's schema changes: list them, approve them");
+for (const action of ['diff', 'approve'] as const) {
+  schema
+    .command(action)
+    .description(
+      action === 'diff'
+        ? 'what changed in the source since the accepted schema, classified'
+        : "accept the source's current schema (held and breaking changes included)",
+    )
+    .argument('<connection>')
+    .option('-f, --file <file>', 'project file', 'conveyor.yml')
+    .option('--json', 'as JSON')
+    .action((name: string, o: { file: string; json?: boolean }) =>
+      run(() => schemaCommand(action, name, { ...o, verbosity: verbosity() }))(),
+    );
+}
 
 const connectors = program
   .command('connectors')
