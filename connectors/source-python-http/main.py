@@ -122,6 +122,8 @@ def read(config, catalog, states):
     while page:
         body = get_page(config, page)
         for item in body.get("items", []):
+            if not isinstance(item.get("updated_at"), str):
+                raise ConfigError(f"an item has no updated_at text (id {item.get('id')}); check endpoint")
             if incremental and item["updated_at"] < cursor:
                 continue
             newest = max(newest, item["updated_at"])
@@ -142,7 +144,7 @@ def main():
             try:
                 get_page(validated(read_json_arg("config") or {}), 1)
                 emit({"type": "CONNECTION_STATUS", "connectionStatus": {"status": "SUCCEEDED"}})
-            except (ConfigError, TransientError) as error:
+            except Exception as error:  # a check reports every failure, it never crashes
                 emit({"type": "CONNECTION_STATUS", "connectionStatus": {"status": "FAILED", "message": str(error)}})
         elif command == "discover":
             validated(read_json_arg("config") or {})
@@ -158,6 +160,9 @@ def main():
         return 1
     except TransientError as error:
         trace_error(str(error), "transient_error")
+        return 1
+    except Exception as error:  # anything unexpected is still reported as a protocol message
+        trace_error(f"{type(error).__name__}: {error}", "system_error")
         return 1
     return 0
 

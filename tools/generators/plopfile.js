@@ -149,6 +149,12 @@ export default function (plop) {
                 args: () => ['install', '--prefer-offline', '--no-audit', '--no-fund'],
               },
             ]),
+        {
+          type: 'shell',
+          what: 'format it (biome)',
+          command: 'npx',
+          args: (a) => ['biome', 'check', '--write', join('connectors', `${a.kind}-${a.name}`)],
+        },
         ...(typescript
           ? [
               {
@@ -166,14 +172,14 @@ export default function (plop) {
           command: process.execPath,
           args: (a) => [join(HERE, 'docs-from-spec.mjs'), join('connectors', `${a.kind}-${a.name}`)],
         },
-        {
-          type: 'shell',
-          what: 'format it (biome)',
-          command: 'npx',
-          args: (a) => ['biome', 'check', '--write', join('connectors', `${a.kind}-${a.name}`)],
-        },
         () =>
-          `Next: npx conveyor test connectors/${answers.kind}-${answers.name}   (then edit src/, record your API with --record)`,
+          `Next: npx conveyor test connectors/${answers.kind}-${answers.name}   (then ${
+            answers.kind === 'destination'
+              ? 'change commit() in src/index.ts to write to your system'
+              : answers.template === 'python'
+                ? 'change main.py for your API and record it with --record'
+                : 'change src/ for your API, npm run build, and record it with --record'
+          })`,
       ];
     },
   });

@@ -21,7 +21,11 @@ export class CheckpointPolicy {
   private lastCheckpointAt: number;
 
   constructor(options: CheckpointPolicyOptions = {}) {
-    this.everyRecords = options.everyRecords ?? 10_000;
+    // the acceptance kit sets CONVEYOR_CHECKPOINT_RECORDS low, so that small test reads checkpoint
+    // often and resuming from a checkpoint is really tested
+    const fromEnv = Number(process.env.CONVEYOR_CHECKPOINT_RECORDS);
+    this.everyRecords =
+      options.everyRecords ?? (Number.isInteger(fromEnv) && fromEnv >= 1 ? fromEnv : 10_000);
     this.everyMs = (options.everySeconds ?? 5) * 1000;
     if (!(this.everyRecords >= 1))
       throw new RangeError(`everyRecords must be at least 1, got ${this.everyRecords}`);

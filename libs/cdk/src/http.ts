@@ -59,6 +59,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function fetchJson<T = unknown>(url: string, request: HttpRequest = {}): Promise<T> {
   const attempts = request.attempts ?? 3;
   const where = describe(url);
+  try {
+    new URL(url);
+  } catch {
+    throw configError(
+      `"${where}" is not a URL; check the base URL in the config (it needs http:// or https://).`,
+    );
+  }
   for (let attempt = 1; ; attempt++) {
     const last = attempt >= attempts;
     let res: Awaited<ReturnType<typeof undiciFetch>>;

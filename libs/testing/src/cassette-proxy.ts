@@ -101,7 +101,14 @@ export function readCassette(file: string): Cassette {
       `No cassette at ${file}. Record one against the real service: conveyor test CONNECTOR --record (needs the network once).`,
     );
   }
-  const parsed = JSON.parse(readFileSync(file, 'utf8')) as Cassette;
+  let parsed: Cassette;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8')) as Cassette;
+  } catch (error) {
+    throw configError(
+      `${file} is not valid JSON (${(error as Error).message}). Record it again with --record.`,
+    );
+  }
   if (!Array.isArray(parsed.interactions))
     throw configError(`${file} is not a cassette: it has no "interactions" list.`);
   return parsed;
@@ -203,11 +210,13 @@ export async function startCassetteProxy(options: {
   // undici tunnel http:// too); the tunnel's target is kept on the socket
   const targets = new WeakMap<object, string>();
   const inner: Server = createServer((req, res) => {
-    void answer(`${targets.get(req.socket) ?? `https://${req.headers.host}`}${req.url}`, req, res);
+    answer(`${targets.get(req.socket) ?? `https://${req.headers.host}`}${req.url}`, req, res).catch(() =>
+      res.destroy(),
+    );
   });
   const proxy: Server = createServer((req, res) => {
     // a plain-HTTP proxy request carries the absolute URL
-    void answer(req.url ?? '', req, res);
+    answer(req.url ?? '', req, res).catch(() => res.destroy()); // a client gone mid-request
   });
   const tunnels = new Set<Socket>();
   proxy.on('connect', (req: IncomingMessage, socket: Socket, head: Buffer) => {

@@ -8,6 +8,18 @@ import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { type AirbyteMessage, configError, type JsonObject } from '@conveyor/protocol';
 
+/** Each protocol message type and the field that carries its payload. */
+const PAYLOAD: Record<string, string> = {
+  RECORD: 'record',
+  STATE: 'state',
+  LOG: 'log',
+  SPEC: 'spec',
+  CONNECTION_STATUS: 'connectionStatus',
+  CATALOG: 'catalog',
+  TRACE: 'trace',
+  CONTROL: 'control',
+};
+
 export interface ConnectorCommand {
   /** What the report calls it. */
   name: string;
@@ -114,11 +126,20 @@ export function runCommand(
   const started = Date.now();
   const [command, ...prefix] = connector.argv;
   return new Promise((done, reject) => {
+    // its own process group, so a kill reaches a wrapper script's children too
     const child = spawn(command!, [...prefix, ...argv], {
       cwd: connector.dir,
       env: { ...process.env, ...inputs.env },
       stdio: ['pipe', 'pipe', 'pipe'],
+      detached: true,
     });
+    const killAll = () => {
+      try {
+        if (child.pid) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL'); // the group is gone already
+      }
+    };
     const run: ProcessRun = {
       command: `${connector.name} ${args.join(' ')}`,
       messages: [],
@@ -133,7 +154,7 @@ export function runCommand(
     let pending = '';
     const timer = setTimeout(() => {
       run.stderr += `\n[acceptance kit: killed after ${inputs.timeoutMs ?? 120_000} ms without finishing]`;
-      child.kill('SIGKILL');
+      killAll();
     }, inputs.timeoutMs ?? 120_000);
     const line = (text: string) => {
       if (!text.trim()) return;
@@ -144,28 +165,33 @@ export function runCommand(
       } catch {
         parsed = undefined;
       }
-      if (parsed && typeof parsed === 'object' && typeof (parsed as JsonObject).type === 'string') {
+      // a message of a known type carrying its payload; anything else is stray output
+      const type = parsed && typeof parsed === 'object' ? (parsed as JsonObject).type : undefined;
+      const payload = PAYLOAD[String(type)];
+      if (payload && (parsed as JsonObject)[payload] !== undefined) {
         run.messages.push(parsed as AirbyteMessage);
         if ((parsed as JsonObject).type === 'RECORD') {
           records += 1;
           if (inputs.killAfterRecords !== undefined && records >= inputs.killAfterRecords) {
             run.killed = true;
-            child.kill('SIGKILL');
+            killAll();
           }
         }
       } else {
         run.stray.push(text.length > 300 ? `${text.slice(0, 300)}...` : text);
       }
     };
-    child.stdout.on('data', (chunk: Buffer) => {
-      const text = chunk.toString('utf8');
+    // decoded as a stream, so a character split across two chunks stays whole
+    child.stdout.setEncoding('utf8');
+    child.stderr.setEncoding('utf8');
+    child.stdout.on('data', (text: string) => {
       run.stdout += text;
       const lines = (pending + text).split('\n');
       pending = lines.pop() ?? '';
       for (const l of lines) line(l);
     });
-    child.stderr.on('data', (chunk: Buffer) => {
-      run.stderr += chunk.toString('utf8');
+    child.stderr.on('data', (text: string) => {
+      run.stderr += text;
     });
     child.stdin.on('error', () => {
       // a connector that exits without reading its input; its exit code tells what happened

@@ -31,8 +31,11 @@ export interface CaseResult {
 
 export class SuiteContext {
   readonly runs: ProcessRun[] = [];
-  /** Added to every connector process's environment (the recording proxy's settings). */
-  env: Record<string, string> = {};
+  /**
+   * Added to every connector process's environment: the recording proxy's settings, and a small
+   * checkpoint interval for CDK sources so that even a small test read has checkpoints to resume from.
+   */
+  env: Record<string, string> = { CONVEYOR_CHECKPOINT_RECORDS: '3' };
   spec: ConnectorSpecification | undefined;
   readonly catalogs = new Map<string, Catalog>();
 

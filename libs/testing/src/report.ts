@@ -24,8 +24,18 @@ export function formatReport(report: KitReport): string {
   return lines.join('\n');
 }
 
+/** Characters XML 1.0 does not allow (ANSI escapes from a connector's stderr, say) are dropped. */
+function xmlSafe(text: string): string {
+  let out = '';
+  for (const c of text) {
+    const n = c.charCodeAt(0);
+    if (n >= 0x20 || n === 0x09 || n === 0x0a || n === 0x0d) out += c;
+  }
+  return out;
+}
+
 const xml = (s: string) =>
-  s.replace(
+  xmlSafe(s).replace(
     /[<>&"']/g,
     (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!,
   );

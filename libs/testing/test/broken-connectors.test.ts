@@ -55,6 +55,12 @@ describe('the acceptance kit', () => {
       'protocol_hygiene',
       /wrote 1 line\(s\) that are not protocol messages to stdout, first: "starting the read"/,
     ],
+    ['key-missing', 'incremental', /lost 5 record\(s\), first: items\|\{"ID":/],
+    [
+      'not-protocol',
+      'protocol_hygiene',
+      /wrote 2 line\(s\) that are not protocol messages to stdout, first: "\{\\"type\\":\\"DEBUG\\"/,
+    ],
   ])('fails %s in the %s suite, saying what is wrong', async (connector, suite, message) => {
     const report = await kit(connector);
     expect(report.passed).toBe(false);

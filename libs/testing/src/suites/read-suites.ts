@@ -14,6 +14,7 @@ import {
   type SuiteContext,
   timed,
 } from '../context.js';
+import { stable } from '../stable-json.js';
 import { compileSchema } from './interface-suites.js';
 
 interface Rec {
@@ -56,17 +57,6 @@ function records(run: ProcessRun): Rec[] {
   return ofType(run, 'RECORD').map((m) => ({ stream: m.record.stream, data: m.record.data as JsonObject }));
 }
 
-function stable(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stable).join(',')}]`;
-  if (value && typeof value === 'object') {
-    return `{${Object.keys(value)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${stable((value as JsonObject)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
-
 function without(data: JsonObject, fields: string[] | undefined): JsonObject {
   if (!fields?.length) return data;
   const copy = { ...data };
@@ -77,13 +67,44 @@ function without(data: JsonObject, fields: string[] | undefined): JsonObject {
 /** A record's identity: its primary key when the stream has one, else its whole data. */
 function identity(rec: Rec, keys: Map<string, string[][]>, ignored: Record<string, string[]>): string {
   const pk = keys.get(rec.stream);
-  if (pk?.length)
-    return `${rec.stream}|${stable(pk.map((path) => path.reduce<unknown>((v, p) => (v as JsonObject)?.[p], rec.data)))}`;
+  const values = pk?.map((path) =>
+    path.reduce<unknown>((v, p) => (v as JsonObject | undefined)?.[p], rec.data),
+  );
+  // a record without (part of) its key is identified by its whole data, so it can never hide others
+  if (values?.length && values.every((v) => v !== undefined && v !== null))
+    return `${rec.stream}|${stable(values)}`;
   return `${rec.stream}|${stable(without(rec.data, ignored[rec.stream]))}`;
 }
 
 function keysOf(catalog: { streams: ConfiguredStream[] }): Map<string, string[][]> {
   return new Map(catalog.streams.map((s) => [s.stream.name, s.primary_key ?? []]));
+}
+
+/**
+ * The records a destination would have committed by message `index`: a record of stream S counts
+ * only when a STATE for S (or a global/legacy state) follows it at or before `index`.
+ */
+function committedUpTo(run: ProcessRun, index: number): Rec[] {
+  const out: Rec[] = [];
+  const open = new Map<string, Rec[]>();
+  run.messages.slice(0, index + 1).forEach((m) => {
+    if (m.type === 'RECORD') {
+      const rec = { stream: m.record.stream, data: m.record.data as JsonObject };
+      open.set(rec.stream, [...(open.get(rec.stream) ?? []), rec]);
+    } else if (m.type === 'STATE') {
+      const state = m.state as JsonObject;
+      const stream = (state.stream as { stream_descriptor?: { name: string } } | undefined)?.stream_descriptor
+        ?.name;
+      if (state.type === 'STREAM' && stream) {
+        out.push(...(open.get(stream) ?? []));
+        open.delete(stream);
+      } else {
+        for (const recs of open.values()) out.push(...recs);
+        open.clear();
+      }
+    }
+  });
+  return out;
 }
 
 /** The state to resume from after the messages up to `index`: the latest per stream (or the latest global). */
@@ -209,11 +230,16 @@ export async function basicReadSuite(ctx: SuiteContext, share: { first?: FirstRe
         );
       }
       if (expected.mode === 'exact') {
-        const wanted = new Set(expected.records.map(key));
-        const extra = records(run).filter((r) => !wanted.has(key(r)));
-        if (extra.length > 0) {
+        // as many times as expected, not just present: a duplicated record fails
+        const wanted = new Map<string, number>();
+        for (const r of expected.records) wanted.set(key(r), (wanted.get(key(r)) ?? 0) + 1);
+        const off = [...new Set([...got.keys(), ...wanted.keys()])].filter(
+          (k) => got.get(k) !== wanted.get(k),
+        );
+        if (off.length > 0) {
+          const first = off[0]!;
           throw new Error(
-            `${extra.length} record(s) not in the expected file (mode exact), first: ${key(extra[0]!).slice(0, 200)}`,
+            `${off.length} record(s) differ from the expected file (mode exact): ${first.slice(0, 200)} came ${got.get(first) ?? 0} time(s), expected ${wanted.get(first) ?? 0}`,
           );
         }
       }
@@ -256,8 +282,13 @@ function cursorValue(rec: Rec, cursor: string[]): unknown {
   return cursor.reduce<unknown>((v, p) => (v as JsonObject | undefined)?.[p], rec.data);
 }
 
+const ISO = /^\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:?\d{2})?)?$/;
+
+/** Numbers as numbers, ISO-8601 timestamps as instants (so `...00Z` is before `...00.5Z`), else text. */
 function older(a: unknown, b: unknown): boolean {
   if (typeof a === 'number' && typeof b === 'number') return a < b;
+  if (typeof a === 'string' && typeof b === 'string' && ISO.test(a) && ISO.test(b))
+    return Date.parse(a) < Date.parse(b);
   return String(a) < String(b);
 }
 
@@ -289,6 +320,15 @@ export async function incrementalSuite(ctx: SuiteContext): Promise<CaseResult[]>
         const cursor = s.cursor_field ?? [];
         const seen = records(full).filter((r) => r.stream === s.stream.name);
         if (seen.length === 0) continue;
+        const uncursored = [...seen, ...records(next).filter((r) => r.stream === s.stream.name)].filter(
+          (r) => cursorValue(r, cursor) === undefined || cursorValue(r, cursor) === null,
+        );
+        if (uncursored.length) {
+          problems.push(
+            `stream "${s.stream.name}": ${uncursored.length} record(s) have no value at the cursor ${cursor.join('.')}, so no state can say what was read`,
+          );
+          continue;
+        }
         const max = seen.map((r) => cursorValue(r, cursor)).reduce((a, b) => (older(a, b) ? b : a));
         const stale = records(next).filter(
           (r) => r.stream === s.stream.name && older(cursorValue(r, cursor), max),
@@ -316,12 +356,7 @@ export async function incrementalSuite(ctx: SuiteContext): Promise<CaseResult[]>
       if (picks.length === 0)
         throw new Skip('the read has a single checkpoint, so there is nothing in between to resume from');
       for (const index of picks) {
-        const before = full.messages
-          .slice(0, index)
-          .filter((m) => m.type === 'RECORD')
-          .map((m) =>
-            identity({ stream: m.record.stream, data: m.record.data as JsonObject }, keys, ignored),
-          );
+        const before = committedUpTo(full, index).map((r) => identity(r, keys, ignored));
         const resumed = await read(ctx, config, configured as unknown as JsonObject, statesUpTo(full, index));
         const union = new Set([...before, ...records(resumed).map((r) => identity(r, keys, ignored))]);
         const lost = [...all].filter((id) => !union.has(id));
@@ -375,14 +410,7 @@ export async function interruptionSuite(
         const killed = await read(ctx, config, catalog, undefined, at);
         const lastState = killed.messages.map((m) => m.type).lastIndexOf('STATE');
         const committed =
-          lastState < 0
-            ? []
-            : killed.messages
-                .slice(0, lastState)
-                .filter((m) => m.type === 'RECORD')
-                .map((m) =>
-                  identity({ stream: m.record.stream, data: m.record.data as JsonObject }, keys, ignored),
-                );
+          lastState < 0 ? [] : committedUpTo(killed, lastState).map((r) => identity(r, keys, ignored));
         const resumed = await read(
           ctx,
           config,
