@@ -35,7 +35,10 @@ function actor(options: ConnectorsOptions): string {
 }
 
 function manager(options: ConnectorsOptions): ConnectorManager {
-  const registry = options.registry ?? process.env.CONVEYOR_REGISTRY;
+  const registry =
+    options.registry ??
+    process.env.CONVEYOR_REGISTRY ??
+    (existsSync(options.file) ? loadProject(options.file).registry : undefined);
   return new ConnectorManager({
     home: conveyorHome(options.file),
     ...(registry ? { registry } : {}),

@@ -44,6 +44,8 @@ export interface Project {
   destinations: Map<string, ConnectorEntry>;
   connections: Map<string, ConnectionEntry>;
   health: HealthSettings;
+  /** Where `conveyor connectors install` looks when neither --registry nor $CONVEYOR_REGISTRY says. */
+  registry?: string;
 }
 
 const SYNC_MODES = ['full_refresh', 'incremental'];
@@ -200,7 +202,21 @@ export function loadProject(file: string): Project {
     const webhook = webhookOf(alertsNode, 'alerts');
     if (webhook) health.webhook = webhook;
   }
-  return { file: path, dir: dirname(path), sources, destinations, connections, health };
+  const registry = root.get('registry');
+  if (registry !== undefined && (typeof registry !== 'string' || !/^https?:\/\//.test(registry))) {
+    throw configError(
+      `${at(root.get('registry', true) as Node, 'registry')}: must be the URL of an npm registry, like http://127.0.0.1:4873/.`,
+    );
+  }
+  return {
+    file: path,
+    dir: dirname(path),
+    sources,
+    destinations,
+    connections,
+    health,
+    ...(typeof registry === 'string' ? { registry } : {}),
+  };
 
   function webhookOf(node: Node, label: string): string | undefined {
     const value = (node.toJSON() ?? {}) as Record<string, unknown>;
