@@ -37,6 +37,8 @@ export class SuiteContext {
    */
   env: Record<string, string> = { CONVEYOR_CHECKPOINT_RECORDS: '3' };
   spec: ConnectorSpecification | undefined;
+  /** True under --record: the service's real answers are being learned, so expected records are not checked. */
+  recording = false;
   readonly catalogs = new Map<string, Catalog>();
 
   constructor(

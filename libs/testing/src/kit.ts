@@ -145,6 +145,7 @@ export async function runAcceptance(reference: string, options: KitOptions = {})
       masker,
     });
     ctx.env = { ...ctx.env, ...proxy.env };
+    ctx.recording = Boolean(options.record);
   } else if (options.record) {
     throw configError(
       `${file} has no \`cassette:\` path, so there is nowhere to record to. Add \`cassette: acceptance/cassette.json\`.`,
