@@ -3,7 +3,13 @@
 // transitions only.
 
 import type { Logger, ReadContext } from '@conveyor/cdk';
-import { asConveyorError, type Catalog, type JsonObject } from '@conveyor/protocol';
+import {
+  asConveyorError,
+  type Catalog,
+  type JsonObject,
+  SecretMasker,
+  secretValues,
+} from '@conveyor/protocol';
 import type { StreamSelection } from '../catalog.js';
 import type { DestinationHandle, SourceHandle } from '../launcher.js';
 import { diffCatalogs, type SchemaChange } from '../schema-changes.js';
@@ -99,9 +105,22 @@ export async function checkHealth(
   const down = (failure: string, failureType?: string) => {
     if (report.status === 'down') return;
     report.status = 'down';
-    report.failure = failure;
+    report.failure = masker.mask(failure);
     if (failureType) report.failureType = failureType;
   };
+  // whatever a connector says may quote its config: no configured secret leaves a health check
+  const masker = new SecretMasker();
+  for (const [handle, config] of [
+    [target.source, target.sourceConfig],
+    [target.destination, target.destinationConfig],
+  ] as const) {
+    try {
+      masker.add(secretValues((await handle.spec(ctx)).connectionSpecification, config));
+    } catch {
+      // a connector whose spec fails is down already; its config has nothing known to mask
+    }
+  }
+  for (const side of [source, destination]) if (side.message) side.message = masker.mask(side.message);
   if (!source.ok) down(`source ${target.source.name}: ${source.message}`, source.failureType);
   if (!destination.ok)
     down(`destination ${target.destination.name}: ${destination.message}`, destination.failureType);
