@@ -59,6 +59,8 @@ export interface ReadContext {
   logger: Logger;
   /** aborted when the engine stops the read (heartbeat timeout, user interrupt, destination failure) */
   signal: AbortSignal;
+  /** Records per batch a reader hands on; small when only a sample is wanted (a health check). */
+  batchRecords?: number;
 }
 
 export interface SourceConnector<Config extends JsonObject = JsonObject> {

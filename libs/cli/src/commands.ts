@@ -242,14 +242,26 @@ function describeWhereDataIs(connection: ConnectionEntry, result: SyncResult): s
 /**
  * The schema check before each sync: the discovered catalog against the accepted one, under the
  * connection's policy. Cheap (discovery happens anyway); a `pause` connection with a breaking change
- * does not sync.
+ * does not sync. What the policy applied becomes the baseline once the sync succeeded.
  */
-function schemaForSync(
+function acceptAfterSync(
   home: string,
-  connection: ConnectionEntry,
-  discovered: Catalog,
-  sourceVersion: string | undefined,
-): PolicyOutcome {
+  connection: string,
+  outcome: PolicyOutcome,
+  sourceVersion?: string,
+): void {
+  const health = new HealthStore(join(home, 'state.db'));
+  try {
+    const accepted = health.accepted(connection);
+    if (!accepted || JSON.stringify(accepted) !== JSON.stringify(outcome.accepted)) {
+      health.saveSnapshot(connection, outcome.accepted, sourceVersion, true);
+    }
+  } finally {
+    health.close();
+  }
+}
+
+function schemaForSync(home: string, connection: ConnectionEntry, discovered: Catalog): PolicyOutcome {
   const health = new HealthStore(join(home, 'state.db'));
   try {
     const accepted = health.accepted(connection.name);
@@ -259,10 +271,7 @@ function schemaForSync(
       connection.schemaChanges ?? DEFAULT_SCHEMA_POLICY,
       connection.streams,
     );
-    if (outcome.blocked) throw configError(`Connection ${connection.name} is ${outcome.blocked}`);
-    if (!accepted || JSON.stringify(accepted) !== JSON.stringify(outcome.accepted)) {
-      health.saveSnapshot(connection.name, outcome.accepted, sourceVersion, true);
-    }
+    if (outcome.blocked) return outcome;
     for (const change of outcome.applied) {
       process.stderr.write(`sync ${connection.name}: schema change applied: ${change.message}\n`);
     }
@@ -286,6 +295,7 @@ export async function syncCommand(
   const store = openStore(home);
   const logger = stderrLogger(opts.verbosity);
   let failed = 0;
+  let paused = 0;
   try {
     for (const connection of connections) {
       const ctx = context(opts.verbosity);
@@ -297,7 +307,14 @@ export async function syncCommand(
         sourceLaunch.then((launched) => launched.discover(connection.source.config, ctx)),
       ]);
       const destinationSpec = await destination.spec(ctx);
-      const schema = schemaForSync(home, connection, discovered, source.version);
+      const schema = schemaForSync(home, connection, discovered);
+      if (schema.blocked) {
+        // the other connections still sync; this one says why it did not
+        failed += 1;
+        paused += 1;
+        process.stderr.write(`Configuration error: Connection ${connection.name} is ${schema.blocked}\n`);
+        continue;
+      }
       const catalog = configureCatalog(
         schema.effective,
         connection.streams,
@@ -353,6 +370,7 @@ export async function syncCommand(
       process.off('SIGTERM', onSignal);
       process.stdout.write(`\n${summaryTable(result.streams)}\n`);
       if (result.status === 'succeeded') {
+        acceptAfterSync(home, connection.name, schema, source.version);
         process.stdout.write(
           `\nSync ${connection.name} succeeded: ${result.records.toLocaleString('en-US')} records in ${result.seconds.toFixed(1)} s (run ${result.runId}).\n${describeWhereDataIs(connection, result)}\n`,
         );
@@ -369,7 +387,8 @@ export async function syncCommand(
   } finally {
     store.close();
   }
-  return failed > 0 ? 1 : 0;
+  // paused by a schema change and nothing else failed: a configuration matter (exit 2)
+  return failed > 0 ? (failed === paused ? 2 : 1) : 0;
 }
 
 export async function stateCommand(

@@ -3,8 +3,10 @@
 
 import { join } from 'node:path';
 import {
+  alertsFor,
   checkHealth,
   DEFAULT_SCHEMA_POLICY,
+  deliverAlerts,
   diffCatalogs,
   type HealthReport,
   HealthStore,
@@ -13,7 +15,7 @@ import {
   nextRun,
   parseCadence,
 } from '@conveyor/engine';
-import { configError } from '@conveyor/protocol';
+import { asConveyorError, configError } from '@conveyor/protocol';
 import { conveyorHome, launchOptions } from './home.js';
 import { printTable, stderrLogger, type Verbosity } from './output.js';
 import { type ConnectionEntry, loadProject, type Project } from './project.js';
@@ -70,6 +72,55 @@ function describe(report: HealthReport): string {
   return lines.join('\n');
 }
 
+/** A connection whose source or destination cannot be loaded: down, with the side named, alerted like any. */
+async function notLaunched(
+  health: HealthStore,
+  connection: ConnectionEntry,
+  launched: [PromiseSettledResult<unknown>, PromiseSettledResult<unknown>],
+  logger: ReturnType<typeof stderrLogger>,
+  webhook: string | undefined,
+  driftThreshold: number,
+): Promise<HealthReport> {
+  const failures = launched
+    .map((r, i) =>
+      r.status === 'rejected'
+        ? `${i === 0 ? 'source' : 'destination'} ${i === 0 ? connection.source.connector : connection.destination.connector}: ${asConveyorError(r.reason).userMessage}`
+        : undefined,
+    )
+    .filter((f): f is string => Boolean(f));
+  const failure = failures.join('; ');
+  const side = { ok: false, ms: 0 };
+  health.recordCheck({
+    connection: connection.name,
+    status: 'down',
+    failure,
+    failureType: 'config_error',
+    latencyMs: 0,
+    sampleRecords: 0,
+    details: JSON.stringify({ failure }),
+  });
+  const report: HealthReport = {
+    connection: connection.name,
+    status: 'down',
+    failure,
+    failureType: 'config_error',
+    latencyMs: 0,
+    source: { ...side, ok: launched[0].status === 'fulfilled' },
+    destination: { ...side, ok: launched[1].status === 'fulfilled' },
+    changes: [],
+    pending: [],
+    drift: [],
+    sample: { records: 0, perStream: {} },
+    alerts: [],
+    observed: { schema: false, sample: false },
+  };
+  const { alerts, next } = alertsFor(connection.name, health.state(connection.name), report, driftThreshold);
+  health.saveState(connection.name, next);
+  report.alerts = await deliverAlerts(alerts, webhook, logger);
+  for (const a of report.alerts) health.recordAlert(connection.name, a.kind, a.message, a.delivered);
+  return report;
+}
+
 async function checkAll(project: Project, names: string[], options: HealthOptions): Promise<HealthReport[]> {
   const home = conveyorHome(options.file);
   const health = store(options.file);
@@ -80,10 +131,25 @@ async function checkAll(project: Project, names: string[], options: HealthOption
   const reports: HealthReport[] = [];
   try {
     for (const connection of connectionsOf(project, names)) {
-      const [source, destination] = await Promise.all([
+      // a connector that cannot even be loaded makes its connection down, not the whole round
+      const launched = await Promise.allSettled([
         launchSource(connection.source.connector, launchOptions(home)),
         launchDestination(connection.destination.connector, launchOptions(home)),
       ]);
+      if (launched[0].status === 'rejected' || launched[1].status === 'rejected') {
+        reports.push(
+          await notLaunched(
+            health,
+            connection,
+            launched,
+            logger,
+            options.webhook ?? connection.webhook ?? project.health.webhook,
+            project.health.driftThreshold,
+          ),
+        );
+        continue;
+      }
+      const [source, destination] = [launched[0].value, launched[1].value];
       const webhook = options.webhook ?? connection.webhook ?? project.health.webhook;
       reports.push(
         await checkHealth(
@@ -121,6 +187,13 @@ export async function healthCommand(names: string[], options: HealthOptions): Pr
     return reports.every((r) => r.status === 'up') ? 0 : 1;
   }
   const cadence = parseCadence(cadenceText);
+  connectionsOf(project, names); // a wrong name is an error now, not a failure every round
+  if (
+    options.sample !== undefined &&
+    !(Number.isInteger(Number(options.sample)) && Number(options.sample) >= 1)
+  ) {
+    throw configError(`--sample must be a whole number of records (got "${options.sample}").`);
+  }
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   process.once('SIGINT', onSignal);

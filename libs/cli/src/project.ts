@@ -222,11 +222,17 @@ export function loadProject(file: string): Project {
     const value = (node.toJSON() ?? {}) as Record<string, unknown>;
     if (value.webhook === undefined) return undefined;
     const url = substituteEnv(value.webhook, `${label}.webhook`);
-    if (typeof url !== 'string' || !/^https?:\/\//.test(url)) {
+    let parsed: URL | undefined;
+    try {
+      parsed = typeof url === 'string' ? new URL(url) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.username || parsed.password) {
       throw configError(
-        `${at(node, `${label}.webhook`)}: must be an http(s) URL (put a secret one in an environment variable: \${ALERT_WEBHOOK}).`,
+        `${at(node, `${label}.webhook`)}: must be an http(s) URL without a user or password in it (put a URL holding a token in an environment variable: \${ALERT_WEBHOOK}).`,
       );
     }
-    return url;
+    return parsed.href;
   }
 }

@@ -33,7 +33,7 @@ export {
   speaksProtocol,
   type UpdatePolicy,
 } from './connectors/update-policy.js';
-export { type Alert, type AlertKind, alertsFor } from './health/alerts.js';
+export { type Alert, type AlertKind, alertsFor, deliverAlerts } from './health/alerts.js';
 export { type Cadence, nextRun, parseCadence } from './health/cadence.js';
 export {
   checkHealth,

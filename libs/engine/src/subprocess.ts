@@ -370,7 +370,9 @@ async function* readSubprocess(
     entry.batch.lines.push(line);
     entry.batch.lineNumbers!.push(lineNumber);
     entry.bytes += line.length;
-    return entry.batch.lines.length >= BATCH_RECORDS || entry.bytes >= BATCH_BYTES ? take(key) : undefined;
+    return entry.batch.lines.length >= (ctx.batchRecords ?? BATCH_RECORDS) || entry.bytes >= BATCH_BYTES
+      ? take(key)
+      : undefined;
   };
 
   try {

@@ -342,7 +342,7 @@ function explainRejectedLine(
 
 /** Leaves held-back columns out of a batch's records (only when a schema policy holds some). */
 function withoutColumns(batch: RecordBatch, drop: Map<string, string[]>): RecordBatch {
-  const columns = drop.get(batch.stream);
+  const columns = drop.get(batchKey(batch));
   if (!columns?.length) return batch;
   const strip = (data: JsonObject) => {
     for (const c of columns) delete data[c];
@@ -352,9 +352,15 @@ function withoutColumns(batch: RecordBatch, drop: Map<string, string[]>): Record
   return {
     ...batch,
     lines: batch.lines.map((line) => {
-      const message = JSON.parse(line.toString('utf8')) as { record: { data: JsonObject } };
-      strip(message.record.data);
-      return Buffer.from(JSON.stringify(message));
+      // a line that does not parse is left as it is: the destination's load then reports it with
+      // its line number, as for any bad line. (Integers beyond 2^53 lose precision on this path.)
+      try {
+        const message = JSON.parse(line.toString('utf8')) as { record: { data: JsonObject } };
+        strip(message.record.data);
+        return Buffer.from(JSON.stringify(message));
+      } catch {
+        return line;
+      }
     }),
   };
 }

@@ -48,6 +48,43 @@ describe('applySchemaPolicy', () => {
     expect(held.pending.every((c) => c.breaking)).toBe(true);
     expect(held.accepted.streams[0]).toEqual(before.streams[0]);
   });
+
+  it('a held type, key or cursor change never reaches the sync: it reads the stream as accepted', () => {
+    const keyed = (props: Record<string, unknown>, pk: string[][], cursor: string[]): Catalog => ({
+      streams: [{ ...stream('users', props), source_defined_primary_key: pk, default_cursor_field: cursor }],
+    });
+    const old = keyed({ id: { type: 'integer' }, at: { type: 'string' } }, [['id']], ['at']);
+    const now = keyed(
+      { id: { type: 'string' }, at: { type: 'string' }, seen: { type: 'string' } },
+      [['at']],
+      ['seen'],
+    );
+    for (const policy of ['hold', 'propagate_columns', 'propagate_all'] as const) {
+      const o = applySchemaPolicy(old, now, policy);
+      const users = o.effective.streams[0]!;
+      expect((users.json_schema.properties as Record<string, unknown>).id).toEqual({ type: 'integer' });
+      expect(users.source_defined_primary_key).toEqual([['id']]);
+      expect(users.default_cursor_field).toEqual(['at']);
+    }
+  });
+
+  it('keeps reporting a change until it is approved, and sees later changes too', () => {
+    const v2: Catalog = {
+      streams: [
+        stream('users', { id: { type: 'string' }, name: { type: 'string' }, email: { type: 'string' } }),
+      ],
+    };
+    const first = applySchemaPolicy(before, v2, 'propagate_columns');
+    expect(first.applied.map((c) => c.message)).toEqual(['column "users.email" is new']);
+    expect(first.pending.map((c) => c.message)).toEqual(['column "users.id" changed type integer -> string']);
+    // the applied column is in the baseline, so removing it later is seen
+    const v3: Catalog = { streams: [stream('users', { id: { type: 'string' }, name: { type: 'string' } })] };
+    const second = applySchemaPolicy(first.accepted, v3, 'propagate_columns');
+    expect(second.pending.map((c) => c.message).sort()).toEqual([
+      'column "users.email" is gone',
+      'column "users.id" changed type integer -> string',
+    ]);
+  });
 });
 
 describe('alertsFor', () => {
@@ -114,6 +151,8 @@ describe('cadence', () => {
     expect(nextRun(parseCadence('*/15 * * * *'), from).toISOString()).toBe('2026-11-26T10:15:00.000Z');
     expect(nextRun(parseCadence('0 6 * * 1-5'), from).toISOString()).toBe('2026-11-27T06:00:00.000Z');
     expect(nextRun(parseCadence('30 2 1 * *'), from).toISOString()).toBe('2026-12-01T02:30:00.000Z');
+    // both day fields: either matches, as in cron (the 1st, or any Sunday, written 7)
+    expect(nextRun(parseCadence('0 0 1 * 7'), from).toISOString()).toBe('2026-11-29T00:00:00.000Z');
   });
 
   it('says what is wrong with a bad one', () => {

@@ -27,7 +27,9 @@ export interface Alert {
 export function alertsFor(
   connection: string,
   previous: ConnectionHealthState,
-  report: Pick<HealthReport, 'status' | 'failure' | 'changes' | 'drift'>,
+  report: Pick<HealthReport, 'status' | 'failure' | 'changes' | 'drift'> & {
+    observed?: { schema: boolean; sample: boolean };
+  },
   driftThreshold: number,
 ): { alerts: Alert[]; next: ConnectionHealthState } {
   const at = new Date().toISOString();
@@ -59,7 +61,7 @@ export function alertsFor(
     alert(
       'drift',
       `${connection}: data no longer matches its schema: ${newDrift
-        .map((d) => `${key(d)} in ${Math.round(d.share * 100)}% of the sample (e.g. ${d.example})`)
+        .map((d) => `${key(d)} in ${Math.round(d.share * 100)}% of the sample (arriving as ${d.example})`)
         .join('; ')}`,
       { drift: newDrift },
     );
@@ -99,7 +101,9 @@ export async function deliverAlerts(
       alert.delivered = res.ok ? 'log, webhook' : `log, webhook failed: HTTP ${res.status}`;
       await res.body?.cancel();
     } catch (error) {
-      alert.delivered = `log, webhook failed: ${(error as Error).message}`;
+      // the cause's code only: a message can quote the URL, and a webhook URL often holds a token
+      const code = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
+      alert.delivered = `log, webhook failed: ${code}`;
     }
     if (alert.delivered !== 'log, webhook')
       logger.warn(`the alert webhook did not take it (${alert.delivered})`);

@@ -3,7 +3,9 @@
 
 import { configError } from '@conveyor/protocol';
 
-export type Cadence = { kind: 'every'; ms: number } | { kind: 'cron'; fields: Set<number>[]; text: string };
+export type Cadence =
+  | { kind: 'every'; ms: number }
+  | { kind: 'cron'; fields: Set<number>[]; text: string; restricted: { days: boolean; weekdays: boolean } };
 
 const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const RANGES: Array<[number, number]> = [
@@ -11,7 +13,7 @@ const RANGES: Array<[number, number]> = [
   [0, 23],
   [1, 31],
   [1, 12],
-  [0, 6],
+  [0, 7],
 ];
 
 function field(text: string, [min, max]: [number, number], where: string): Set<number> {
@@ -49,7 +51,12 @@ export function parseCadence(text: string): Cadence {
     );
   }
   const names = ['minute', 'hour', 'day-of-month', 'month', 'day-of-week'];
-  return { kind: 'cron', text, fields: parts.map((p, i) => field(p, RANGES[i]!, names[i]!)) };
+  return {
+    kind: 'cron',
+    text,
+    fields: parts.map((p, i) => field(p, RANGES[i]!, names[i]!)),
+    restricted: { days: parts[2] !== '*', weekdays: parts[4] !== '*' },
+  };
 }
 
 /** The first moment after `from` when the cadence is due. */
@@ -66,12 +73,18 @@ export function nextRun(cadence: Cadence, from: Date): Date {
   t.setUTCSeconds(0, 0);
   t.setUTCMinutes(t.getUTCMinutes() + 1);
   for (let i = 0; i < 366 * 24 * 60; i++) {
+    // as in cron: when both day fields are restricted, either one matching is enough; 7 is Sunday too
+    const dayOfMonth = days.has(t.getUTCDate());
+    const dayOfWeek = weekdays.has(t.getUTCDay()) || (t.getUTCDay() === 0 && weekdays.has(7));
+    const day =
+      cadence.restricted.days && cadence.restricted.weekdays
+        ? dayOfMonth || dayOfWeek
+        : dayOfMonth && dayOfWeek;
     if (
       minutes.has(t.getUTCMinutes()) &&
       hours.has(t.getUTCHours()) &&
-      days.has(t.getUTCDate()) &&
-      months.has(t.getUTCMonth() + 1) &&
-      weekdays.has(t.getUTCDay())
+      day &&
+      months.has(t.getUTCMonth() + 1)
     ) {
       return t;
     }

@@ -9,6 +9,7 @@ import {
   type JsonObject,
   SecretMasker,
   secretValues,
+  transientError,
 } from '@conveyor/protocol';
 import type { StreamSelection } from '../catalog.js';
 import type { DestinationHandle, SourceHandle } from '../launcher.js';
@@ -32,6 +33,8 @@ export interface HealthTarget {
 
 export interface HealthOptions {
   recordsPerStream: number;
+  /** Each step (a check, discover, one stream's sample) must finish within this many seconds. */
+  stepTimeoutSeconds?: number;
   /** A field drifts when at least this share of the sample breaks its declared schema. */
   driftThreshold: number;
   logger: Logger;
@@ -59,12 +62,30 @@ export interface HealthReport {
   drift: FieldDrift[];
   sample: { records: number; perStream: Record<string, number> };
   alerts: Alert[];
+  /** Whether discover and the sample ran, so "no change seen" is told apart from "not looked at". */
+  observed: { schema: boolean; sample: boolean };
 }
 
-async function timedSide(run: () => Promise<{ status: string; message?: string }>): Promise<SideResult> {
+/** A step that does not answer in time counts as a transient failure, naming what hung. */
+function withDeadline<T>(step: Promise<T>, seconds: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(transientError(`${what} did not answer within ${seconds} s`)),
+      seconds * 1000,
+    );
+  });
+  return Promise.race([step, deadline]).finally(() => clearTimeout(timer));
+}
+
+async function timedSide(
+  run: () => Promise<{ status: string; message?: string }>,
+  seconds: number,
+  what: string,
+): Promise<SideResult> {
   const started = Date.now();
   try {
-    const status = await run();
+    const status = await withDeadline(run(), seconds, what);
     return status.status === 'SUCCEEDED'
       ? { ok: true, ms: Date.now() - started }
       : {
@@ -86,9 +107,10 @@ export async function checkHealth(
 ): Promise<HealthReport> {
   const started = Date.now();
   const ctx: ReadContext = { logger: options.logger, signal: new AbortController().signal };
+  const seconds = options.stepTimeoutSeconds ?? 120;
   const [source, destination] = await Promise.all([
-    timedSide(() => target.source.check(target.sourceConfig, ctx)),
-    timedSide(() => target.destination.check(target.destinationConfig, ctx)),
+    timedSide(() => target.source.check(target.sourceConfig, ctx), seconds, 'its check'),
+    timedSide(() => target.destination.check(target.destinationConfig, ctx), seconds, 'its check'),
   ]);
   const report: HealthReport = {
     connection: target.connection,
@@ -101,12 +123,13 @@ export async function checkHealth(
     drift: [],
     sample: { records: 0, perStream: {} },
     alerts: [],
+    observed: { schema: false, sample: false },
   };
+  // both sides are named when both fail; the first failure's class is the report's
   const down = (failure: string, failureType?: string) => {
-    if (report.status === 'down') return;
     report.status = 'down';
-    report.failure = masker.mask(failure);
-    if (failureType) report.failureType = failureType;
+    report.failure = report.failure ? `${report.failure}; ${masker.mask(failure)}` : masker.mask(failure);
+    if (failureType && !report.failureType) report.failureType = failureType;
   };
   // whatever a connector says may quote its config: no configured secret leaves a health check
   const masker = new SecretMasker();
@@ -128,18 +151,25 @@ export async function checkHealth(
   if (source.ok) {
     let discovered: Catalog | undefined;
     try {
-      discovered = await target.source.discover(target.sourceConfig, ctx);
+      discovered = await withDeadline(target.source.discover(target.sourceConfig, ctx), seconds, 'discover');
     } catch (error) {
       const e = asConveyorError(error);
       down(`source ${target.source.name}: discover failed: ${e.userMessage}`, e.failureType);
     }
     if (discovered) {
+      report.observed.schema = true;
       const accepted = store.accepted(target.connection);
-      store.saveSnapshot(target.connection, discovered, target.source.version, !accepted);
+      // a catalog is stored when it differs from the last one seen, so a cadence does not pile up copies
+      const latest = store.latestSnapshot(target.connection);
+      if (!accepted || !latest || JSON.stringify(latest.catalog) !== JSON.stringify(discovered)) {
+        store.saveSnapshot(target.connection, discovered, target.source.version, !accepted);
+      }
       if (accepted) {
         report.changes = diffCatalogs(accepted, discovered, target.streams);
         report.pending = applySchemaPolicy(accepted, discovered, target.policy, target.streams).pending;
       }
+      const deadline = new AbortController();
+      const timer = setTimeout(() => deadline.abort(), seconds * 1000);
       try {
         const sample = await sampleStreams({
           source: target.source,
@@ -148,12 +178,16 @@ export async function checkHealth(
           ...(target.streams ? { streams: target.streams.map((s) => s.name) } : {}),
           recordsPerStream: options.recordsPerStream,
           logger: options.logger,
+          signal: deadline.signal,
         });
         report.sample = { records: sample.records, perStream: sample.perStream };
         report.drift = sample.drift;
+        report.observed.sample = true;
       } catch (error) {
         const e = asConveyorError(error);
         down(`source ${target.source.name}: the sample read failed: ${e.userMessage}`, e.failureType);
+      } finally {
+        clearTimeout(timer);
       }
     }
   }

@@ -40,9 +40,12 @@ function fieldValidators(schema: JsonObject): Map<string, ValidateFunction> {
   return out;
 }
 
+/** What arrived, by kind only: record values may be personal data and go to alerts and webhooks. */
 function describeValue(value: unknown): string {
-  const text = JSON.stringify(value) ?? 'undefined';
-  return `${Array.isArray(value) ? 'array' : value === null ? 'null' : typeof value} ${text.length > 40 ? `${text.slice(0, 40)}...` : text}`;
+  if (Array.isArray(value)) return 'an array';
+  if (value === null) return 'null';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'an integer' : 'a number';
+  return `a ${typeof value}`;
 }
 
 export async function sampleStreams(options: {
@@ -53,6 +56,8 @@ export async function sampleStreams(options: {
   streams?: string[];
   recordsPerStream: number;
   logger: Logger;
+  /** Stops every read (the health check's deadline). */
+  signal?: AbortSignal;
 }): Promise<SampleResult> {
   const result: SampleResult = { records: 0, perStream: {}, drift: [] };
   const wanted = options.streams ? new Set(options.streams) : undefined;
@@ -65,6 +70,8 @@ export async function sampleStreams(options: {
       streams: [{ stream, sync_mode: 'full_refresh', destination_sync_mode: 'append' }],
     };
     const stop = new AbortController();
+    const onDeadline = () => stop.abort();
+    options.signal?.addEventListener('abort', onDeadline, { once: true });
     let seen = 0;
     const look = (data: JsonObject) => {
       seen += 1;
@@ -78,10 +85,13 @@ export async function sampleStreams(options: {
       }
     };
     try {
+      // small batches, so a subprocess source's records arrive (and the read stops) after N, not 20,000
       for await (const output of options.source.read(options.config, configured, [], {
         logger: options.logger,
         signal: stop.signal,
+        batchRecords: Math.max(1, Math.min(options.recordsPerStream, 1000)),
       })) {
+        if (stop.signal.aborted) throw new Error('the health check ran out of time while sampling');
         if (output.kind === 'message') {
           if (output.message.type === 'TRACE' && output.message.trace.type === 'ERROR') {
             const error = output.message.trace.error as JsonObject | undefined;
@@ -105,6 +115,7 @@ export async function sampleStreams(options: {
     } catch (error) {
       throw asConveyorError(error);
     } finally {
+      options.signal?.removeEventListener('abort', onDeadline);
       stop.abort();
     }
     result.records += seen;

@@ -27,7 +27,7 @@ export interface PolicyOutcome {
   pending: SchemaChange[];
   /** Why the connection must not sync (pause and a breaking change). */
   blocked?: string;
-  /** New columns not applied: the sync leaves them out of every record, per stream. */
+  /** New columns not applied: the sync leaves them out of every record, per stream (namespace.name). */
   droppedColumns: Map<string, string[]>;
 }
 
@@ -38,19 +38,41 @@ function applies(change: SchemaChange, policy: SchemaPolicy): boolean {
   return true; // column added, type widened; unused-stream changes are informational
 }
 
-function withoutColumns(stream: AirbyteStream, columns: string[]): AirbyteStream {
+/**
+ * A stream as the connection accepted it: the pending changes undone. New columns go, changed
+ * types, keys and cursors get their accepted values back, and (for the baseline only) removed
+ * columns stay, so their removal keeps being reported until approved.
+ */
+function revert(
+  stream: AirbyteStream,
+  pending: SchemaChange[],
+  old: AirbyteStream | undefined,
+  keepRemovedColumns: boolean,
+): AirbyteStream {
+  if (pending.length === 0) return stream;
   const schema = structuredClone(stream.json_schema) as JsonObject;
   const props = (schema.properties ?? {}) as Record<string, unknown>;
-  for (const c of columns) delete props[c];
-  return { ...stream, json_schema: schema };
-}
-
-function withColumnsFrom(stream: AirbyteStream, from: AirbyteStream, columns: string[]): AirbyteStream {
-  const schema = structuredClone(stream.json_schema) as JsonObject;
-  const props = (schema.properties ?? {}) as Record<string, unknown>;
-  const old = (from.json_schema.properties ?? {}) as Record<string, unknown>;
-  for (const c of columns) props[c] = old[c];
-  return { ...stream, json_schema: schema };
+  schema.properties = props;
+  const oldProps = ((old?.json_schema as JsonObject | undefined)?.properties ?? {}) as Record<
+    string,
+    unknown
+  >;
+  const out: AirbyteStream = { ...stream, json_schema: schema };
+  for (const change of pending) {
+    const column = change.column ?? '';
+    if (change.kind === 'column_added') delete props[column];
+    else if (change.kind === 'type_widened' || change.kind === 'type_changed')
+      props[column] = oldProps[column];
+    else if (change.kind === 'column_removed' && keepRemovedColumns) props[column] = oldProps[column];
+    else if (change.kind === 'primary_key_changed') {
+      if (old?.source_defined_primary_key) out.source_defined_primary_key = old.source_defined_primary_key;
+      else delete out.source_defined_primary_key;
+    } else if (change.kind === 'cursor_changed') {
+      if (old?.default_cursor_field) out.default_cursor_field = old.default_cursor_field;
+      else delete out.default_cursor_field;
+    }
+  }
+  return out;
 }
 
 export function applySchemaPolicy(
@@ -73,27 +95,20 @@ export function applySchemaPolicy(
   const applied = changes.filter((c) => applies(c, policy));
   const pending = changes.filter((c) => !applies(c, policy));
   const acceptedByKey = new Map(accepted.streams.map((s) => [streamKey(s), s]));
-  const pendingOf = (key: string) => pending.filter((c) => c.stream === key);
 
   const effective: AirbyteStream[] = [];
   const baseline: AirbyteStream[] = [];
   const droppedColumns = new Map<string, string[]>();
   for (const stream of discovered.streams) {
     const key = streamKey(stream);
-    const waiting = pendingOf(key);
+    const waiting = pending.filter((c) => c.stream === key);
     if (waiting.some((c) => c.kind === 'stream_added')) continue; // not read, not accepted yet
-    const newColumns = waiting.filter((c) => c.kind === 'column_added').map((c) => c.column!);
-    if (newColumns.length) droppedColumns.set(stream.name, newColumns);
-    effective.push(newColumns.length ? withoutColumns(stream, newColumns) : stream);
     const old = acceptedByKey.get(key);
-    if (old && waiting.some((c) => c.breaking)) {
-      baseline.push(old); // the whole stream stays as accepted until the breaking change is approved
-    } else {
-      const widened = waiting.filter((c) => c.kind === 'type_widened').map((c) => c.column!);
-      let kept = newColumns.length ? withoutColumns(stream, newColumns) : stream;
-      if (old && widened.length) kept = withColumnsFrom(kept, old, widened);
-      baseline.push(kept);
-    }
+    // the sync reads the stream as accepted (a removed column cannot be read, so it is not asked for)
+    effective.push(revert(stream, waiting, old, false));
+    baseline.push(revert(stream, waiting, old, true));
+    const newColumns = waiting.filter((c) => c.kind === 'column_added').map((c) => c.column!);
+    if (newColumns.length) droppedColumns.set(key, newColumns);
   }
   // a removed stream stays in the baseline until its removal is approved
   for (const change of pending.filter((c) => c.kind === 'stream_removed')) {
