@@ -79,7 +79,7 @@ async function notLaunched(
   launched: [PromiseSettledResult<unknown>, PromiseSettledResult<unknown>],
   logger: ReturnType<typeof stderrLogger>,
   webhook: string | undefined,
-  driftThreshold: number,
+  settings: { driftThreshold: number; alertCooldownMinutes: number },
 ): Promise<HealthReport> {
   const failures = launched
     .map((r, i) =>
@@ -114,7 +114,13 @@ async function notLaunched(
     alerts: [],
     observed: { schema: false, sample: false },
   };
-  const { alerts, next } = alertsFor(connection.name, health.state(connection.name), report, driftThreshold);
+  const { alerts, next } = alertsFor(
+    connection.name,
+    health.state(connection.name),
+    report,
+    settings.driftThreshold,
+    settings.alertCooldownMinutes * 60_000,
+  );
   health.saveState(connection.name, next);
   report.alerts = await deliverAlerts(alerts, webhook, logger);
   for (const a of report.alerts) health.recordAlert(connection.name, a.kind, a.message, a.delivered);
@@ -144,7 +150,7 @@ async function checkAll(project: Project, names: string[], options: HealthOption
             launched,
             logger,
             options.webhook ?? connection.webhook ?? project.health.webhook,
-            project.health.driftThreshold,
+            project.health,
           ),
         );
         continue;
@@ -164,7 +170,12 @@ async function checkAll(project: Project, names: string[], options: HealthOption
             ...(webhook ? { webhook } : {}),
           },
           health,
-          { recordsPerStream: sample, driftThreshold: project.health.driftThreshold, logger },
+          {
+            recordsPerStream: sample,
+            driftThreshold: project.health.driftThreshold,
+            alertCooldownMinutes: project.health.alertCooldownMinutes,
+            logger,
+          },
         ),
       );
     }

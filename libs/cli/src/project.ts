@@ -34,6 +34,8 @@ export interface HealthSettings {
   sampleRecords: number;
   /** Share of sampled records breaking a field's schema that counts as drift (default 0.05). */
   driftThreshold: number;
+  /** Up/down alerts per connection at most this often (default 30 minutes). */
+  alertCooldownMinutes: number;
   webhook?: string;
 }
 
@@ -177,7 +179,7 @@ export function loadProject(file: string): Project {
       connections.set(name, entry);
     }
   }
-  const health: HealthSettings = { sampleRecords: 100, driftThreshold: 0.05 };
+  const health: HealthSettings = { sampleRecords: 100, driftThreshold: 0.05, alertCooldownMinutes: 30 };
   const healthNode = root.get('health', true) as Node | undefined;
   if (healthNode !== undefined) {
     const h = (healthNode.toJSON() ?? {}) as Record<string, unknown>;
@@ -195,6 +197,14 @@ export function loadProject(file: string): Project {
           `${at(healthNode, 'health.drift_threshold')}: must be a share between 0 and 1, like 0.05.`,
         );
       health.driftThreshold = t;
+    }
+    if (h.alert_cooldown_minutes !== undefined) {
+      const m = h.alert_cooldown_minutes;
+      if (typeof m !== 'number' || m < 0)
+        throw configError(
+          `${at(healthNode, 'health.alert_cooldown_minutes')}: must be a number of minutes, 0 or more.`,
+        );
+      health.alertCooldownMinutes = m;
     }
   }
   const alertsNode = root.get('alerts', true) as Node | undefined;

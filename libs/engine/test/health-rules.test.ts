@@ -118,6 +118,39 @@ describe('alertsFor', () => {
     expect(run([up, down, up, down, up])).toEqual(['down', 'recovered', 'down', 'recovered']);
   });
 
+  it('a flapping source does not flood: within the cooldown changes are counted, then said once', () => {
+    const minute = 60_000;
+    let s: {
+      status: 'up' | 'down' | null;
+      alertedChanges: string[];
+      alertedDrift: string[];
+      lastStatusAlertAt?: number;
+      flips?: number;
+    } = {
+      status: null,
+      alertedChanges: [],
+      alertedDrift: [],
+    };
+    const messages: string[] = [];
+    // a check every minute, flapping down/up for 20 minutes, then up for good; cooldown 30 minutes
+    const sequence = [
+      up,
+      ...Array.from({ length: 20 }, (_, i) => (i % 2 ? up : down)),
+      down,
+      up,
+      ...Array(15).fill(up),
+    ];
+    sequence.forEach((report, i) => {
+      const { alerts, next } = alertsFor('c', s, report, 0.05, 30 * minute, i * minute);
+      messages.push(...alerts.map((a) => a.message));
+      s = next;
+    });
+    expect(messages).toEqual([
+      'c is down: source: 500',
+      'c is up again (it flapped: 19 check(s) during the cooldown disagreed with the last alert)',
+    ]);
+  });
+
   it('says a breaking change and a drifting field once, and again only after they went away', () => {
     const drift = {
       stream: 'users',

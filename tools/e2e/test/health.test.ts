@@ -145,7 +145,7 @@ beforeAll(async () => {
       ...connection('api-hold', 'hold', 'hold'),
       ...connection('api-pause', 'pause', 'pause'),
       ...connection('api-unreachable', 'unreachable', 'propagate_columns'),
-      'health: { sample_records: 5, drift_threshold: 0.2 }',
+      'health: { sample_records: 5, drift_threshold: 0.2, alert_cooldown_minutes: 0 }',
       `alerts: { webhook: "${hook}" }`,
       '',
     ].join('\n'),

@@ -1,6 +1,7 @@
 // Alerts say each thing once: a connection going down or coming back, a breaking schema change not
-// alerted before, a field starting to drift. A check that finds what the last one found is silent,
-// so a flapping source alerts at each real transition and not on every check.
+// alerted before, a field starting to drift. A check that finds what the last one found is silent.
+// Up/down alerts have a cooldown: within it, changes are counted, not sent, and the first check after
+// it whose status differs from the last one alerted says how often the connection flapped meanwhile.
 //
 // Webhook body (HTTP POST, application/json):
 //   { "connection": "crm-to-duckdb", "kind": "down" | "recovered" | "schema_breaking" | "drift",
@@ -31,17 +32,39 @@ export function alertsFor(
     observed?: { schema: boolean; sample: boolean };
   },
   driftThreshold: number,
+  /** Up/down alerts at most this often (ms); 0 alerts every transition. */
+  cooldownMs = 0,
+  now = Date.now(),
 ): { alerts: Alert[]; next: ConnectionHealthState } {
-  const at = new Date().toISOString();
+  const at = new Date(now).toISOString();
   const alerts: Alert[] = [];
   const alert = (kind: AlertKind, message: string, details: Record<string, unknown>) =>
     alerts.push({ connection, kind, status: report.status, message, at, details, delivered: '' });
 
-  if (report.status === 'down' && previous.status !== 'down') {
-    alert('down', `${connection} is down: ${report.failure}`, { failure: report.failure });
-  }
-  if (report.status === 'up' && previous.status === 'down') {
-    alert('recovered', `${connection} is up again`, {});
+  let status = previous.status;
+  let lastStatusAlertAt = previous.lastStatusAlertAt;
+  let flips = previous.flips ?? 0;
+  const changed = report.status !== previous.status && !(previous.status === null && report.status === 'up');
+  if (previous.status === null && report.status === 'up') status = 'up'; // first sight, nothing to say
+  if (changed) {
+    const cooling = lastStatusAlertAt !== undefined && now - lastStatusAlertAt < cooldownMs;
+    if (cooling) {
+      flips += 1;
+    } else {
+      const flapped =
+        flips > 0 ? ` (it flapped: ${flips} check(s) during the cooldown disagreed with the last alert)` : '';
+      if (report.status === 'down') {
+        alert('down', `${connection} is down: ${report.failure}${flapped}`, {
+          failure: report.failure,
+          flips: flips + 1,
+        });
+      } else {
+        alert('recovered', `${connection} is up again${flapped}`, { flips: flips + 1 });
+      }
+      status = report.status;
+      lastStatusAlertAt = now;
+      flips = 0;
+    }
   }
   const breaking = report.changes.filter((c) => c.breaking);
   const fresh = breaking.filter((c) => !previous.alertedChanges.includes(c.message));
@@ -69,14 +92,13 @@ export function alertsFor(
   return {
     alerts,
     next: {
-      // a check that could not run the source keeps the earlier change and drift memory
-      status: report.status,
+      // what a check could not look at (discover or the sample did not run) keeps its earlier memory
+      status,
+      ...(lastStatusAlertAt !== undefined ? { lastStatusAlertAt } : {}),
+      flips,
       alertedChanges:
-        report.status === 'down' && !report.changes.length
-          ? previous.alertedChanges
-          : breaking.map((c) => c.message),
-      alertedDrift:
-        report.status === 'down' && !report.drift.length ? previous.alertedDrift : drifting.map(key),
+        (report.observed?.schema ?? true) ? breaking.map((c) => c.message) : previous.alertedChanges,
+      alertedDrift: (report.observed?.sample ?? true) ? drifting.map(key) : previous.alertedDrift,
     },
   };
 }

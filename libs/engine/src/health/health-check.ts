@@ -37,6 +37,8 @@ export interface HealthOptions {
   stepTimeoutSeconds?: number;
   /** A field drifts when at least this share of the sample breaks its declared schema. */
   driftThreshold: number;
+  /** Up/down alerts for one connection at most this often (default 30); flapping in between is counted. */
+  alertCooldownMinutes?: number;
   logger: Logger;
 }
 
@@ -194,7 +196,13 @@ export async function checkHealth(
   report.latencyMs = Date.now() - started;
 
   const previous = store.state(target.connection);
-  const { alerts, next } = alertsFor(target.connection, previous, report, options.driftThreshold);
+  const { alerts, next } = alertsFor(
+    target.connection,
+    previous,
+    report,
+    options.driftThreshold,
+    (options.alertCooldownMinutes ?? 30) * 60_000,
+  );
   store.saveState(target.connection, next);
   report.alerts = await deliverAlerts(alerts, target.webhook, options.logger);
   for (const alert of report.alerts)

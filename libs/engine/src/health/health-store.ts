@@ -34,7 +34,12 @@ export interface AlertRecord {
 }
 
 export interface ConnectionHealthState {
+  /** The status last alerted (or first seen): what the next status alert compares with. */
   status: HealthStatus | null;
+  /** When an up/down alert last went out (ms), for the cooldown. */
+  lastStatusAlertAt?: number;
+  /** Status changes seen during the cooldown, said in the next status alert. */
+  flips?: number;
   /** Breaking changes already alerted, so each is said once. */
   alertedChanges: string[];
   /** Drifting fields already alerted. */
@@ -74,7 +79,9 @@ CREATE TABLE IF NOT EXISTS health_state (
   connection TEXT PRIMARY KEY,
   status TEXT,
   alerted_changes TEXT NOT NULL,
-  alerted_drift TEXT NOT NULL
+  alerted_drift TEXT NOT NULL,
+  last_status_alert_at INTEGER,
+  flips INTEGER NOT NULL DEFAULT 0
 );
 `;
 
@@ -188,10 +195,18 @@ export class HealthStore {
 
   state(connection: string): ConnectionHealthState {
     const row = this.db.prepare('SELECT * FROM health_state WHERE connection = ?').get(connection) as
-      | { status: HealthStatus | null; alerted_changes: string; alerted_drift: string }
+      | {
+          status: HealthStatus | null;
+          alerted_changes: string;
+          alerted_drift: string;
+          last_status_alert_at: number | null;
+          flips: number;
+        }
       | undefined;
     return {
       status: row?.status ?? null,
+      ...(row?.last_status_alert_at ? { lastStatusAlertAt: row.last_status_alert_at } : {}),
+      flips: row?.flips ?? 0,
       alertedChanges: row ? (JSON.parse(row.alerted_changes) as string[]) : [],
       alertedDrift: row ? (JSON.parse(row.alerted_drift) as string[]) : [],
     };
