@@ -33,14 +33,26 @@ export interface SchemaChange {
   message: string;
 }
 
-/** The set of JSON types a column schema admits, `integer` counted inside `number`. */
+/**
+ * The set of JSON types a column schema admits. A string's `format` (or `airbyte_type`) is part of
+ * its type (`string:date-time`): destinations map it to another column type. An alternative with no
+ * type at all admits anything.
+ */
 function typesOf(schema: unknown): Set<string> {
   const s = (schema ?? {}) as JsonObject;
   const raw = s.type;
-  const list = Array.isArray(raw) ? raw.map(String) : raw === undefined ? [] : [String(raw)];
+  const refined =
+    typeof s.format === 'string' ? s.format : typeof s.airbyte_type === 'string' ? s.airbyte_type : '';
+  const list = (Array.isArray(raw) ? raw.map(String) : raw === undefined ? [] : [String(raw)]).map((t) =>
+    t === 'string' && refined ? `string:${refined}` : t,
+  );
   for (const key of ['anyOf', 'oneOf'] as const) {
-    if (Array.isArray(s[key]))
-      for (const alt of s[key] as unknown[]) for (const t of typesOf(alt)) list.push(t);
+    if (!Array.isArray(s[key])) continue;
+    for (const alt of s[key] as unknown[]) {
+      const types = typesOf(alt);
+      if (types.size === 0) return new Set(); // an alternative without a type: anything goes
+      for (const t of types) list.push(t);
+    }
   }
   return new Set(list);
 }
@@ -57,12 +69,17 @@ function widens(before: Set<string>, after: Set<string>): boolean {
   for (const t of before) {
     if (after.has(t)) continue;
     if (t === 'integer' && after.has('number')) continue;
+    if (t.startsWith('string:') && after.has('string')) continue; // a format dropped admits more
     return false;
   }
   return true;
 }
 
-const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+/** Keys and cursors compared with "none" spelled one way: absent and [] are the same. */
+const same = (a: unknown, b: unknown) => {
+  const norm = (v: unknown) => (Array.isArray(v) && v.length === 0 ? null : (v ?? null));
+  return JSON.stringify(norm(a)) === JSON.stringify(norm(b));
+};
 
 function columns(stream: AirbyteStream): Record<string, unknown> {
   return ((stream.json_schema as JsonObject).properties ?? {}) as Record<string, unknown>;

@@ -124,6 +124,20 @@ describe('diffCatalogs', () => {
     ]);
   });
 
+  it('treats a string format as part of the type: adding one narrows, dropping one widens', () => {
+    const plain = catalog(stream('t', { at: { type: 'string' } }));
+    const timed = catalog(stream('t', { at: { type: 'string', format: 'date-time' } }));
+    expect(diffCatalogs(plain, timed).map((c) => [c.kind, c.breaking])).toEqual([['type_changed', true]]);
+    expect(diffCatalogs(timed, plain).map((c) => [c.kind, c.breaking])).toEqual([['type_widened', false]]);
+  });
+
+  it('an empty alternative admits anything, and no key is no key however it is written', () => {
+    const typed = catalog(stream('t', { v: { type: 'string' } }, { source_defined_primary_key: [] }));
+    const loose = catalog(stream('t', { v: { anyOf: [{ type: 'string' }, {}] } }));
+    expect(diffCatalogs(typed, loose).map((c) => [c.kind, c.breaking])).toEqual([['type_widened', false]]);
+    expect(diffCatalogs(loose, typed).map((c) => [c.kind, c.breaking])).toEqual([['type_changed', true]]);
+  });
+
   it('a change to a stream the connection does not read is reported but never breaking', () => {
     const after = catalog(users({ age: { type: 'string' } }));
     const changes = diffCatalogs(base, after, [{ name: 'users' }]);
