@@ -14,6 +14,15 @@ function variants(secret: string): string[] {
   const b64 = Buffer.from(secret, 'utf8').toString('base64');
   out.add(b64);
   out.add(b64.replace(/=+$/, ''));
+  // inside a longer base64 text (Basic auth encodes "user:secret"), the secret starts at any of three
+  // byte offsets; the characters that depend only on the secret's own bytes are the same every time
+  for (const shift of [1, 2]) {
+    const encoded = Buffer.concat([Buffer.alloc(shift), Buffer.from(secret, 'utf8')]).toString('base64');
+    const bare = encoded.replace(/=+$/, '');
+    // skip the characters that mix the leading bytes in, and the last one (it mixes what follows)
+    const inner = bare.slice(Math.ceil((shift * 8) / 6), bare.length - 1);
+    if (inner.length >= 8) out.add(inner);
+  }
   return [...out].filter((v) => v.length >= 3);
 }
 
