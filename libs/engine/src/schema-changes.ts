@@ -91,8 +91,16 @@ function columns(stream: AirbyteStream): Record<string, unknown> {
  */
 export function diffCatalogs(before: Catalog, after: Catalog, selected?: StreamSelection[]): SchemaChange[] {
   const changes: SchemaChange[] = [];
-  const uses = (s: AirbyteStream) =>
-    !selected || selected.some((sel) => sel.name === s.name || sel.name === streamKey(s));
+  const selectionOf = (s: AirbyteStream) =>
+    selected?.find((sel) => sel.name === s.name || sel.name === streamKey(s));
+  const uses = (s: AirbyteStream) => !selected || selectionOf(s) !== undefined;
+  // a source's key or cursor matters only when the connection relies on it: not when it names its
+  // own, and a cursor not when the stream is read in full
+  const usesKey = (s: AirbyteStream) => !selectionOf(s)?.primary_key;
+  const usesCursor = (s: AirbyteStream) => {
+    const sel = selectionOf(s);
+    return !sel?.cursor_field && sel?.sync_mode !== 'full_refresh';
+  };
   const afterByKey = new Map(after.streams.map((s) => [streamKey(s), s]));
   const beforeKeys = new Set(before.streams.map((s) => streamKey(s)));
   const add = (change: Omit<SchemaChange, 'breaking'> & { breaking: boolean }, used: boolean) =>
@@ -162,7 +170,7 @@ export function diffCatalogs(before: Catalog, after: Catalog, selected?: StreamS
           stream: key,
           from,
           to,
-          breaking: true,
+          breaking: usesKey(old),
           message: `stream "${key}" primary key ${from} -> ${to}`,
         },
         used,
@@ -179,7 +187,7 @@ export function diffCatalogs(before: Catalog, after: Catalog, selected?: StreamS
           stream: key,
           from,
           to,
-          breaking: true,
+          breaking: usesCursor(old),
           message: `stream "${key}" cursor ${from} -> ${to}`,
         },
         used,

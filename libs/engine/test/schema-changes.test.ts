@@ -138,6 +138,27 @@ describe('diffCatalogs', () => {
     expect(diffCatalogs(loose, typed).map((c) => [c.kind, c.breaking])).toEqual([['type_changed', true]]);
   });
 
+  it('a key or cursor change breaks only a connection that relies on the source-defined one', () => {
+    const after = catalog(
+      users({}, { source_defined_primary_key: [['name']], default_cursor_field: ['created_at'] }),
+      stream('orders', { id: { type: 'integer' } }),
+    );
+    const breaking = (
+      selected: {
+        name: string;
+        sync_mode?: 'full_refresh' | 'incremental';
+        cursor_field?: string;
+        primary_key?: string;
+      }[],
+    ) =>
+      diffCatalogs(base, after, [...selected, { name: 'orders' }])
+        .filter((c) => c.breaking)
+        .map((c) => c.kind);
+    expect(breaking([{ name: 'users' }])).toEqual(['primary_key_changed', 'cursor_changed']);
+    expect(breaking([{ name: 'users', sync_mode: 'full_refresh' }])).toEqual(['primary_key_changed']);
+    expect(breaking([{ name: 'users', cursor_field: 'updated_at', primary_key: 'id' }])).toEqual([]);
+  });
+
   it('a change to a stream the connection does not read is reported but never breaking', () => {
     const after = catalog(users({ age: { type: 'string' } }));
     const changes = diffCatalogs(base, after, [{ name: 'users' }]);
