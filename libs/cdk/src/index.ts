@@ -4,7 +4,7 @@ export { validateConfig } from './config.js';
 export { Destination } from './destination.js';
 export { type ConnectorIO, runConnector, writeRecordBatch } from './entrypoint.js';
 export { fetchJson, type HttpRequest } from './http.js';
-export { consoleLogger, createLogger, type MessageSink } from './logger.js';
+export { consoleLogger, createLogger, type MessageSink, maskedLogger } from './logger.js';
 export { RejectedRecordLine } from './rejected-line.js';
 export { Source, streamFailure, streamStateMessage } from './source.js';
 export { streamStateFor } from './state.js';

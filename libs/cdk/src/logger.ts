@@ -39,3 +39,13 @@ export function consoleLogger(masker: SecretMasker, out: NodeJS.WritableStream =
     error: (message) => log('ERROR', message),
   };
 }
+
+/** A logger that masks every message before handing it to `logger`. */
+export function maskedLogger(logger: Logger, masker: SecretMasker): Logger {
+  return {
+    debug: (m) => logger.debug(masker.mask(m)),
+    info: (m) => logger.info(masker.mask(m)),
+    warn: (m) => logger.warn(masker.mask(m)),
+    error: (m) => logger.error(masker.mask(m)),
+  };
+}

@@ -3,10 +3,8 @@
 
 import { join } from 'node:path';
 import {
-  alertsFor,
   checkHealth,
   DEFAULT_SCHEMA_POLICY,
-  deliverAlerts,
   diffCatalogs,
   type HealthReport,
   HealthStore,
@@ -14,6 +12,7 @@ import {
   launchSource,
   nextRun,
   parseCadence,
+  unlaunchedHealth,
 } from '@conveyor/engine';
 import { asConveyorError, configError } from '@conveyor/protocol';
 import { conveyorHome, launchOptions } from './home.js';
@@ -72,61 +71,6 @@ function describe(report: HealthReport): string {
   return lines.join('\n');
 }
 
-/** A connection whose source or destination cannot be loaded: down, with the side named, alerted like any. */
-async function notLaunched(
-  health: HealthStore,
-  connection: ConnectionEntry,
-  launched: [PromiseSettledResult<unknown>, PromiseSettledResult<unknown>],
-  logger: ReturnType<typeof stderrLogger>,
-  webhook: string | undefined,
-  settings: { driftThreshold: number; alertCooldownMinutes: number },
-): Promise<HealthReport> {
-  const failures = launched
-    .map((r, i) =>
-      r.status === 'rejected'
-        ? `${i === 0 ? 'source' : 'destination'} ${i === 0 ? connection.source.connector : connection.destination.connector}: ${asConveyorError(r.reason).userMessage}`
-        : undefined,
-    )
-    .filter((f): f is string => Boolean(f));
-  const failure = failures.join('; ');
-  const side = { ok: false, ms: 0 };
-  health.recordCheck({
-    connection: connection.name,
-    status: 'down',
-    failure,
-    failureType: 'config_error',
-    latencyMs: 0,
-    sampleRecords: 0,
-    details: JSON.stringify({ failure }),
-  });
-  const report: HealthReport = {
-    connection: connection.name,
-    status: 'down',
-    failure,
-    failureType: 'config_error',
-    latencyMs: 0,
-    source: { ...side, ok: launched[0].status === 'fulfilled' },
-    destination: { ...side, ok: launched[1].status === 'fulfilled' },
-    changes: [],
-    pending: [],
-    drift: [],
-    sample: { records: 0, perStream: {} },
-    alerts: [],
-    observed: { schema: false, sample: false },
-  };
-  const { alerts, next } = alertsFor(
-    connection.name,
-    health.state(connection.name),
-    report,
-    settings.driftThreshold,
-    settings.alertCooldownMinutes * 60_000,
-  );
-  health.saveState(connection.name, next);
-  report.alerts = await deliverAlerts(alerts, webhook, logger);
-  for (const a of report.alerts) health.recordAlert(connection.name, a.kind, a.message, a.delivered);
-  return report;
-}
-
 async function checkAll(project: Project, names: string[], options: HealthOptions): Promise<HealthReport[]> {
   const home = conveyorHome(options.file);
   const health = store(options.file);
@@ -143,14 +87,17 @@ async function checkAll(project: Project, names: string[], options: HealthOption
         launchDestination(connection.destination.connector, launchOptions(home)),
       ]);
       if (launched[0].status === 'rejected' || launched[1].status === 'rejected') {
+        const why = (r: PromiseSettledResult<unknown>, ref: string) =>
+          r.status === 'rejected' ? `${ref}: ${asConveyorError(r.reason).userMessage}` : undefined;
+        const source = why(launched[0], connection.source.connector);
+        const destination = why(launched[1], connection.destination.connector);
         reports.push(
-          await notLaunched(
+          await unlaunchedHealth(
             health,
-            connection,
-            launched,
-            logger,
+            connection.name,
+            { ...(source ? { source } : {}), ...(destination ? { destination } : {}) },
+            { ...project.health, logger },
             options.webhook ?? connection.webhook ?? project.health.webhook,
-            project.health,
           ),
         );
         continue;

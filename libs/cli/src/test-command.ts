@@ -5,17 +5,17 @@ import { writeFileSync } from 'node:fs';
 import { configError } from '@conveyor/protocol';
 import { formatReport, isSuiteName, junitReport, runAcceptance, SUITES } from '@conveyor/testing';
 
-export async function testCommand(
-  connector: string,
-  options: {
-    acceptance?: string;
-    suite?: string[];
-    junit?: string;
-    seed?: string;
-    writeReleased?: boolean;
-    record?: boolean;
-  },
-): Promise<number> {
+/** The flags of `conveyor test`, as commander hands them over. */
+export interface TestOptions {
+  acceptance?: string;
+  suite?: string[];
+  junit?: string;
+  seed?: string;
+  writeReleased?: boolean;
+  record?: boolean;
+}
+
+export async function testCommand(connector: string, options: TestOptions): Promise<number> {
   const only = options.suite?.map((s) => {
     if (!isSuiteName(s)) throw configError(`--suite ${s} is not a suite. Suites: ${SUITES.join(', ')}.`);
     return s;

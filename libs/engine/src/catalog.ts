@@ -31,7 +31,8 @@ function asKey(value: string | string[] | string[][]): string[][] {
   return value as string[][];
 }
 
-function hasField(schema: JsonObject, path: string[]): boolean {
+/** Whether a JSON Schema declares the property at `path` (nested through `properties`). */
+export function hasField(schema: JsonObject, path: string[]): boolean {
   let node: unknown = schema;
   for (const part of path) {
     const props = (node as { properties?: Record<string, unknown> } | undefined)?.properties;

@@ -1,4 +1,4 @@
-export { configureCatalog, type StreamSelection } from './catalog.js';
+export { configureCatalog, hasField, type StreamSelection } from './catalog.js';
 export {
   knownSchemes,
   launchDestination,
@@ -33,13 +33,14 @@ export {
   speaksProtocol,
   type UpdatePolicy,
 } from './connectors/update-policy.js';
-export { type Alert, type AlertKind, alertsFor, deliverAlerts } from './health/alerts.js';
+export { type Alert, type AlertKind, alertsFor } from './health/alerts.js';
 export { type Cadence, nextRun, parseCadence } from './health/cadence.js';
 export {
   checkHealth,
   type HealthOptions,
   type HealthReport,
   type HealthTarget,
+  unlaunchedHealth,
 } from './health/health-check.js';
 export {
   type AlertRecord,

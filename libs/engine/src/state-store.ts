@@ -1,10 +1,9 @@
 // The embedded state store: committed source states, stream generations and run history, in one
 // SQLite file. WAL mode and synchronous=FULL make each committed state survive a crash.
 
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { FailureType, StateMessage } from '@conveyor/protocol';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openDatabase, processAlive } from './sqlite.js';
 
 export interface StoredStates {
   seq: number;
@@ -84,25 +83,11 @@ CREATE TABLE IF NOT EXISTS runs (
 CREATE INDEX IF NOT EXISTS runs_by_connection ON runs (connection, id);
 `;
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 export class StateStore {
   private readonly db: Database.Database;
 
   constructor(readonly file: string) {
-    mkdirSync(dirname(file), { recursive: true });
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma('busy_timeout = 5000');
-    this.db.exec(SCHEMA);
+    this.db = openDatabase(file, SCHEMA);
     // homes made before run records named their connector versions
     const columns = this.db.prepare("SELECT name FROM pragma_table_info('runs')").all() as { name: string }[];
     if (!columns.some((c) => c.name === 'source_version')) {
@@ -250,7 +235,7 @@ export class StateStore {
         : this.db.prepare("SELECT id, pid FROM runs WHERE status = 'running'").all()
     ) as { id: number; pid: number | null }[];
     for (const row of rows) {
-      if (row.pid !== null && row.pid !== process.pid && isAlive(row.pid)) continue;
+      if (row.pid !== null && row.pid !== process.pid && processAlive(row.pid)) continue;
       if (row.pid === process.pid) continue;
       this.db
         .prepare(

@@ -3,7 +3,7 @@
 // one transaction) or after (subprocess, on its echo) every record that came before it.
 
 import type { DestinationWriter, Logger, RecordBatch, SourceOutput } from '@conveyor/cdk';
-import { batchSize, RejectedRecordLine } from '@conveyor/cdk';
+import { batchSize, maskedLogger, RejectedRecordLine } from '@conveyor/cdk';
 import {
   type AirbyteMessage,
   asConveyorError,
@@ -68,15 +68,6 @@ function newerStates(stored: StoredStates | undefined, committed: StoredStates |
   return committed ?? stored ?? { seq: 0, states: [] };
 }
 
-function maskingLogger(logger: Logger, masker: SecretMasker): Logger {
-  return {
-    debug: (m) => logger.debug(masker.mask(m)),
-    info: (m) => logger.info(masker.mask(m)),
-    warn: (m) => logger.warn(masker.mask(m)),
-    error: (m) => logger.error(masker.mask(m)),
-  };
-}
-
 function withGenerations(request: SyncRequest, runId: number): ConfiguredCatalog {
   const { store, connectionId, catalog, refresh } = request;
   return {
@@ -114,7 +105,7 @@ export async function runSync(request: SyncRequest): Promise<SyncResult> {
   const statList = () => [...stats.values()];
   const total = () => statList().reduce((n, s) => n + s.records, 0);
   const masker = new SecretMasker();
-  const logger = maskingLogger(request.logger, masker);
+  const logger = maskedLogger(request.logger, masker);
   const abort = new AbortController();
   request.signal?.addEventListener('abort', () => abort.abort(), { once: true });
   let writer: DestinationWriter | undefined;

@@ -6,19 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { type AirbyteMessage, configError, type JsonObject } from '@conveyor/protocol';
-
-/** Each protocol message type and the field that carries its payload. */
-const PAYLOAD: Record<string, string> = {
-  RECORD: 'record',
-  STATE: 'state',
-  LOG: 'log',
-  SPEC: 'spec',
-  CONNECTION_STATUS: 'connectionStatus',
-  CATALOG: 'catalog',
-  TRACE: 'trace',
-  CONTROL: 'control',
-};
+import { type AirbyteMessage, configError, type JsonObject, parseMessage } from '@conveyor/protocol';
 
 export interface ConnectorCommand {
   /** What the report calls it. */
@@ -151,6 +139,7 @@ export function runCommand(
       ms: 0,
     };
     let records = 0;
+    let lineNumber = 1;
     let pending = '';
     const timer = setTimeout(() => {
       run.stderr += `\n[acceptance kit: killed after ${inputs.timeoutMs ?? 120_000} ms without finishing]`;
@@ -159,18 +148,17 @@ export function runCommand(
     const line = (text: string) => {
       if (!text.trim()) return;
       if (run.killed) return;
-      let parsed: unknown;
+      // the engine's own parser decides what a protocol message is; anything it refuses is stray output
+      let parsed: AirbyteMessage | undefined;
       try {
-        parsed = text.trimStart().startsWith('{') ? JSON.parse(text) : undefined;
+        parsed = parseMessage(text, { source: connector.name, lineNumber: lineNumber });
       } catch {
         parsed = undefined;
       }
-      // a message of a known type carrying its payload; anything else is stray output
-      const type = parsed && typeof parsed === 'object' ? (parsed as JsonObject).type : undefined;
-      const payload = PAYLOAD[String(type)];
-      if (payload && (parsed as JsonObject)[payload] !== undefined) {
-        run.messages.push(parsed as AirbyteMessage);
-        if ((parsed as JsonObject).type === 'RECORD') {
+      lineNumber += 1;
+      if (parsed) {
+        run.messages.push(parsed);
+        if (parsed.type === 'RECORD') {
           records += 1;
           if (inputs.killAfterRecords !== undefined && records >= inputs.killAfterRecords) {
             run.killed = true;

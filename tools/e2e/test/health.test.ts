@@ -135,6 +135,9 @@ beforeAll(async () => {
         '    connector: jsonl',
         `    config: { path: ./${d} }`,
       ]),
+      '  missing:',
+      '    connector: no-such-destination',
+      '    config: {}',
       '  unreachable:',
       '    connector: jsonl',
       '    config: { path: ./not-a-folder/out }',
@@ -145,6 +148,7 @@ beforeAll(async () => {
       ...connection('api-hold', 'hold', 'hold'),
       ...connection('api-pause', 'pause', 'pause'),
       ...connection('api-unreachable', 'unreachable', 'propagate_columns'),
+      ...connection('api-missing', 'missing', 'propagate_columns'),
       'health: { sample_records: 5, drift_threshold: 0.2, alert_cooldown_minutes: 0 }',
       `alerts: { webhook: "${hook}" }`,
       '',
@@ -234,6 +238,15 @@ describe('conveyor health', () => {
     const { report } = await health('api-unreachable');
     expect(report.status).toBe('down');
     expect(report.failure).toMatch(/^destination jsonl: /);
+  });
+
+  it('reports a connection whose destination cannot be loaded as down, and checks the others', async () => {
+    const r = await cli('health', 'api-missing', 'api-to-files', '--json');
+    expect(r.code).toBe(1);
+    const [missing, files] = JSON.parse(r.stdout) as HealthJson[];
+    expect(missing).toMatchObject({ status: 'down' });
+    expect(missing?.failure).toMatch(/^destination no-such-destination: .*not installed/);
+    expect(files?.status).toBe('up');
   });
 
   it('reads a bounded sample however many streams there are', async () => {

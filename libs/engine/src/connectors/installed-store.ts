@@ -1,9 +1,8 @@
 // What an instance has installed from registries, which version each connector runs, its update
 // policy, approvals, refusals and the history of every change. Lives in the home's SQLite file.
 
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openDatabase, processAlive } from '../sqlite.js';
 import { DEFAULT_POLICY, type UpdatePolicy } from './update-policy.js';
 
 export interface InstalledConnector {
@@ -81,15 +80,6 @@ CREATE TABLE IF NOT EXISTS connector_events (
 );
 `;
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 interface CurrentRow {
   package: string;
   version: string;
@@ -103,12 +93,7 @@ export class InstalledStore {
   private readonly db: Database.Database;
 
   constructor(readonly file: string) {
-    mkdirSync(dirname(file), { recursive: true });
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma('busy_timeout = 5000');
-    this.db.exec(SCHEMA);
+    this.db = openDatabase(file, SCHEMA);
   }
 
   close(): void {

@@ -2,7 +2,7 @@
 // configs of the connections that use it: spec, check, and (for sources) discover, whose catalog is
 // compared with the running version's for changes that would break those connections.
 
-import type { Logger, ReadContext } from '@conveyor/cdk';
+import { maskedLogger, type ReadContext } from '@conveyor/cdk';
 import {
   asConveyorError,
   type Catalog,
@@ -51,15 +51,6 @@ export interface TrialInput {
   uses: ConnectorUse[];
   ctx: ReadContext;
   cwd: string;
-}
-
-function maskedLogger(logger: Logger, masker: SecretMasker): Logger {
-  return {
-    debug: (m) => logger.debug(masker.mask(m)),
-    info: (m) => logger.info(masker.mask(m)),
-    warn: (m) => logger.warn(masker.mask(m)),
-    error: (m) => logger.error(masker.mask(m)),
-  };
 }
 
 /** Does the running version pass the same check? If not, the new one is not to blame. */

@@ -102,6 +102,29 @@ async function timedSide(
   }
 }
 
+/**
+ * Compares a report with what the connection's alerts last said, sends what is new (log, webhook),
+ * and remembers it. Also used for a connection whose connectors could not even be loaded.
+ */
+export async function raiseAlerts(
+  store: HealthStore,
+  report: HealthReport,
+  options: Pick<HealthOptions, 'driftThreshold' | 'alertCooldownMinutes' | 'logger'>,
+  webhook: string | undefined,
+): Promise<Alert[]> {
+  const { alerts, next } = alertsFor(
+    report.connection,
+    store.state(report.connection),
+    report,
+    options.driftThreshold,
+    (options.alertCooldownMinutes ?? 30) * 60_000,
+  );
+  store.saveState(report.connection, next);
+  const sent = await deliverAlerts(alerts, webhook, options.logger);
+  for (const alert of sent) store.recordAlert(report.connection, alert.kind, alert.message, alert.delivered);
+  return sent;
+}
+
 export async function checkHealth(
   target: HealthTarget,
   store: HealthStore,
@@ -114,19 +137,7 @@ export async function checkHealth(
     timedSide(() => target.source.check(target.sourceConfig, ctx), seconds, 'its check'),
     timedSide(() => target.destination.check(target.destinationConfig, ctx), seconds, 'its check'),
   ]);
-  const report: HealthReport = {
-    connection: target.connection,
-    status: 'up',
-    latencyMs: 0,
-    source,
-    destination,
-    changes: [],
-    pending: [],
-    drift: [],
-    sample: { records: 0, perStream: {} },
-    alerts: [],
-    observed: { schema: false, sample: false },
-  };
+  const report = newReport(target.connection, source, destination);
   // both sides are named when both fail; the first failure's class is the report's
   const down = (failure: string, failureType?: string) => {
     report.status = 'down';
@@ -195,20 +206,35 @@ export async function checkHealth(
   }
   report.latencyMs = Date.now() - started;
 
-  const previous = store.state(target.connection);
-  const { alerts, next } = alertsFor(
-    target.connection,
-    previous,
-    report,
-    options.driftThreshold,
-    (options.alertCooldownMinutes ?? 30) * 60_000,
-  );
-  store.saveState(target.connection, next);
-  report.alerts = await deliverAlerts(alerts, target.webhook, options.logger);
-  for (const alert of report.alerts)
-    store.recordAlert(target.connection, alert.kind, alert.message, alert.delivered);
+  return conclude(store, report, options, target.webhook);
+}
+
+function newReport(connection: string, source: SideResult, destination: SideResult): HealthReport {
+  return {
+    connection,
+    status: 'up',
+    latencyMs: 0,
+    source,
+    destination,
+    changes: [],
+    pending: [],
+    drift: [],
+    sample: { records: 0, perStream: {} },
+    alerts: [],
+    observed: { schema: false, sample: false },
+  };
+}
+
+/** Every check ends here: alerts for what changed, then the check into the history. */
+async function conclude(
+  store: HealthStore,
+  report: HealthReport,
+  options: Pick<HealthOptions, 'driftThreshold' | 'alertCooldownMinutes' | 'logger'>,
+  webhook: string | undefined,
+): Promise<HealthReport> {
+  report.alerts = await raiseAlerts(store, report, options, webhook);
   store.recordCheck({
-    connection: target.connection,
+    connection: report.connection,
     status: report.status,
     failure: report.failure ?? null,
     failureType: report.failureType ?? null,
@@ -224,4 +250,29 @@ export async function checkHealth(
     }),
   });
   return report;
+}
+
+/**
+ * A connection whose source or destination could not even be loaded (a package not installed, a
+ * bad reference): down, naming the side, recorded and alerted like any other check.
+ */
+export function unlaunchedHealth(
+  store: HealthStore,
+  connection: string,
+  failures: { source?: string; destination?: string },
+  options: Pick<HealthOptions, 'driftThreshold' | 'alertCooldownMinutes' | 'logger'>,
+  webhook: string | undefined,
+): Promise<HealthReport> {
+  const side = (message: string | undefined): SideResult =>
+    message ? { ok: false, ms: 0, message, failureType: 'config_error' } : { ok: true, ms: 0 };
+  const report = newReport(connection, side(failures.source), side(failures.destination));
+  report.status = 'down';
+  report.failure = [
+    failures.source && `source ${failures.source}`,
+    failures.destination && `destination ${failures.destination}`,
+  ]
+    .filter(Boolean)
+    .join('; ');
+  report.failureType = 'config_error';
+  return conclude(store, report, options, webhook);
 }

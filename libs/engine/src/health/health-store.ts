@@ -2,10 +2,9 @@
 // connection accepted), every check, every alert, and the last known state per connection that
 // alerts compare against.
 
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { Catalog } from '@conveyor/protocol';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openDatabase } from '../sqlite.js';
 
 export type HealthStatus = 'up' | 'down';
 
@@ -89,12 +88,7 @@ export class HealthStore {
   private readonly db: Database.Database;
 
   constructor(readonly file: string) {
-    mkdirSync(dirname(file), { recursive: true });
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma('busy_timeout = 5000');
-    this.db.exec(SCHEMA);
+    this.db = openDatabase(file, SCHEMA);
   }
 
   close(): void {

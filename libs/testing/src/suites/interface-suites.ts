@@ -1,5 +1,6 @@
 // spec, check and discover: the connector describes itself truthfully and fails politely.
 
+import { hasField } from '@conveyor/engine';
 import type { Catalog, ConnectorSpecification, JsonObject } from '@conveyor/protocol';
 import { Ajv } from 'ajv';
 import {
@@ -154,16 +155,6 @@ export async function checkSuite(ctx: SuiteContext): Promise<CaseResult[]> {
   return results;
 }
 
-function pathExists(schema: JsonObject, path: string[]): boolean {
-  let node: unknown = schema;
-  for (const part of path) {
-    const props = (node as { properties?: Record<string, unknown> } | undefined)?.properties;
-    if (!props || !(part in props)) return false;
-    node = props[part];
-  }
-  return true;
-}
-
 export async function discoverSuite(ctx: SuiteContext): Promise<CaseResult[]> {
   const results: CaseResult[] = [];
   for (const { name, config } of ctx.acceptance.configs) {
@@ -190,13 +181,13 @@ export async function discoverSuite(ctx: SuiteContext): Promise<CaseResult[]> {
             );
           }
           for (const key of stream.source_defined_primary_key ?? []) {
-            if (!pathExists(stream.json_schema, key)) {
+            if (!hasField(stream.json_schema, key)) {
               problems.push(`stream "${stream.name}": primary key ${key.join('.')} is not in its schema`);
             }
           }
           if (
             stream.default_cursor_field?.length &&
-            !pathExists(stream.json_schema, stream.default_cursor_field)
+            !hasField(stream.json_schema, stream.default_cursor_field)
           ) {
             problems.push(
               `stream "${stream.name}": cursor ${stream.default_cursor_field.join('.')} is not in its schema`,
