@@ -90,6 +90,12 @@ export interface WriteContext {
  */
 export interface DestinationWriter {
   write(batch: RecordBatch): Promise<void>;
+  /**
+   * The source announced a new schema for a stream mid-sync (Singer taps do): make room for its new
+   * properties before the records that carry them arrive. Destinations without it keep the schema
+   * they were opened with, and the engine says which properties were not kept.
+   */
+  evolve?(stream: ConfiguredStream): Promise<void>;
   commit(states: StateMessage[], seq: number): Promise<void>;
   finish(): Promise<void>;
   /** Releases resources; after a failure, staged but uncommitted data is discarded. */

@@ -141,6 +141,7 @@ export async function readCommand(
     configureCatalog(await source.discover(config, ctx), undefined);
   const out = new MessageWriter(process.stdout);
   for await (const output of source.read(config, catalog, readStateArg(options.state), ctx)) {
+    if (output.kind === 'schema') continue; // the protocol has no message for it: records carry on
     if (output.kind === 'message') {
       const wait = out.write(output.message);
       if (wait) await wait;

@@ -1,12 +1,18 @@
-// Connector references: `faker`, `@conveyor/source-faker`, `some-package`, `exec:PATH`, and the
-// schemes later launchers register (`manifest:`, `airbyte:`, `singer:`, `docker:`).
+// Connector references: `faker`, `@conveyor/source-faker`, `some-package`, `exec:PATH`,
+// `airbyte:source-faker[==7.2.1]`, `singer:tap-jsonl[==0.3.1][:executable]`, `docker:image:tag`, and
+// the schemes later layers register (`manifest:`).
 
 import { configError } from '@conveyor/protocol';
+import { airbyteLauncher } from './ecosystems/airbyte.js';
+import { dockerLauncher } from './ecosystems/docker.js';
+import { singerLauncher } from './ecosystems/singer.js';
 import { inProcessLauncher } from './in-process.js';
 import type { ConnectorKind, DestinationHandle, Launcher, LaunchOptions, SourceHandle } from './launcher.js';
 import { subprocessLauncher } from './subprocess.js';
 
-const launchers = new Map<string, Launcher>([['exec', subprocessLauncher]]);
+const launchers = new Map<string, Launcher>(
+  [subprocessLauncher, airbyteLauncher, singerLauncher, dockerLauncher].map((l) => [l.scheme!, l]),
+);
 
 /** Lets a later layer add a scheme (for example `manifest`) without the engine knowing it. */
 export function registerLauncher(launcher: Launcher): void {

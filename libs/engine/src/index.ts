@@ -33,6 +33,9 @@ export {
   speaksProtocol,
   type UpdatePolicy,
 } from './connectors/update-policy.js';
+export { airbyteEnv } from './ecosystems/airbyte.js';
+export { dockerCommandLine } from './ecosystems/docker.js';
+export { ensurePythonPackage, type PythonEnv, pythonCacheDir } from './ecosystems/python-env.js';
 export { type Alert, type AlertKind, alertsFor } from './health/alerts.js';
 export { type Cadence, nextRun, parseCadence } from './health/cadence.js';
 export {
@@ -64,7 +67,9 @@ export type {
   InstalledResolver,
   Launcher,
   LaunchOptions,
+  SchemaUpdate,
   SourceHandle,
+  SourceHandleOutput,
 } from './launcher.js';
 export { LogProgress, type ProgressSink, StreamStats, summaryTable, TerminalProgress } from './progress.js';
 export { breakingSchemaChanges, type ChangeKind, diffCatalogs, type SchemaChange } from './schema-changes.js';

@@ -1,9 +1,10 @@
 // One interface for every way a connector runs: in-process TypeScript packages, executables that
-// speak the protocol, and (in later issues) Airbyte packages, Singer taps and container images.
+// speak the protocol, Airbyte packages from PyPI, Singer taps and targets, and container images.
 
 import type {
   CommittedStates,
   DestinationWriter,
+  Logger,
   QueryResult,
   ReadContext,
   SourceOutput,
@@ -29,6 +30,19 @@ interface ConnectorHandle {
   check(config: JsonObject, ctx: ReadContext): Promise<ConnectionStatus>;
 }
 
+/**
+ * A source announced a new schema for a stream in the middle of a read (a Singer SCHEMA message):
+ * records after it may carry properties the catalog did not have.
+ */
+export interface SchemaUpdate {
+  kind: 'schema';
+  stream: string;
+  namespace?: string;
+  schema: JsonObject;
+}
+
+export type SourceHandleOutput = SourceOutput | SchemaUpdate;
+
 export interface SourceHandle extends ConnectorHandle {
   discover(config: JsonObject, ctx: ReadContext): Promise<Catalog>;
   read(
@@ -36,7 +50,7 @@ export interface SourceHandle extends ConnectorHandle {
     catalog: ConfiguredCatalog,
     state: StateMessage[],
     ctx: ReadContext,
-  ): AsyncIterable<SourceOutput>;
+  ): AsyncIterable<SourceHandleOutput>;
 }
 
 export interface DestinationOpenContext extends WriteContext {
@@ -73,6 +87,10 @@ export interface LaunchOptions {
    * package found here is loaded from its current version before anything else is tried.
    */
   installed?: InstalledResolver;
+  /** Where launchers report slow preparation, such as installing a Python package on first use. */
+  logger?: Logger;
+  /** Where Python connectors' virtualenvs are kept (default $CONVEYOR_PYTHON_ENVS or ~/.cache/conveyor/python). */
+  pythonEnvs?: string;
 }
 
 export interface InstalledResolver {

@@ -3,10 +3,7 @@
 // connector cannot deadlock the engine. Record lines are not parsed here: they are grouped per
 // stream by a byte-level peek and handed on as raw JSON lines for the destination to bulk-load.
 
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import {
   type DestinationWriter,
   type Logger,
@@ -19,7 +16,6 @@ import {
   type AirbyteMessage,
   type ConfiguredCatalog,
   type ConnectorSpecification,
-  ConveyorError,
   configError,
   isProtocolLine,
   type JsonObject,
@@ -34,17 +30,12 @@ import {
   streamKey,
   systemError,
 } from '@conveyor/protocol';
+import { type Command, ConnectorProcess, maskerFor, TempFiles } from './connector-process.js';
 import type { DestinationHandle, Launcher, LaunchOptions, SourceHandle } from './launcher.js';
 
 /** Records per batch handed to the destination, and a byte cap so huge records don't pile up. */
 const BATCH_RECORDS = 20_000;
 const BATCH_BYTES = 32 * 1024 * 1024;
-const STDERR_TAIL_LINES = 20;
-
-interface Command {
-  file: string;
-  args: string[];
-}
 
 function parseCommand(reference: string, cwd: string): Command {
   const parts = reference.trim().split(/\s+/).filter(Boolean);
@@ -52,121 +43,6 @@ function parseCommand(reference: string, cwd: string): Command {
   if (!first) throw configError('An exec: connector reference needs a path, for example exec:./my-source.sh');
   const file = first.includes('/') && !isAbsolute(first) ? resolve(cwd, first) : first;
   return { file, args: parts.slice(1) };
-}
-
-class TempFiles {
-  readonly dir = mkdtempSync(join(tmpdir(), 'conveyor-'));
-  write(name: string, value: unknown): string {
-    const path = join(this.dir, name);
-    writeFileSync(path, JSON.stringify(value), { mode: 0o600 });
-    return path;
-  }
-  remove(): void {
-    rmSync(this.dir, { recursive: true, force: true });
-  }
-}
-
-/** A running connector process: stderr drained into the logger (masked), exit awaited. */
-class ConnectorProcess {
-  readonly child: ChildProcess;
-  private readonly stderrTail: string[] = [];
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  private spawnError: Error | undefined;
-  private readonly maskerReady: Promise<unknown>;
-
-  constructor(
-    readonly name: string,
-    command: Command,
-    args: string[],
-    private readonly logger: Logger,
-    private readonly masker: SecretMasker,
-    signal?: AbortSignal,
-    env?: Record<string, string>,
-    /** resolves once the masker knows the config's secrets; nothing is logged before */
-    maskerReady?: Promise<unknown>,
-  ) {
-    this.maskerReady = maskerReady ?? Promise.resolve();
-    this.child = spawn(command.file, [...command.args, ...args], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-      env: env ? { ...process.env, ...env } : process.env,
-    });
-    this.exited = new Promise((resolveExit) => {
-      this.child.on('error', (error) => {
-        this.spawnError = error;
-        resolveExit({ code: null, signal: null });
-      });
-      this.child.on('close', (code, sig) => resolveExit({ code, signal: sig }));
-    });
-    this.child.stdin?.on('error', () => {
-      // a connector that exits early closes its stdin; the exit status tells the story
-    });
-    void this.drainStderr();
-    if (signal) {
-      const stop = () => this.kill();
-      if (signal.aborted) stop();
-      else signal.addEventListener('abort', stop, { once: true });
-      void this.exited.then(() => signal.removeEventListener('abort', stop));
-    }
-  }
-
-  private async drainStderr(): Promise<void> {
-    const stderr = this.child.stderr;
-    if (!stderr) return;
-    // Reading starts at once (a process that exits with unread output would have it discarded);
-    // lines are shown only once the masker knows the secrets, and never if that failed.
-    let masked: boolean | undefined;
-    for await (const batch of readLineBatches(stderr, { source: this.name })) {
-      masked ??= await this.maskerReady.then(
-        () => true,
-        () => false,
-      );
-      if (!masked) continue;
-      for (const raw of batch.lines) {
-        const line = this.masker.mask(raw.toString('utf8'));
-        this.stderrTail.push(line);
-        if (this.stderrTail.length > STDERR_TAIL_LINES) this.stderrTail.shift();
-        this.logger.debug(`[${this.name}] ${line}`);
-      }
-    }
-  }
-
-  kill(): void {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 5000);
-    timer.unref();
-  }
-
-  /** Throws a clear error when the process could not start or exited badly. */
-  async assertSucceeded(lastError?: AirbyteMessage): Promise<void> {
-    const { code, signal } = await this.exited;
-    if (this.spawnError) {
-      const err = this.spawnError as NodeJS.ErrnoException;
-      const why =
-        err.code === 'ENOENT'
-          ? 'the file does not exist'
-          : err.code === 'EACCES'
-            ? 'it is not executable (chmod +x?)'
-            : err.message;
-      throw configError(`Could not start connector ${this.name}: ${why}.`);
-    }
-    if (code === 0) return;
-    const tail =
-      this.stderrTail.length > 0 ? ` Last lines on stderr:\n  ${this.stderrTail.join('\n  ')}` : '';
-    if (lastError?.type === 'TRACE' && lastError.trace.error) {
-      const e = lastError.trace.error;
-      throw new ConveyorError(this.masker.mask(e.message), {
-        failureType: e.failure_type ?? 'system_error',
-        internalMessage: e.internal_message === undefined ? undefined : this.masker.mask(e.internal_message),
-      });
-    }
-    const how = signal ? `was stopped by ${signal}` : `exited with code ${code}`;
-    throw systemError(`Connector ${this.name} ${how}.${tail}`);
-  }
-}
-
-function maskerFor(spec: ConnectorSpecification | undefined, config: JsonObject | undefined): SecretMasker {
-  return new SecretMasker(spec && config ? secretValues(spec.connectionSpecification, config) : []);
 }
 
 /**
@@ -292,10 +168,12 @@ class SubprocessConnector {
   }
 }
 
-function subprocessSource(name: string, command: Command): SourceHandle {
+/** A source that speaks the protocol as a process; `version` is the installed package's, when known. */
+export function subprocessSource(name: string, command: Command, version?: string): SourceHandle {
   const base = new SubprocessConnector(name, command);
   return {
     name,
+    ...(version ? { version } : {}),
     spec: (ctx) => base.spec(ctx),
     check: (config, ctx) => base.check(config, ctx),
     async discover(config, ctx) {
@@ -419,10 +297,11 @@ function stateIdentity(state: StateMessage): string {
   return JSON.stringify(rest);
 }
 
-function subprocessDestination(name: string, command: Command): DestinationHandle {
+export function subprocessDestination(name: string, command: Command, version?: string): DestinationHandle {
   const base = new SubprocessConnector(name, command);
   return {
     name,
+    ...(version ? { version } : {}),
     spec: (ctx) => base.spec(ctx),
     check: (config, ctx) => base.check(config, ctx),
     // A subprocess destination keeps no state the engine can read: the state store is the truth.

@@ -2,7 +2,7 @@
 // destination. The checkpoint rule: a source STATE is committed only together with (in-process,
 // one transaction) or after (subprocess, on its echo) every record that came before it.
 
-import type { DestinationWriter, Logger, RecordBatch, SourceOutput } from '@conveyor/cdk';
+import type { DestinationWriter, Logger, RecordBatch } from '@conveyor/cdk';
 import { batchSize, maskedLogger, RejectedRecordLine } from '@conveyor/cdk';
 import {
   type AirbyteMessage,
@@ -18,7 +18,7 @@ import {
   validateRecordLines,
 } from '@conveyor/protocol';
 import { BoundedChannel } from './channel.js';
-import type { DestinationHandle, SourceHandle } from './launcher.js';
+import type { DestinationHandle, SchemaUpdate, SourceHandle, SourceHandleOutput } from './launcher.js';
 import { type ProgressSink, StreamStats } from './progress.js';
 import type { StateStore, StoredStates, StreamRunStats } from './state-store.js';
 
@@ -55,6 +55,40 @@ export interface SyncResult {
 }
 
 const CHANNEL_CAPACITY = 4;
+
+/**
+ * A schema announced mid-read replaces the stream's schema in the catalog the sync holds; the
+ * destination makes room for new properties when it can, and otherwise the user is told which are
+ * not kept.
+ */
+async function applySchemaUpdate(
+  update: SchemaUpdate,
+  catalog: ConfiguredCatalog,
+  writer: DestinationWriter,
+  logger: Logger,
+  destinationName: string,
+): Promise<void> {
+  const configured = catalog.streams.find(
+    (c) => c.stream.name === update.stream && c.stream.namespace === update.namespace,
+  );
+  if (!configured) return;
+  const before = Object.keys((configured.stream.json_schema.properties ?? {}) as JsonObject);
+  const added = Object.keys((update.schema.properties ?? {}) as JsonObject).filter(
+    (p) => !before.includes(p),
+  );
+  configured.stream = { ...configured.stream, json_schema: update.schema };
+  if (added.length === 0) return;
+  if (writer.evolve) {
+    await writer.evolve(configured);
+    logger.info(
+      `Stream ${update.stream}: the source announced new properties (${added.join(', ')}); added to the destination.`,
+    );
+  } else {
+    logger.warn(
+      `Stream ${update.stream}: the source announced new properties mid-sync (${added.join(', ')}), and ${destinationName} cannot add them during a sync; they are kept from the next sync on, once the catalog is refreshed.`,
+    );
+  }
+}
 
 function stateKey(state: StateMessage): string {
   if (state.type === 'GLOBAL') return '\u0000global';
@@ -157,7 +191,7 @@ export async function runSync(request: SyncRequest): Promise<SyncResult> {
       },
     });
 
-    const channel = new BoundedChannel<SourceOutput>(CHANNEL_CAPACITY);
+    const channel = new BoundedChannel<SourceHandleOutput>(CHANNEL_CAPACITY);
     const heartbeatMs = (request.heartbeatSeconds ?? 600) * 1000;
     let waitingSince: number | undefined;
     const watchdog = setInterval(
@@ -234,6 +268,8 @@ export async function runSync(request: SyncRequest): Promise<SyncResult> {
           sinceCommit += n;
           if (!replacing.has(batchKey(item.batch))) dirty.add(batchKey(item.batch));
           if (sinceCommit >= everyRecords && dirty.size === 0) await commit();
+        } else if (item.kind === 'schema') {
+          await applySchemaUpdate(item, catalog, activeWriter, logger, destination.name);
         } else {
           const message = item.message;
           if (message.type === 'STATE') {

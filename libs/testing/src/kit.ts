@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { airbyteEnv } from '@conveyor/engine';
 import { configError, type JsonObject, SecretMasker, secretValues } from '@conveyor/protocol';
 import { type AcceptanceFile, readAcceptanceFile } from './acceptance-file.js';
 import { type CassetteProxy, startCassetteProxy } from './cassette-proxy.js';
@@ -43,11 +44,23 @@ export interface KitReport {
   ms: number;
 }
 
-function locate(
+/**
+ * `airbyte:source-faker[==7.2.1]` is installed from PyPI (once, cached) and tested through its
+ * executable; its acceptance file is the one given, since the package has none of ours.
+ */
+async function resolveAnyConnector(reference: string, cwd: string): Promise<ConnectorCommand> {
+  if (!reference.startsWith('airbyte:')) return resolveConnector(reference, cwd);
+  const name = reference.slice('airbyte:'.length);
+  const kind = name.startsWith('destination-') ? 'destination' : 'source';
+  const env = await airbyteEnv(name, kind, { cwd });
+  return { name: reference, argv: [env.executable], dir: env.dir };
+}
+
+async function locate(
   reference: string,
   cwd: string,
   acceptanceFile?: string,
-): { connector: ConnectorCommand; file: string } {
+): Promise<{ connector: ConnectorCommand; file: string }> {
   // `conveyor test path/to/acceptance.yml` names the connector inside the file
   const asPath = resolve(cwd, reference);
   if (/\.ya?ml$/.test(reference) && existsSync(asPath) && statSync(asPath).isFile()) {
@@ -57,9 +70,14 @@ function locate(
         `${asPath} does not say which connector it tests: add \`connector: exec:./main.py\` or a package folder.`,
       );
     }
-    return { connector: resolveConnector(file.connector, dirname(asPath)), file: asPath };
+    return { connector: await resolveAnyConnector(file.connector, dirname(asPath)), file: asPath };
   }
-  const connector = resolveConnector(reference, cwd);
+  const connector = await resolveAnyConnector(reference, cwd);
+  if (!acceptanceFile && reference.startsWith('airbyte:')) {
+    throw configError(
+      `${reference} comes from PyPI with no acceptance file: write one (configs, expected records) and pass it, or name the connector inside it (connector: ${reference}).`,
+    );
+  }
   const file = acceptanceFile ? resolve(cwd, acceptanceFile) : join(connector.dir, 'acceptance.yml');
   return { connector, file };
 }
@@ -105,7 +123,7 @@ function withScratch(file: AcceptanceFile, scratch: string): AcceptanceFile {
 export async function runAcceptance(reference: string, options: KitOptions = {}): Promise<KitReport> {
   const started = Date.now();
   const cwd = options.cwd ?? process.cwd();
-  const { connector, file } = locate(reference, cwd, options.acceptanceFile);
+  const { connector, file } = await locate(reference, cwd, options.acceptanceFile);
   const stale = staleBuild(connector);
   if (stale) process.stderr.write(`warning: ${stale}\n`);
   const scratch = mkdtempSync(join(tmpdir(), 'conveyor-acceptance-run-'));

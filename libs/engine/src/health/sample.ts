@@ -101,6 +101,7 @@ export async function sampleStreams(options: {
         batchRecords: Math.max(1, Math.min(options.recordsPerStream, 1000)),
       })) {
         if (stop.signal.aborted) throw new Error('the health check ran out of time while sampling');
+        if (output.kind === 'schema') continue;
         if (output.kind === 'message') {
           if (output.message.type === 'TRACE' && output.message.trace.type === 'ERROR') {
             const error = output.message.trace.error as JsonObject | undefined;
