@@ -48,7 +48,7 @@ export const destination: DestinationConnector<DuckDBDestinationConfig> = {
         throw duckdbFailure(`preparing the tables of ${path}`, error);
       });
       batchFile = await BatchFile.create();
-      const writer = new DuckDBWriter(database, tables, batchFile, ctx.connectionId, ctx.logger);
+      const writer = new DuckDBWriter(database, tables, batchFile, ctx.connectionId, ctx.logger, schema);
       await writer.begin();
       ctx.logger.info(`Writing ${tables.length} stream(s) to ${path}.`);
       return writer;

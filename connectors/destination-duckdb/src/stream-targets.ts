@@ -62,7 +62,7 @@ function topLevelField(path: readonly string[], what: string, stream: Configured
   return field;
 }
 
-function planStream(configured: ConfiguredStream, defaultSchema: string): StreamTarget {
+export function planStream(configured: ConfiguredStream, defaultSchema: string): StreamTarget {
   const { stream } = configured;
   const mode = configured.destination_sync_mode;
   if (!SUPPORTED_MODES.includes(mode as WriteMode)) {

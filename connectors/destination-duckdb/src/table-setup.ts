@@ -207,28 +207,108 @@ async function prepareTable(
       loadRef = { catalog: 'temp', schema: 'main', table: name };
     }
   }
+  return describeStreamTable(
+    connection,
+    target,
+    { final, next, staging, loadTable, loadRef },
+    types,
+    columnOf,
+  );
+}
+
+interface TablePlaces {
+  final: string;
+  next: string | undefined;
+  staging: string | undefined;
+  loadTable: string;
+  loadRef: TableRef;
+}
+
+/** Where a stream's batches go and with which columns, read back from the load table. */
+async function describeStreamTable(
+  connection: DuckDBConnection,
+  target: StreamTarget,
+  places: TablePlaces,
+  types: Map<string, string>,
+  columnOf: (property: string) => string,
+): Promise<StreamTable> {
+  const { loadRef } = places;
   const loadColumns = await describeTable(
     connection,
     loadRef.schema,
     loadRef.table,
     loadRef.catalog ?? undefined,
   );
-
   const columns: LoadColumn[] = target.properties.map((p) => {
     const column = columnOf(p.name);
     return { property: p.name, column, type: types.get(column) ?? p.wanted };
   });
   return {
     target,
-    final,
-    next,
-    staging,
-    layout: { target: loadTable, columns, rawData },
+    final: places.final,
+    next: places.next,
+    staging: places.staging,
+    layout: { target: places.loadTable, columns, rawData: target.properties.length === 0 },
     loadTable: loadRef,
     loadColumns: [...(loadColumns?.values() ?? [])],
     keyColumns: target.primaryKey.map(columnOf),
     cursorColumn: target.cursor === undefined ? undefined : columnOf(target.cursor),
   };
+}
+
+/**
+ * Mid-sync, inside the open transaction: the source announced new properties for a stream. Columns
+ * are added to the table batches load into (and to the final table when batches go through a
+ * dedup staging table); existing columns keep their type until the next sync widens them.
+ */
+export async function extendStreamTable(
+  connection: DuckDBConnection,
+  current: StreamTable,
+  target: StreamTarget,
+  logger: Logger,
+): Promise<StreamTable> {
+  const { schema, table } = target;
+  const loadRef = current.loadTable;
+  const loadColumns = await describeTable(
+    connection,
+    loadRef.schema,
+    loadRef.table,
+    loadRef.catalog ?? undefined,
+  );
+  const remembered = await rememberedColumns(connection, schema, table);
+  const naming = assignColumnNames(
+    target.properties.map((p) => p.name),
+    RESERVED_COLUMNS,
+    remembered,
+    [...(loadColumns?.values() ?? [])].map((c) => c.name),
+  );
+  await rememberColumns(connection, schema, table, naming.added);
+  const columnOf = (property: string) => naming.columns.get(property) as string;
+  const wanted = target.properties.map((p) => ({ name: columnOf(p.name), type: p.wanted }));
+  const tables = current.staging ? [current.final, current.layout.target] : [current.layout.target];
+  let types = new Map<string, string>();
+  for (const name of tables) {
+    const ref = name === current.layout.target ? loadRef : { catalog: null, schema, table };
+    const existing =
+      (await describeTable(connection, ref.schema, ref.table, ref.catalog ?? undefined)) ?? new Map();
+    const missing = wanted.filter((w) => !existing.has(foldCase(w.name)));
+    const added = await evolveTable(connection, name, existing, missing, logger);
+    const kept = new Map([...existing.values()].map((c) => [c.name, c.type]));
+    types = new Map([...kept, ...added]);
+  }
+  return describeStreamTable(
+    connection,
+    target,
+    {
+      final: current.final,
+      next: current.next,
+      staging: current.staging,
+      loadTable: current.layout.target,
+      loadRef,
+    },
+    types,
+    columnOf,
+  );
 }
 
 export async function prepareTables(

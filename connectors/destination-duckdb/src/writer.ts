@@ -4,7 +4,13 @@
 // goes, so memory stays bounded however much is written between commits.
 
 import { type DestinationWriter, type Logger, type RecordBatch, RejectedRecordLine } from '@conveyor/cdk';
-import { ConveyorError, type StateMessage, streamKey, systemError } from '@conveyor/protocol';
+import {
+  type ConfiguredStream,
+  ConveyorError,
+  type StateMessage,
+  streamKey,
+  systemError,
+} from '@conveyor/protocol';
 import {
   BIGINT,
   type DuckDBListValue,
@@ -21,7 +27,8 @@ import { quoteIdentifier } from './identifiers.js';
 import { saveStates } from './internal-tables.js';
 import { type BatchFormat, jsonPointer, loadSql, maxObjectSize, NOT_AN_OBJECT } from './load-sql.js';
 import { type AppendPlan, appendChunks, chunksFor, planAppends } from './objects-appender.js';
-import type { StreamTable } from './table-setup.js';
+import { planStream } from './stream-targets.js';
+import { extendStreamTable, type StreamTable } from './table-setup.js';
 
 /** A stream's table plus what its loads need, built once per sync. */
 interface StreamLoader {
@@ -34,6 +41,18 @@ interface StreamLoader {
   generation: bigint | null;
   /** rows staged for deduplication since the last commit */
   staged: boolean;
+}
+
+function loaderFor(table: StreamTable, staged: boolean): StreamLoader {
+  return {
+    table,
+    paths: listValue(table.layout.columns.map((c) => jsonPointer(c.property))),
+    fields: listValue(table.layout.columns.map((c) => c.property)),
+    statements: {},
+    appendPlan: planAppends(table.loadTable, table.loadColumns, table.layout),
+    generation: table.target.generationId === null ? null : BigInt(table.target.generationId),
+    staged,
+  };
 }
 
 const LIST_OF_VARCHAR = LIST(VARCHAR);
@@ -71,17 +90,25 @@ export class DuckDBWriter implements DestinationWriter {
     private readonly batchFile: BatchFile,
     private readonly connectionId: string,
     private readonly logger: Logger,
+    /** the schema of streams without a namespace (the config's `schema`) */
+    private readonly defaultSchema: string,
   ) {
-    for (const table of tables) {
-      this.loaders.set(table.target.key, {
-        table,
-        paths: listValue(table.layout.columns.map((c) => jsonPointer(c.property))),
-        fields: listValue(table.layout.columns.map((c) => c.property)),
-        statements: {},
-        appendPlan: planAppends(table.loadTable, table.loadColumns, table.layout),
-        generation: table.target.generationId === null ? null : BigInt(table.target.generationId),
-        staged: false,
-      });
+    for (const table of tables) this.loaders.set(table.target.key, loaderFor(table, false));
+  }
+
+  async evolve(configured: ConfiguredStream): Promise<void> {
+    this.expectWriting('evolve');
+    const target = planStream(configured, this.defaultSchema);
+    const loader = this.loaders.get(target.key);
+    if (!loader || loader.table.layout.rawData) return; // a stream kept whole in _conveyor_data has room for anything
+    try {
+      await this.loadStaged(); // rows staged so far load with the columns they were staged for
+      for (const statement of Object.values(loader.statements)) statement?.destroySync();
+      const table = await extendStreamTable(this.connection, loader.table, target, this.logger);
+      this.loaders.set(target.key, loaderFor(table, loader.staged));
+    } catch (error) {
+      this.phase = 'failed';
+      throw duckdbFailure(`adding the new properties of stream "${target.key}"`, error);
     }
   }
 

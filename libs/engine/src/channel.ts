@@ -1,11 +1,15 @@
 // A bounded queue between the source reader and the destination writer: the reader waits when it
-// is full (back-pressure), the writer waits when it is empty; a failure on either side ends both.
+// is full (back-pressure), the writer waits when it is empty; a failure on either side ends both,
+// except that what a failed source sent before failing (records, and the states covering them) is
+// still delivered, so its last checkpoints are committed.
 
 export class BoundedChannel<T> {
   private readonly items: T[] = [];
   private closed = false;
   private error: unknown;
   private hasError = false;
+  /** the writer's failure, delivered once the items before it are drained */
+  private endError: { error: unknown } | undefined;
   private wakeReader: (() => void) | undefined;
   private wakeWriter: (() => void) | undefined;
 
@@ -27,6 +31,14 @@ export class BoundedChannel<T> {
     this.wake('reader');
   }
 
+  /** The writer side failed: what it pushed before the failure is still delivered, then the failure. */
+  failAfterDrain(error: unknown): void {
+    if (this.hasError || this.closed) return;
+    this.endError = { error };
+    this.close();
+  }
+
+  /** Ends both sides now: items not yet pulled are dropped. */
   fail(error: unknown): void {
     if (this.hasError) return;
     this.hasError = true;
@@ -43,6 +55,7 @@ export class BoundedChannel<T> {
       });
     }
     if (this.hasError) throw this.error;
+    if (this.items.length === 0 && this.endError) throw this.endError.error;
     const item = this.items.shift();
     this.wake('writer');
     return item;

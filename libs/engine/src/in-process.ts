@@ -105,6 +105,7 @@ export function inProcessDestination(
       const writer = await connector.open(valid(config), catalog, ctx);
       return {
         write: (batch) => writer.write(batch),
+        ...(writer.evolve ? { evolve: (stream) => writer.evolve!(stream) } : {}),
         commit: async (states, seq) => {
           await writer.commit(states, seq);
           ctx.onDurable(seq);

@@ -221,7 +221,7 @@ export async function runSync(request: SyncRequest): Promise<SyncResult> {
         }
         channel.close();
       } catch (error) {
-        channel.fail(error);
+        channel.failAfterDrain(error);
       } finally {
         waitingSince = undefined;
         if (abort.signal.aborted) await iterator.return?.();

@@ -104,7 +104,20 @@ function onPath(executable: string): boolean {
   return (process.env.PATH ?? '').split(delimiter).some((dir) => dir && existsSync(join(dir, executable)));
 }
 
-async function pythonVersion(python: string): Promise<string> {
+const pythonVersions = new Map<string, Promise<string>>();
+
+/** The interpreter's full version; asked once per process. */
+function pythonVersion(python: string): Promise<string> {
+  let known = pythonVersions.get(python);
+  if (!known) {
+    known = askPythonVersion(python);
+    pythonVersions.set(python, known);
+    known.catch(() => pythonVersions.delete(python));
+  }
+  return known;
+}
+
+async function askPythonVersion(python: string): Promise<string> {
   const ran = await run(python, ['-c', 'import sys; print("%d.%d.%d" % sys.version_info[:3])']);
   const version = ran.output.at(-1) ?? '';
   if (ran.spawnError || ran.code !== 0 || !/^\d+\.\d+\.\d+$/.test(version)) {
@@ -124,14 +137,19 @@ export function explainInstallFailure(
 ): Error {
   const text = output.join('\n');
   const tail = output
-    .filter((l) => !/^WARNING: Location/.test(l))
-    .slice(-8)
+    .filter((l) => !/^WARNING: Location|^Looking in/.test(l))
+    .slice(-6)
+    .map((l) => (l.length > 300 ? `${l.slice(0, 300)}...` : l))
     .join('\n  ');
   if (
     /requires a different Python|Requires-Python|only has .* available for Python|python_version/i.test(text)
   ) {
+    // pip lists every version it skipped with its range; the newest (or the one asked for) says enough
+    const pinned = /==(.+)$/.exec(requirement)?.[1];
+    const ranges = [...text.matchAll(/(\S+) Requires-Python ([^;\n]+)/g)];
+    const range = (ranges.find((m) => m[1] === pinned) ?? ranges.at(-1))?.[2]?.trim();
     return configError(
-      `${requirement} cannot be installed on Python ${python}: the package asks for another Python version. Point CONVEYOR_PYTHON at a Python it supports.\n  ${tail}`,
+      `${requirement} cannot be installed on Python ${python}${range ? `: it needs Python ${range}` : ''}. Point CONVEYOR_PYTHON at a Python it supports.`,
     );
   }
   const versions = /\(from versions: ([^)]*)\)/.exec(text)?.[1];
@@ -212,14 +230,17 @@ export async function ensurePythonPackage(
 ): Promise<PythonEnv> {
   const cache = pythonCacheDir(options.cacheDir);
   const spec = requirement.version ? `${requirement.package}==${requirement.version}` : requirement.package;
-  const dir = join(cache, `${requirement.package}@${requirement.version ?? 'latest'}`);
+  const python = options.python ?? process.env.CONVEYOR_PYTHON ?? 'python3';
+  // an environment belongs to one interpreter: another Python version gets its own
+  const minor = (await pythonVersion(python)).split('.').slice(0, 2).join('.');
+  const dir = join(cache, `${requirement.package}@${requirement.version ?? 'latest'}-py${minor}`);
   const ready = readEnv(dir, requirement.executable);
   if (ready) return ready;
   mkdirSync(cache, { recursive: true });
   return withLock(`${dir}.lock`, options.logger, async () => {
     const again = readEnv(dir, requirement.executable);
     if (again) return again;
-    return install(requirement, spec, dir, options);
+    return install(requirement, spec, dir, python, options);
   });
 }
 
@@ -227,10 +248,10 @@ async function install(
   requirement: PythonRequirement,
   spec: string,
   dir: string,
+  python: string,
   options: PythonEnvOptions,
 ): Promise<PythonEnv> {
   const { logger } = options;
-  const python = options.python ?? process.env.CONVEYOR_PYTHON ?? 'python3';
   const version = await pythonVersion(python);
   const useUv = !options.noUv && onPath('uv');
   rmSync(dir, { recursive: true, force: true }); // a half-made environment from an interrupted install

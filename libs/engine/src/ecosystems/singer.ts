@@ -1,6 +1,7 @@
 // `singer:tap-jsonl`, `singer:tap-jsonl==0.3.1`, `singer:meltanolabs-tap-postgres:tap-postgres`:
 // Singer taps as sources and Singer targets as destinations, installed from PyPI like Airbyte
-// packages and mapped to the protocol both ways.
+// packages (or, given a path like `singer:./venv/bin/tap-x`, run as installed) and mapped to the
+// protocol both ways.
 //
 // Tap → engine: `--discover` gives the catalog; a read runs discover again (taps need their own
 // metadata back), selects the configured streams and passes the last bookmarks as `--state`.
@@ -10,6 +11,7 @@
 // Engine → target: SCHEMA for each stream, RECORD lines, and at each checkpoint a STATE whose value
 // names the commit; a commit is durable once the target echoes that value (or a later one).
 
+import { isAbsolute, resolve } from 'node:path';
 import type { DestinationWriter, ReadContext } from '@conveyor/cdk';
 import {
   type Catalog,
@@ -47,9 +49,11 @@ const BATCH_RECORDS = 10_000;
 
 interface SingerConnector {
   name: string;
-  version: string;
+  version?: string;
   command: Command;
   about: () => Promise<JsonObject | undefined>;
+  /** Singer catalogs discovered in this process, per config */
+  discovered: Map<string, Promise<SingerCatalog>>;
 }
 
 /** `pkg`, `pkg==1.2`, `pkg:executable`, `pkg==1.2:executable`. */
@@ -110,7 +114,26 @@ function singerMasker(spec: ConnectorSpecification, config: JsonObject): SecretM
   ]);
 }
 
+/**
+ * A sync discovers, then reads, and the read needs the Singer catalog again: one discovery per
+ * config serves both (SQL taps take seconds to discover).
+ */
 async function discoverSinger(
+  connector: SingerConnector,
+  config: JsonObject,
+  ctx: ReadContext,
+  masker: SecretMasker,
+): Promise<SingerCatalog> {
+  const key = JSON.stringify(config);
+  const cached = connector.discovered.get(key);
+  if (cached) return cached;
+  const found = runDiscover(connector, config, ctx, masker);
+  connector.discovered.set(key, found);
+  found.catch(() => connector.discovered.delete(key));
+  return found;
+}
+
+async function runDiscover(
   connector: SingerConnector,
   config: JsonObject,
   ctx: ReadContext,
@@ -146,7 +169,7 @@ interface SingerLine {
 function tapHandle(connector: SingerConnector): SourceHandle {
   return {
     name: connector.name,
-    version: connector.version,
+    ...(connector.version ? { version: connector.version } : {}),
     spec: () => singerSpec(connector),
     async check(config, ctx): Promise<ConnectionStatus> {
       // Singer has no check command: a tap that discovers its streams with this config can connect
@@ -279,7 +302,7 @@ function commitMarker(seq: number): JsonObject {
 function targetHandle(connector: SingerConnector): DestinationHandle {
   return {
     name: connector.name,
-    version: connector.version,
+    ...(connector.version ? { version: connector.version } : {}),
     spec: () => singerSpec(connector),
     async check(config, ctx): Promise<ConnectionStatus> {
       // Singer has no check command: a target that starts with this config and ends cleanly on
@@ -406,18 +429,27 @@ function targetHandle(connector: SingerConnector): DestinationHandle {
 }
 
 async function singerConnector(reference: string, options: LaunchOptions): Promise<SingerConnector> {
-  const { name, version, executable } = parseSingerReference(reference);
   const logger = installLogger(options);
-  const env = await ensurePythonPackage(
-    { package: name, executable, ...(version ? { version } : {}) },
-    { logger, ...(options.pythonEnvs ? { cacheDir: options.pythonEnvs } : {}) },
-  );
-  const command: Command = { file: env.executable, args: [] };
+  let command: Command;
+  let version: string | undefined;
+  if (reference.includes('/')) {
+    // a tap or target installed by other means: `singer:./venv/bin/tap-x` runs as it is
+    command = { file: isAbsolute(reference) ? reference : resolve(options.cwd, reference), args: [] };
+  } else {
+    const { name, version: pinned, executable } = parseSingerReference(reference);
+    const env = await ensurePythonPackage(
+      { package: name, executable, ...(pinned ? { version: pinned } : {}) },
+      { logger, ...(options.pythonEnvs ? { cacheDir: options.pythonEnvs } : {}) },
+    );
+    command = { file: env.executable, args: [] };
+    version = env.version;
+  }
   let about: Promise<JsonObject | undefined> | undefined;
   const connector: SingerConnector = {
     name: `singer:${reference}`,
-    version: env.version,
+    ...(version ? { version } : {}),
     command,
+    discovered: new Map(),
     about: () => {
       // Meltano SDK connectors describe their settings and capabilities; others do not, and that is fine
       about ??= runForOutput(
