@@ -3,6 +3,7 @@
 // connector cannot deadlock the engine. Record lines are not parsed here: they are grouped per
 // stream by a byte-level peek and handed on as raw JSON lines for the destination to bulk-load.
 
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import {
   type DestinationWriter,
@@ -131,17 +132,33 @@ function pick<T extends AirbyteMessage['type']>(
   return found;
 }
 
+/** What a launcher knows about a process connector beyond its command line. */
+export interface ProcessConnectorInfo {
+  /** the installed package's version, recorded with each run */
+  version?: string;
+  /**
+   * Where the spec is kept for an installed package version, whose spec cannot change: later runs
+   * skip a process start (seconds, for a Python connector).
+   */
+  specFile?: string;
+}
+
 class SubprocessConnector {
   private specCache: ConnectorSpecification | undefined;
   constructor(
     readonly name: string,
     readonly command: Command,
+    private readonly specFile?: string,
   ) {}
 
   async spec(ctx: ReadContext): Promise<ConnectorSpecification> {
+    if (!this.specCache && this.specFile && existsSync(this.specFile)) {
+      this.specCache = JSON.parse(readFileSync(this.specFile, 'utf8')) as ConnectorSpecification;
+    }
     if (!this.specCache) {
       const messages = await runToEnd(this.name, this.command, ['spec'], ctx, new SecretMasker());
       this.specCache = pick(messages, 'SPEC', this.name, 'spec').spec;
+      if (this.specFile) writeFileSync(this.specFile, JSON.stringify(this.specCache));
     }
     return this.specCache;
   }
@@ -168,9 +185,14 @@ class SubprocessConnector {
   }
 }
 
-/** A source that speaks the protocol as a process; `version` is the installed package's, when known. */
-export function subprocessSource(name: string, command: Command, version?: string): SourceHandle {
-  const base = new SubprocessConnector(name, command);
+/** A source that speaks the protocol as a process. */
+export function subprocessSource(
+  name: string,
+  command: Command,
+  info: ProcessConnectorInfo = {},
+): SourceHandle {
+  const { version } = info;
+  const base = new SubprocessConnector(name, command, info.specFile);
   return {
     name,
     ...(version ? { version } : {}),
@@ -297,8 +319,13 @@ function stateIdentity(state: StateMessage): string {
   return JSON.stringify(rest);
 }
 
-export function subprocessDestination(name: string, command: Command, version?: string): DestinationHandle {
-  const base = new SubprocessConnector(name, command);
+export function subprocessDestination(
+  name: string,
+  command: Command,
+  info: ProcessConnectorInfo = {},
+): DestinationHandle {
+  const { version } = info;
+  const base = new SubprocessConnector(name, command, info.specFile);
   return {
     name,
     ...(version ? { version } : {}),

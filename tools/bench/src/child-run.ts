@@ -38,13 +38,33 @@ function keepTail(chunks: Buffer[]): string {
 }
 
 export async function measureNode(run: NodeRun): Promise<ChildMeasurement> {
+  const useTime = existsSync(GNU_TIME);
+  return measureCommand({
+    file: process.execPath,
+    args: [...(run.nodeFlags ?? []), ...(useTime ? [] : ['--import', HOOK]), ...run.args],
+    ...(run.env ? { env: run.env } : {}),
+    ...(run.cwd ? { cwd: run.cwd } : {}),
+  });
+}
+
+export interface CommandRun {
+  file: string;
+  args: string[];
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+/**
+ * Any program (a peer in Python, say), measured the same way. Without GNU time only Node programs
+ * report their peak memory (through the hook); others get NaN.
+ */
+export async function measureCommand(run: CommandRun): Promise<ChildMeasurement> {
   const scratch = mkdtempSync(join(tmpdir(), 'conveyor-bench-'));
   const rssFile = join(scratch, 'peak-rss');
   const useTime = existsSync(GNU_TIME);
-  const nodeArgs = [...(run.nodeFlags ?? []), ...(useTime ? [] : ['--import', HOOK]), ...run.args];
   const [file, args] = useTime
-    ? [GNU_TIME, ['-f', '%M', '-o', rssFile, process.execPath, ...nodeArgs]]
-    : [process.execPath, nodeArgs];
+    ? [GNU_TIME, ['-f', '%M', '-o', rssFile, run.file, ...run.args]]
+    : [run.file, run.args];
   const env = { ...process.env, ...run.env, ...(useTime ? {} : { BENCH_PEAK_RSS_FILE: rssFile }) };
 
   try {
@@ -63,13 +83,15 @@ export async function measureNode(run: NodeRun): Promise<ChildMeasurement> {
     const err = keepTail(stderr);
     if (code !== 0) {
       throw new Error(
-        `${run.args.join(' ')} exited with code ${code}.\nstdout (tail):\n${out}\nstderr (tail):\n${err}`,
+        `${run.file} ${run.args.join(' ')} exited with code ${code}.\nstdout (tail):\n${out}\nstderr (tail):\n${err}`,
       );
     }
     // GNU time appends its line after any "Command exited" note; the number is on the last line.
+    if (!existsSync(rssFile)) return { seconds, peakRssMiB: Number.NaN, stdout: out, stderr: err };
     const lines = readFileSync(rssFile, 'utf8').trim().split('\n');
     const kib = Number(lines[lines.length - 1]);
-    if (!Number.isFinite(kib)) throw new Error(`could not read the peak RSS of ${run.args.join(' ')}`);
+    if (!Number.isFinite(kib))
+      throw new Error(`could not read the peak RSS of ${run.file} ${run.args.join(' ')}`);
     return { seconds, peakRssMiB: kib / 1024, stdout: out, stderr: err };
   } finally {
     rmSync(scratch, { recursive: true, force: true });

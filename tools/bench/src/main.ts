@@ -5,6 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { BenchContext } from './checked-runs.js';
+import { meltanoBenchmark, pyairbyteBenchmark } from './ecosystems.js';
 import { describeEnvironment } from './environment.js';
 import { fakerBenchmark } from './faker.js';
 import { type EarlierRss, type MemorySizes, memoryBenchmark } from './memory.js';
@@ -12,13 +13,18 @@ import { passthroughBenchmark } from './passthrough.js';
 import { profileRun } from './profile.js';
 import { environmentSection } from './report.js';
 
-type Part = 'a' | 'b' | 'c';
+type Part = 'a' | 'b' | 'c' | 'd' | 'e';
+const PARTS: readonly Part[] = ['a', 'b', 'c', 'd', 'e'];
 
 interface Sizes {
   passthrough: number;
   faker: number;
   fakerRuns: number;
   memory: MemorySizes;
+  /** (d) airbyte-source-faker users, (e) users through a Singer tap */
+  pyairbyte: number;
+  meltano: number;
+  peerRounds: number;
 }
 
 const FULL: Sizes = {
@@ -26,6 +32,9 @@ const FULL: Sizes = {
   faker: 1_000_000,
   fakerRuns: 3,
   memory: { fakerSmall: 1_000_000, fakerLarge: 5_000_000, passthroughCount: 1_000_000, passthroughRepeat: 2 },
+  pyairbyte: 200_000,
+  meltano: 200_000,
+  peerRounds: 3,
 };
 
 const QUICK: Sizes = {
@@ -33,14 +42,18 @@ const QUICK: Sizes = {
   faker: 200_000,
   fakerRuns: 3,
   memory: { fakerSmall: 200_000, fakerLarge: 1_000_000, passthroughCount: 100_000, passthroughRepeat: 2 },
+  pyairbyte: 10_000,
+  meltano: 20_000,
+  peerRounds: 3,
 };
 
 /** A B A' rounds in (a). Five, not the minimum three, so one disturbed run on a shared machine moves no median. */
 const PAIRS = 5;
 const QUICK_PAIRS = 3;
-const USAGE = `usage: node tools/bench/dist/main.js [--quick] [--only a|b|c[,...]] [--profile a|b]
+const USAGE = `usage: node tools/bench/dist/main.js [--quick] [--only a|b|c|d|e[,...]] [--profile a|b]
   --quick      small sizes, for a smoke run (not figures to publish)
-  --only       run only some benchmarks: a passthrough vs DuckDB read_json, b faker → DuckDB, c peak RSS
+  --only       run only some benchmarks: a passthrough vs DuckDB read_json, b faker → DuckDB, c peak RSS,
+               d airbyte-source-faker vs PyAirbyte, e Singer tap vs Meltano (d and e install their peers once)
   --profile    instead of benchmarking, run one Conveyor sync of (a) or (b) under node --cpu-prof and list the top functions`;
 
 interface Options {
@@ -55,7 +68,7 @@ function usageError(message: string): never {
 }
 
 function parseOptions(argv: string[]): Options {
-  const options: Options = { quick: false, only: new Set<Part>(['a', 'b', 'c']) };
+  const options: Options = { quick: false, only: new Set<Part>(PARTS) };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const [flag, inline] = arg.includes('=') ? arg.split('=', 2) : [arg, undefined];
@@ -63,8 +76,8 @@ function parseOptions(argv: string[]): Options {
     if (flag === '--quick') options.quick = true;
     else if (flag === '--only') {
       const parts = value().split(',');
-      if (!parts.every((p): p is Part => p === 'a' || p === 'b' || p === 'c'))
-        usageError(`--only takes a, b or c (or a list like a,c), not "${parts.join(',')}"`);
+      if (!parts.every((p): p is Part => (PARTS as readonly string[]).includes(p)))
+        usageError(`--only takes ${PARTS.join(', ')} (or a list like a,c), not "${parts.join(',')}"`);
       options.only = new Set(parts);
     } else if (flag === '--profile') {
       const which = value();
@@ -140,6 +153,14 @@ async function main(): Promise<number> {
     });
   if (options.only.has('c'))
     await attempt('c', '(c) Peak RSS', () => memoryBenchmark(ctx, sizes.memory, earlier));
+  if (options.only.has('d'))
+    await attempt('d', '(d) airbyte-source-faker: Conveyor vs PyAirbyte', () =>
+      pyairbyteBenchmark(ctx, sizes.pyairbyte, sizes.peerRounds),
+    );
+  if (options.only.has('e'))
+    await attempt('e', '(e) Singer: Conveyor vs Meltano', () =>
+      meltanoBenchmark(ctx, sizes.meltano, sizes.peerRounds),
+    );
 
   if (ctx.problems.length > 0) {
     emit(

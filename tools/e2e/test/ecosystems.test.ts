@@ -215,6 +215,38 @@ connections:
   );
 });
 
+describe('installing', () => {
+  it(
+    'uses uv when it is on the PATH, and records what it installed',
+    async () => {
+      // uv itself from PyPI, into a virtualenv of this test's own
+      const tools = tempProject();
+      execFileSync('python3', ['-m', 'venv', join(tools, 'venv')]);
+      execFileSync(join(tools, 'venv/bin/pip'), ['install', '--quiet', 'uv==0.13.9'], { stdio: 'ignore' });
+      const envs = join(tools, 'envs');
+      const r = await conveyorAsync(['spec', TARGET_JSONL], {
+        cwd: tools,
+        env: { PATH: `${join(tools, 'venv/bin')}:${process.env.PATH}`, CONVEYOR_PYTHON_ENVS: envs },
+      });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/Installing target-jsonl==0\.1\.4 from PyPI with uv/);
+      const [folder] = readdirSync(envs).filter((f) => !f.endsWith('.lock'));
+      expect(folder).toMatch(/^target-jsonl@0\.1\.4-py3\.\d+$/);
+      const recorded = JSON.parse(readFileSync(join(envs, folder!, 'conveyor-env.json'), 'utf8'));
+      expect(recorded).toMatchObject({ installer: 'uv', version: '0.1.4', requested: 'target-jsonl==0.1.4' });
+      expect(recorded.packages['singer-python']).toMatch(/^\d+\.\d+/);
+      // a second use starts from the environment, without installing
+      const again = await conveyorAsync(['spec', TARGET_JSONL], {
+        cwd: tools,
+        env: { PATH: `${join(tools, 'venv/bin')}:${process.env.PATH}`, CONVEYOR_PYTHON_ENVS: envs },
+      });
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.stderr).not.toContain('Installing');
+    },
+    INSTALL_MS,
+  );
+});
+
 describe('what goes wrong gets a clear error', () => {
   it(
     'a package that is not on PyPI, and a version that does not exist',

@@ -117,7 +117,7 @@ describe('a Singer tap as a source', () => {
   });
 });
 
-function targetProject(extra: string): string {
+function targetProject(extra: string, mode = 'incremental, destination_sync_mode: append'): string {
   return `
 sources:
   fake: { connector: faker, config: { count: 500, seed: 1, records_per_batch: 50 } }
@@ -129,7 +129,7 @@ connections:
     destination: target
     checkpoint: { records: 50, seconds: 0 }
     streams:
-      - { name: users, sync_mode: incremental, destination_sync_mode: append }
+      - { name: users, sync_mode: ${mode} }
 `;
 }
 
@@ -152,6 +152,19 @@ describe('a Singer target as a destination', () => {
     const second = conveyor(['sync'], { cwd: dir });
     expect(second.code, second.stderr).toBe(0);
     expect(lines(join(dir, 'out/users.jsonl'))).toHaveLength(500); // nothing new: the state was committed
+  });
+
+  it('an overwrite stream is sent as a new version: ACTIVATE_VERSION around its records, each record tagged', () => {
+    const dir = tempProject(targetProject('', 'full_refresh, destination_sync_mode: overwrite'));
+    const r = conveyor(['sync'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    // the version is the stream's generation: 1 on the first sync, 2 on the next
+    const kinds = lines(join(dir, 'out/messages.log'));
+    expect(kinds.slice(0, 3)).toEqual(['SCHEMA', 'ACTIVATE_VERSION 1', 'RECORD 1']);
+    expect(kinds.at(-1)).toBe('ACTIVATE_VERSION 1');
+    expect(kinds.filter((k) => k === 'RECORD 1')).toHaveLength(500);
+    expect(conveyor(['sync'], { cwd: dir }).code).toBe(0);
+    expect(lines(join(dir, 'out/messages.log')).at(-1)).toBe('ACTIVATE_VERSION 2');
   });
 
   it('a target that dies before echoing leaves the unconfirmed records to be sent again', () => {

@@ -2,10 +2,11 @@
 // connector published to PyPI as `airbyte-<name>`, installed once into its own virtualenv and then run
 // through the protocol exactly like an `exec:` connector (same record fast path, same checkpoints).
 
+import { join } from 'node:path';
 import type { Logger } from '@conveyor/cdk';
 import { configError } from '@conveyor/protocol';
 import type { ConnectorKind, DestinationHandle, Launcher, LaunchOptions, SourceHandle } from '../launcher.js';
-import { subprocessDestination, subprocessSource } from '../subprocess.js';
+import { type ProcessConnectorInfo, subprocessDestination, subprocessSource } from '../subprocess.js';
 import { ensurePythonPackage, type PythonEnv, parseRequirement } from './python-env.js';
 
 /** Install progress goes to stderr when the caller gave no logger (it can take minutes). */
@@ -32,14 +33,22 @@ export async function airbyteEnv(
   );
 }
 
+function processInfo(env: PythonEnv): ProcessConnectorInfo {
+  return { version: env.version, specFile: join(env.dir, 'conveyor-spec.json') };
+}
+
 export const airbyteLauncher: Launcher = {
   scheme: 'airbyte',
   async source(reference: string, options: LaunchOptions): Promise<SourceHandle> {
     const env = await airbyteEnv(reference, 'source', options);
-    return subprocessSource(`airbyte:${reference}`, { file: env.executable, args: [] }, env.version);
+    return subprocessSource(`airbyte:${reference}`, { file: env.executable, args: [] }, processInfo(env));
   },
   async destination(reference: string, options: LaunchOptions): Promise<DestinationHandle> {
     const env = await airbyteEnv(reference, 'destination', options);
-    return subprocessDestination(`airbyte:${reference}`, { file: env.executable, args: [] }, env.version);
+    return subprocessDestination(
+      `airbyte:${reference}`,
+      { file: env.executable, args: [] },
+      processInfo(env),
+    );
   },
 };

@@ -84,11 +84,15 @@ export const dockerLauncher: Launcher = {
   async source(reference: string): Promise<SourceHandle> {
     const cmd = command(reference);
     await assertDockerEngine();
-    return subprocessSource(`docker:${reference}`, cmd, reference.slice(reference.lastIndexOf(':') + 1));
+    return subprocessSource(`docker:${reference}`, cmd, {
+      version: reference.slice(reference.lastIndexOf(':') + 1),
+    });
   },
   async destination(reference: string): Promise<DestinationHandle> {
     const cmd = command(reference);
     await assertDockerEngine();
-    return subprocessDestination(`docker:${reference}`, cmd, reference.slice(reference.lastIndexOf(':') + 1));
+    return subprocessDestination(`docker:${reference}`, cmd, {
+      version: reference.slice(reference.lastIndexOf(':') + 1),
+    });
   },
 };
