@@ -1,5 +1,15 @@
 import { describe, expect, test } from 'vitest';
-import { catalogOf, lines, objects, query, runSync, tempDatabase } from './helpers.js';
+import { destination } from '../src/index.js';
+import {
+  catalogOf,
+  configuredStream,
+  lines,
+  objects,
+  query,
+  runSync,
+  tempDatabase,
+  writeContext,
+} from './helpers.js';
 
 async function typeOf(path: string, table: string, column: string): Promise<unknown> {
   const rows = await query(
@@ -97,5 +107,52 @@ describe('schema evolution', () => {
     ]);
     expect(await typeOf(path, 'm', 'v')).toBe('VARCHAR');
     expect(await query(path, 'SELECT v FROM m ORDER BY v')).toEqual([{ v: '5' }, { v: 'a' }]);
+  });
+});
+
+describe('a schema announced mid-sync (evolve)', () => {
+  const before = { id: { type: 'integer' }, name: { type: 'string' } };
+  const after = { ...before, colour: { type: 'string' } };
+
+  for (const mode of ['append', 'overwrite', 'append_dedup'] as const) {
+    test(`${mode}: rows before keep NULL, rows after carry the new column, in one transaction`, async () => {
+      const path = await tempDatabase();
+      const options = { name: 'items', mode, primaryKey: [['id']], cursor: ['id'], generationId: 1 };
+      const catalog = catalogOf({ ...options, properties: before });
+      const writer = await destination.open({ path }, catalog, writeContext());
+      try {
+        // raw lines staged on disk load with the columns they were staged for
+        await writer.write(lines('items', [{ id: 1, name: 'a', colour: 'lost before the schema' }]));
+        await writer.write(objects('items', [{ id: 2, name: 'b' }]));
+        await writer.evolve!(configuredStream({ ...options, properties: after }));
+        await writer.write(lines('items', [{ id: 3, name: 'c', colour: 'red' }]));
+        await writer.write(objects('items', [{ id: 4, name: 'd', colour: 'blue' }]));
+        await writer.commit([], 1);
+        await writer.finish();
+      } finally {
+        await writer.close();
+      }
+      expect(await query(path, 'SELECT id, name, colour FROM items ORDER BY id')).toEqual([
+        { id: '1', name: 'a', colour: null },
+        { id: '2', name: 'b', colour: null },
+        { id: '3', name: 'c', colour: 'red' },
+        { id: '4', name: 'd', colour: 'blue' },
+      ]);
+    });
+  }
+
+  test('a failed sync after evolve leaves neither the rows nor a half-made table', async () => {
+    const path = await tempDatabase();
+    const catalog = catalogOf({ name: 'items', properties: before });
+    await runSync(path, catalog, [objects('items', [{ id: 1, name: 'kept' }])]);
+    const writer = await destination.open({ path }, catalog, writeContext());
+    await writer.write(objects('items', [{ id: 2, name: 'never committed' }]));
+    await writer.evolve!(configuredStream({ name: 'items', properties: after }));
+    await writer.write(objects('items', [{ id: 3, name: 'x', colour: 'red' }]));
+    await writer.close(); // the engine closes without commit when the sync fails
+    expect(await query(path, 'SELECT id, name FROM items ORDER BY id')).toEqual([{ id: '1', name: 'kept' }]);
+    const added =
+      "SELECT count(*)::INT AS n FROM duckdb_columns() WHERE table_name = 'items' AND column_name = 'colour'";
+    expect(await query(path, added)).toEqual([{ n: 0 }]);
   });
 });
