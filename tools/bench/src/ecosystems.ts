@@ -25,6 +25,8 @@ const PYAIRBYTE = 'airbyte==0.71.3';
 const MELTANO = 'meltano==4.4.1';
 const TAP_JSONL = 'tap-jsonl==0.3.1';
 const TARGET_DUCKDB = 'target-duckdb==0.8.0';
+/** the DuckDB of Conveyor's destination (@duckdb/node-api 1.5.6): same engine, and a file we can read back */
+const TARGET_DUCKDB_ENGINE = 'duckdb==1.5.6';
 const PYAIRBYTE_TARGET = 0.5;
 
 interface Measured {
@@ -189,7 +191,7 @@ plugins:
   loaders:
   - name: target-duckdb
     namespace: target_duckdb
-    pip_url: ${TARGET_DUCKDB}
+    pip_url: ${TARGET_DUCKDB} ${TARGET_DUCKDB_ENGINE}
     config:
       filepath: ${JSON.stringify(dbPath)}
       default_target_schema: main
@@ -292,7 +294,7 @@ export async function meltanoBenchmark(ctx: BenchContext, count: number, rounds:
   return [
     `### (e) Singer: ${shortCount(count)} users through tap-jsonl, Conveyor vs Meltano; and Conveyor's faker`,
     '',
-    `Input: the bench's ${integer(count)} user records (as in (a)) as a JSON-lines file. A = \`conveyor sync\` with \`singer:${TAP_JSONL}\` into the DuckDB destination (users, full_refresh + append). B = \`meltano run --full-refresh tap-jsonl target-duckdb\` (${versionList(peer)}, plugins ${TAP_JSONL} and ${TARGET_DUCKDB}, installed by \`meltano install\`). C = Conveyor's own faker into DuckDB, the same number of users (other values, so no checksum against B). One warm-up of A and B, then ${rounds} rounds of A, B, C, A′; wall clock from spawn to exit. Median (min–max).`,
+    `Input: the bench's ${integer(count)} user records (as in (a)) as a JSON-lines file. A = \`conveyor sync\` with \`singer:${TAP_JSONL}\` into the DuckDB destination (users, full_refresh + append). B = \`meltano run --full-refresh tap-jsonl target-duckdb\` (${versionList(peer)}, plugins ${TAP_JSONL} and ${TARGET_DUCKDB} with ${TARGET_DUCKDB_ENGINE}, installed by \`meltano install\`). C = Conveyor's own faker into DuckDB, the same number of users (other values, so no checksum against B). One warm-up of A and B, then ${rounds} rounds of A, B, C, A′; wall clock from spawn to exit. Median (min–max).`,
     '',
     markdownTable(['measure', 'value'], rows),
   ].join('\n');
