@@ -75,7 +75,7 @@ async function locate(
   const connector = await resolveAnyConnector(reference, cwd);
   if (!acceptanceFile && reference.startsWith('airbyte:')) {
     throw configError(
-      `${reference} comes from PyPI with no acceptance file: write one (configs, expected records) and pass it, or name the connector inside it (connector: ${reference}).`,
+      `${reference} comes from PyPI with no acceptance file: write one (configs, expected records) and pass it with --acceptance FILE, or name the connector inside it and run "conveyor test FILE" (connector: ${reference}).`,
     );
   }
   const file = acceptanceFile ? resolve(cwd, acceptanceFile) : join(connector.dir, 'acceptance.yml');

@@ -7,6 +7,7 @@
 //     own faker into DuckDB over the same number of records.
 // Rounds alternate A B A' (plus C in (e)); ratios are per round; every table is read back.
 
+import { execFile } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensurePythonPackage } from '@conveyor/engine';
@@ -83,6 +84,41 @@ function conveyorRun(ctx: BenchContext, label: string, connector: string, config
   });
 }
 
+/**
+ * The floor: the connector alone, its output thrown away (`> /dev/null`), with the same config and
+ * a catalog of the one stream. Neither engine can be faster than this.
+ */
+async function connectorAlone(
+  ctx: BenchContext,
+  label: string,
+  argv: string[],
+): Promise<{ seconds: number; peakRssMiB: number }> {
+  const quoted = argv.map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
+  const run = await measureCommand({ file: 'sh', args: ['-c', `${quoted} > /dev/null`] });
+  ctx.log(`${label}: ${run.seconds.toFixed(2)} s (connector alone, output discarded)`);
+  return run;
+}
+
+/** The configured catalog of one stream, from the Airbyte connector's own discover. */
+async function oneStreamCatalog(executable: string, configFile: string, stream: string): Promise<unknown> {
+  const out = await new Promise<string>((done, fail) =>
+    execFile(
+      executable,
+      ['discover', '--config', configFile],
+      { maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout) => (error ? fail(error) : done(stdout)),
+    ),
+  );
+  for (const line of out.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    const message = JSON.parse(line) as { type: string; catalog?: { streams: { name: string }[] } };
+    const found = message.catalog?.streams.find((s) => s.name === stream);
+    if (found)
+      return { streams: [{ stream: found, sync_mode: 'full_refresh', destination_sync_mode: 'append' }] };
+  }
+  throw new Error(`${executable} discover did not list the stream ${stream}`);
+}
+
 function same(ctx: BenchContext, label: string, got: TableChecksum, expected: TableChecksum): boolean {
   const differences = checksumDifferences(got, expected);
   for (const d of differences) ctx.problems.push(`${label}: ${d}`);
@@ -114,16 +150,26 @@ export async function pyairbyteBenchmark(ctx: BenchContext, count: number, round
     );
   };
 
+  const floorDir = join(ctx.outDir, 'floor-d');
+  mkdirSync(floorDir, { recursive: true });
+  const configFile = join(floorDir, 'config.json');
+  writeFileSync(configFile, JSON.stringify(fakerConfig(count)));
+  const catalogFile = join(floorDir, 'catalog.json');
+  writeFileSync(catalogFile, JSON.stringify(await oneStreamCatalog(faker.executable, configFile, 'users')));
+  const floorArgv = [faker.executable, 'read', '--config', configFile, '--catalog', catalogFile];
+
   ctx.log('(d) warm-up: one small run of each (not counted)');
   await conveyor('d-warmup-conveyor', 2_000);
   await pyairbyte('d-warmup-pyairbyte', 2_000);
   const a: Measured[] = [];
   const b: Measured[] = [];
   const a2: Measured[] = [];
+  const floor: number[] = [];
   for (let i = 1; i <= rounds; i++) {
     a.push(await conveyor(`d-conveyor-${i}`, count));
     b.push(await pyairbyte(`d-pyairbyte-${i}`, count));
     a2.push(await conveyor(`d-conveyor-${i}b`, count));
+    floor.push((await connectorAlone(ctx, `d-connector-alone-${i}`, floorArgv)).seconds);
   }
   const reference = b[0]!.checksum;
   let equal = reference.rows === count;
@@ -145,6 +191,12 @@ export async function pyairbyteBenchmark(ctx: BenchContext, count: number, round
   const rows = [
     ['Conveyor seconds (A and A′)', spread(spreadOf([...seconds(a), ...seconds(a2)]), (n) => fixed(n, 1))],
     ['PyAirbyte seconds (B)', spread(spreadOf(seconds(b)), (n) => fixed(n, 1))],
+    ['the connector alone, output to /dev/null (F, the floor)', spread(spreadOf(floor), (n) => fixed(n, 1))],
+    [
+      'Conveyor / connector alone (A/F): what the engine adds',
+      spread(pairRatios(seconds(a), floor), (n) => fixed(n, 2)),
+    ],
+    ['PyAirbyte / connector alone (B/F)', spread(pairRatios(seconds(b), floor), (n) => fixed(n, 2))],
     ['Conveyor records/s', integer(count / spreadOf([...seconds(a), ...seconds(a2)]).median)],
     ['PyAirbyte records/s', integer(count / spreadOf(seconds(b)).median)],
     ['**time ratio Conveyor / PyAirbyte (A/B)**', `**${spread(ratio, (n) => fixed(n, 2))}**`],
@@ -164,7 +216,7 @@ export async function pyairbyteBenchmark(ctx: BenchContext, count: number, round
   return [
     `### (d) airbyte-source-faker → DuckDB, ${shortCount(count)} users: Conveyor vs PyAirbyte`,
     '',
-    `The same installed connector (airbyte-source-faker ${faker.version}, its \`source-faker\` executable) on both sides, config \`count ${integer(count)}, seed 1, parallelism 1\`, \`users\` only. A = \`conveyor sync\` with \`airbyte:source-faker==${FAKER_VERSION}\` into the DuckDB destination; B = a Python process running PyAirbyte (${versionList(peer)}): \`get_source(..., local_executable=...)\`, \`read(cache=DuckDBCache(...))\`, \`AIRBYTE_OFFLINE_MODE=1\`. One small warm-up each, then ${rounds} rounds of A, B, A′; wall clock from spawn to exit. Median (min–max).`,
+    `The same installed connector (airbyte-source-faker ${faker.version}, its \`source-faker\` executable) on both sides, config \`count ${integer(count)}, seed 1, parallelism 1\`, \`users\` only. A = \`conveyor sync\` with \`airbyte:source-faker==${FAKER_VERSION}\` into the DuckDB destination; B = a Python process running PyAirbyte (${versionList(peer)}): \`get_source(..., local_executable=...)\`, \`read(cache=DuckDBCache(...))\`, \`AIRBYTE_OFFLINE_MODE=1\`. F = the connector alone (\`source-faker read\` of the same config and stream, output to /dev/null). One small warm-up each, then ${rounds} rounds of A, B, A′, F; wall clock from spawn to exit. Median (min–max).`,
     '',
     markdownTable(['measure', 'value'], rows),
   ].join('\n');
@@ -212,6 +264,14 @@ export async function meltanoBenchmark(ctx: BenchContext, count: number, rounds:
   await measureCommand({ file: peer.bin('meltano'), args: ['install'], cwd: project, env: meltanoEnv });
 
   const tapConfig = { path: input.dataFile, stream_name: 'users', primary_keys: ['id'] };
+  const [tapName, tapVersion] = TAP_JSONL.split('==') as [string, string];
+  const logger = { debug: () => {}, info: ctx.log, warn: ctx.log, error: ctx.log };
+  const tap = await ensurePythonPackage(
+    { package: tapName, version: tapVersion, executable: tapName },
+    { logger },
+  );
+  const tapConfigFile = join(ctx.outDir, 'floor-e-config.json');
+  writeFileSync(tapConfigFile, JSON.stringify(tapConfig));
   const conveyorTap = (label: string) => conveyorRun(ctx, label, `singer:${TAP_JSONL}`, tapConfig);
   const meltano = (label: string) => {
     const dir = join(ctx.outDir, 'runs', label);
@@ -239,6 +299,7 @@ export async function meltanoBenchmark(ctx: BenchContext, count: number, rounds:
   const a2: Measured[] = [];
   const c: number[] = [];
   const fakerRss: number[] = [];
+  const floor: number[] = [];
   for (let i = 1; i <= rounds; i++) {
     a.push(await conveyorTap(`e-conveyor-tap-${i}`));
     b.push(await meltano(`e-meltano-${i}`));
@@ -246,6 +307,9 @@ export async function meltanoBenchmark(ctx: BenchContext, count: number, rounds:
     c.push(f.seconds);
     fakerRss.push(f.peakRssMiB);
     a2.push(await conveyorTap(`e-conveyor-tap-${i}b`));
+    floor.push(
+      (await connectorAlone(ctx, `e-tap-alone-${i}`, [tap.executable, '--config', tapConfigFile])).seconds,
+    );
   }
   const conveyorEqual = [...a, ...a2]
     .map((r, i) => same(ctx, `(e) Conveyor + tap-jsonl run ${i + 1}`, r.checksum, input.expected))
@@ -266,6 +330,12 @@ export async function meltanoBenchmark(ctx: BenchContext, count: number, rounds:
     ],
     ['Meltano + tap-jsonl + target-duckdb seconds (B)', spread(spreadOf(seconds(b)), (n) => fixed(n, 1))],
     ["Conveyor's faker → DuckDB seconds (C)", spread(spreadOf(c), (n) => fixed(n, 1))],
+    ['tap-jsonl alone, output to /dev/null (F, the floor)', spread(spreadOf(floor), (n) => fixed(n, 1))],
+    [
+      'Conveyor / tap alone (A/F): what the engine adds',
+      spread(pairRatios(seconds(a), floor), (n) => fixed(n, 2)),
+    ],
+    ['Meltano / tap alone (B/F)', spread(pairRatios(seconds(b), floor), (n) => fixed(n, 2))],
     [
       '**time ratio, same tap: Conveyor / Meltano (A/B)**',
       steady
@@ -294,7 +364,7 @@ export async function meltanoBenchmark(ctx: BenchContext, count: number, rounds:
   return [
     `### (e) Singer: ${shortCount(count)} users through tap-jsonl, Conveyor vs Meltano; and Conveyor's faker`,
     '',
-    `Input: the bench's ${integer(count)} user records (as in (a)) as a JSON-lines file. A = \`conveyor sync\` with \`singer:${TAP_JSONL}\` into the DuckDB destination (users, full_refresh + append). B = \`meltano run --full-refresh tap-jsonl target-duckdb\` (${versionList(peer)}, plugins ${TAP_JSONL} and ${TARGET_DUCKDB} with ${TARGET_DUCKDB_ENGINE}, installed by \`meltano install\`). C = Conveyor's own faker into DuckDB, the same number of users (other values, so no checksum against B). One warm-up of A and B, then ${rounds} rounds of A, B, C, A′; wall clock from spawn to exit. Median (min–max).`,
+    `Input: the bench's ${integer(count)} user records (as in (a)) as a JSON-lines file. A = \`conveyor sync\` with \`singer:${TAP_JSONL}\` into the DuckDB destination (users, full_refresh + append). B = \`meltano run --full-refresh tap-jsonl target-duckdb\` (${versionList(peer)}, plugins ${TAP_JSONL} and ${TARGET_DUCKDB} with ${TARGET_DUCKDB_ENGINE}, installed by \`meltano install\`). C = Conveyor's own faker into DuckDB, the same number of users (other values, so no checksum against B). F = the tap alone, its output to /dev/null. One warm-up of A and B, then ${rounds} rounds of A, B, C, A′, F; wall clock from spawn to exit. Median (min–max).`,
     '',
     markdownTable(['measure', 'value'], rows),
   ].join('\n');
