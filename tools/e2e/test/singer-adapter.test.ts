@@ -100,6 +100,16 @@ describe('a Singer tap as a source', () => {
     expect(await items(dir)).toMatchObject({ n: 80, ids: 80, max_id: 80 });
   });
 
+  it('records of a stream nobody selected are skipped with a warning, not an error', async () => {
+    const dir = tempProject(tapProject('{ count: 5, ignore_selection: true }'));
+    const r = conveyor(['sync'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(
+      'sent records for stream "unused", which is not in the configured catalog; they are skipped',
+    );
+    expect(await items(dir)).toMatchObject({ n: 5 });
+  });
+
   it('a tap that crashes keeps the bookmarks committed before the crash, and says why it failed', async () => {
     const dir = tempProject(tapProject('{ count: 40, fail_at: 25, inputs_to: ./inputs.json }', 'append'));
     const failed = conveyor(['sync'], { cwd: dir });

@@ -222,6 +222,7 @@ async function* readTap(
   const proc = new ConnectorProcess(connector.name, connector.command, args, ctx.logger, masker, ctx.signal);
   proc.child.stdin?.end();
   const pending = new Map<string, JsonObject[]>();
+  const skipped = new Set<string>();
   const flush = function* (stream?: string): Generator<SourceHandleOutput> {
     for (const [name, records] of pending) {
       if (stream !== undefined && name !== stream) continue;
@@ -245,10 +246,15 @@ async function* readTap(
         switch (message.type) {
           case 'RECORD': {
             if (stream === undefined) {
-              if (message.stream !== undefined && !names.size) break;
-              throw systemError(
-                `${connector.name} line ${firstLine + i}: a record for stream "${message.stream}", which is not in the catalog. ${masker.mask(text.slice(0, 200))}`,
-              );
+              // older taps ignore selection metadata and send every stream: not an error, not kept
+              const unknown = String(message.stream);
+              if (!skipped.has(unknown)) {
+                skipped.add(unknown);
+                ctx.logger.warn(
+                  `${connector.name} sent records for stream "${unknown}", which is not in the configured catalog; they are skipped.`,
+                );
+              }
+              break;
             }
             if (!message.record || typeof message.record !== 'object' || Array.isArray(message.record)) {
               throw systemError(
