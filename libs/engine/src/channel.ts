@@ -1,7 +1,7 @@
 // A bounded queue between the source reader and the destination writer: the reader waits when it
 // is full (back-pressure), the writer waits when it is empty; a failure on either side ends both,
 // except that what a failed source sent before failing (records, and the states covering them) is
-// still delivered, so its last checkpoints are committed.
+// still delivered, so its last checkpoints can still be committed under the usual rule.
 
 export class BoundedChannel<T> {
   private readonly items: T[] = [];

@@ -28,7 +28,7 @@ export interface Command {
    * Turns the connector's own command line into what is spawned, when something wraps it (a
    * container runtime mounts the files the arguments name).
    */
-  launch?: (argv: string[]) => { file: string; args: string[] };
+  launch?: (argv: string[]) => { file: string; args: string[]; stop?: () => void };
 }
 
 export class TempFiles {
@@ -50,6 +50,8 @@ export class ConnectorProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   private spawnError: Error | undefined;
   private readonly maskerReady: Promise<unknown>;
+  /** what else stopping takes, beyond signalling the process (removing a container) */
+  private readonly stop: (() => void) | undefined;
 
   constructor(
     readonly name: string,
@@ -64,7 +66,10 @@ export class ConnectorProcess {
   ) {
     this.maskerReady = maskerReady ?? Promise.resolve();
     const argv = [...command.args, ...args];
-    const spawned = command.launch ? command.launch(argv) : { file: command.file, args: argv };
+    const spawned: { file: string; args: string[]; stop?: () => void } = command.launch
+      ? command.launch(argv)
+      : { file: command.file, args: argv };
+    this.stop = spawned.stop;
     this.child = spawn(spawned.file, spawned.args, {
       stdio: ['pipe', 'pipe', 'pipe'],
       env: env ? { ...process.env, ...env } : process.env,
@@ -111,6 +116,7 @@ export class ConnectorProcess {
 
   kill(): void {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.stop?.();
     this.child.kill('SIGTERM');
     const timer = setTimeout(() => this.child.kill('SIGKILL'), 5000);
     timer.unref();

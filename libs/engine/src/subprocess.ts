@@ -3,7 +3,7 @@
 // connector cannot deadlock the engine. Record lines are not parsed here: they are grouped per
 // stream by a byte-level peek and handed on as raw JSON lines for the destination to bulk-load.
 
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import {
   type DestinationWriter,
@@ -158,7 +158,12 @@ class SubprocessConnector {
     if (!this.specCache) {
       const messages = await runToEnd(this.name, this.command, ['spec'], ctx, new SecretMasker());
       this.specCache = pick(messages, 'SPEC', this.name, 'spec').spec;
-      if (this.specFile) writeFileSync(this.specFile, JSON.stringify(this.specCache));
+      if (this.specFile) {
+        // whole or not at all: another process may read it without waiting for this one
+        const temporary = `${this.specFile}.${process.pid}.tmp`;
+        writeFileSync(temporary, JSON.stringify(this.specCache));
+        renameSync(temporary, this.specFile);
+      }
     }
     return this.specCache;
   }

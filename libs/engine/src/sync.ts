@@ -67,16 +67,19 @@ async function applySchemaUpdate(
   writer: DestinationWriter,
   logger: Logger,
   destinationName: string,
+  held: readonly string[] = [],
 ): Promise<void> {
   const configured = catalog.streams.find(
     (c) => c.stream.name === update.stream && c.stream.namespace === update.namespace,
   );
   if (!configured) return;
-  const before = Object.keys((configured.stream.json_schema.properties ?? {}) as JsonObject);
-  const added = Object.keys((update.schema.properties ?? {}) as JsonObject).filter(
-    (p) => !before.includes(p),
+  // columns a schema policy holds back stay out, whatever the source announces
+  const properties = Object.fromEntries(
+    Object.entries((update.schema.properties ?? {}) as JsonObject).filter(([name]) => !held.includes(name)),
   );
-  configured.stream = { ...configured.stream, json_schema: update.schema };
+  const before = Object.keys((configured.stream.json_schema.properties ?? {}) as JsonObject);
+  const added = Object.keys(properties).filter((p) => !before.includes(p));
+  configured.stream = { ...configured.stream, json_schema: { ...update.schema, properties } };
   if (added.length === 0) return;
   if (writer.evolve) {
     await writer.evolve(configured);
@@ -269,7 +272,8 @@ export async function runSync(request: SyncRequest): Promise<SyncResult> {
           if (!replacing.has(batchKey(item.batch))) dirty.add(batchKey(item.batch));
           if (sinceCommit >= everyRecords && dirty.size === 0) await commit();
         } else if (item.kind === 'schema') {
-          await applySchemaUpdate(item, catalog, activeWriter, logger, destination.name);
+          const held = request.dropColumns?.get(streamKey({ name: item.stream, namespace: item.namespace }));
+          await applySchemaUpdate(item, catalog, activeWriter, logger, destination.name, held);
         } else {
           const message = item.message;
           if (message.type === 'STATE') {

@@ -4,7 +4,7 @@ import { BoundedChannel } from '../src/channel.js';
 import { launchSource } from '../src/connector-ref.js';
 import { CONTAINER_FILES, dockerCommandLine, parseImage } from '../src/ecosystems/docker.js';
 import { explainInstallFailure, parseRequirement } from '../src/ecosystems/python-env.js';
-import { parseSingerReference } from '../src/ecosystems/singer.js';
+import { commitMarker, durableCommit, parseSingerReference } from '../src/ecosystems/singer.js';
 import {
   type SingerCatalog,
   secretLookingValues,
@@ -99,6 +99,30 @@ describe('Singer catalogs as protocol catalogs', () => {
   });
 });
 
+describe('Singer targets: when an echoed state proves a commit durable', () => {
+  it('a target that echoes the whole state proves the commit for every stream', () => {
+    expect(durableCommit(commitMarker(3, ['a', 'b']), new Set(['a', 'b']))).toBe(3);
+  });
+
+  it('a target that flushed one stream proves only the older commit the other one shows', () => {
+    // pipelinewise targets advance bookmarks only for the streams they flushed
+    const echoed = {
+      conveyor_commit: 3,
+      bookmarks: { a: { conveyor_commit: 3 }, b: { conveyor_commit: 1 } },
+    };
+    expect(durableCommit(echoed, new Set(['a', 'b']))).toBe(1);
+    expect(durableCommit(echoed, new Set(['a']))).toBe(3);
+    expect(
+      durableCommit({ conveyor_commit: 3, bookmarks: { a: { conveyor_commit: 3 } } }, new Set(['a', 'b'])),
+    ).toBe(undefined);
+  });
+
+  it('anything else proves nothing', () => {
+    for (const echoed of [null, 'x', {}, { bookmarks: {} }, { conveyor_commit: '3' }])
+      expect(durableCommit(echoed, new Set(['a']))).toBeUndefined();
+  });
+});
+
 describe('references', () => {
   it('reads package, version and executable, and refuses anything pip would read as more', () => {
     expect(parseSingerReference('tap-jsonl')).toEqual({ name: 'tap-jsonl', executable: 'tap-jsonl' });
@@ -125,15 +149,20 @@ describe('references', () => {
 
 describe('docker: images', () => {
   it('mounts the config, catalog and state read-only and names them inside the container', () => {
-    const line = dockerCommandLine('airbyte/source-postgres:3.6.2', [
-      'read',
-      '--config',
-      '/tmp/conveyor-ab/config.json',
-      '--catalog',
-      '/tmp/conveyor-ab/catalog.json',
-      '--state',
-      '/tmp/conveyor-ab/state.json',
-    ]);
+    const options = { name: 'conveyor-1-ab', localDir: '/tmp/airbyte_local' };
+    const line = dockerCommandLine(
+      'airbyte/source-postgres:3.6.2',
+      [
+        'read',
+        '--config',
+        '/tmp/conveyor-ab/config.json',
+        '--catalog',
+        '/tmp/conveyor-ab/catalog.json',
+        '--state',
+        '/tmp/conveyor-ab/state.json',
+      ],
+      options,
+    );
     expect(line).toEqual({
       file: 'docker',
       args: [
@@ -141,8 +170,12 @@ describe('docker: images', () => {
         '--rm',
         '--interactive',
         '--init',
+        '--name',
+        'conveyor-1-ab',
         '--network',
         'host',
+        '--volume',
+        '/tmp/airbyte_local:/local',
         '--volume',
         `/tmp/conveyor-ab:${CONTAINER_FILES}:ro`,
         'airbyte/source-postgres:3.6.2',
@@ -155,13 +188,17 @@ describe('docker: images', () => {
         `${CONTAINER_FILES}/state.json`,
       ],
     });
-    expect(dockerCommandLine('img:1', ['spec']).args).toEqual([
+    expect(dockerCommandLine('img:1', ['spec'], options).args).toEqual([
       'run',
       '--rm',
       '--interactive',
       '--init',
+      '--name',
+      'conveyor-1-ab',
       '--network',
       'host',
+      '--volume',
+      '/tmp/airbyte_local:/local',
       'img:1',
       'spec',
     ]);
@@ -181,6 +218,35 @@ describe('docker: images', () => {
 });
 
 describe('install failures', () => {
+  it('no network: a transient error, even though pip also says no distribution was found', () => {
+    const error = explainInstallFailure(
+      'tap-x',
+      '3.11.7',
+      [
+        "WARNING: Retrying (Retry(total=4, connect=None, read=None, redirect=None, status=None)) after connection broken by 'NewConnectionError('<pip._vendor.urllib3.connection.HTTPSConnection object>: Failed to establish a new connection: [Errno -3] Temporary failure in name resolution')': /simple/tap-x/",
+        'ERROR: Could not find a version that satisfies the requirement tap-x (from versions: none)',
+        'ERROR: No matching distribution found for tap-x',
+      ],
+      1,
+    );
+    expect(error.message).toMatch(/PyPI could not be reached/);
+    expect((error as { failureType?: string }).failureType).toBe('transient_error');
+  });
+
+  it('a build failure is not blamed on the Python version', () => {
+    const error = explainInstallFailure(
+      'tap-y',
+      '3.11.7',
+      [
+        "Ignoring importlib-metadata: markers 'python_version < \"3.8\"' don't match your environment",
+        'error: command gcc failed with exit code 1',
+        'ERROR: Failed building wheel for psycopg2',
+      ],
+      1,
+    );
+    expect(error.message).toMatch(/^Installing tap-y failed \(installer exited with code 1\)/);
+  });
+
   // what pip printed here for each case
   it('an incompatible Python', () => {
     const error = explainInstallFailure(

@@ -1,9 +1,12 @@
 // `docker:airbyte/source-postgres:3.6.2`: an Airbyte-protocol container image. The config, catalog
 // and state files are mounted read-only at /conveyor/files and the arguments name them there;
-// stdin stays open for destinations; the host network lets a container reach local databases.
+// stdin stays open for destinations; the host network lets a container reach local databases; a
+// host folder is mounted at /local for destinations that write files; stopping removes the container.
 // These machines have no Docker engine: the command line is tested, the live run is not.
 
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 import { basename, dirname, isAbsolute } from 'node:path';
 import { configError } from '@conveyor/protocol';
 import type { Command } from '../connector-process.js';
@@ -26,8 +29,22 @@ export function parseImage(reference: string): string {
   return image;
 }
 
+export interface DockerRunOptions {
+  /** the container's name, so that stopping the connector can remove it */
+  name: string;
+  /**
+   * Host folder mounted at /local, where Airbyte's local destinations (csv, local-json, duckdb,
+   * sqlite) write: without it their output would vanish with the container.
+   */
+  localDir: string;
+}
+
 /** The `docker run` command line for a connector command line whose file arguments are on the host. */
-export function dockerCommandLine(image: string, argv: string[]): { file: string; args: string[] } {
+export function dockerCommandLine(
+  image: string,
+  argv: string[],
+  options: DockerRunOptions,
+): { file: string; args: string[] } {
   const mounts = new Set<string>();
   const inner = argv.map((arg, i) => {
     const previous = argv[i - 1];
@@ -42,7 +59,21 @@ export function dockerCommandLine(image: string, argv: string[]): { file: string
   const volume = [...mounts].flatMap((dir) => ['--volume', `${dir}:${CONTAINER_FILES}:ro`]);
   return {
     file: 'docker',
-    args: ['run', '--rm', '--interactive', '--init', '--network', 'host', ...volume, image, ...inner],
+    args: [
+      'run',
+      '--rm',
+      '--interactive',
+      '--init',
+      '--name',
+      options.name,
+      '--network',
+      'host',
+      '--volume',
+      `${options.localDir}:/local`,
+      ...volume,
+      image,
+      ...inner,
+    ],
   };
 }
 
@@ -74,9 +105,27 @@ export function assertDockerEngine(): Promise<void> {
   return engineChecked;
 }
 
+/** Where `/local` of every container lives on the host: $CONVEYOR_DOCKER_LOCAL or Airbyte's /tmp/airbyte_local. */
+export function dockerLocalDir(): string {
+  return process.env.CONVEYOR_DOCKER_LOCAL ?? '/tmp/airbyte_local';
+}
+
 function command(reference: string): Command {
   const image = parseImage(reference);
-  return { file: 'docker', args: [], launch: (argv) => dockerCommandLine(image, argv) };
+  return {
+    file: 'docker',
+    args: [],
+    launch: (argv) => {
+      const name = `conveyor-${process.pid}-${randomBytes(4).toString('hex')}`;
+      const localDir = dockerLocalDir();
+      mkdirSync(localDir, { recursive: true });
+      return {
+        ...dockerCommandLine(image, argv, { name, localDir }),
+        // killing the docker CLI does not stop the container: remove it by name
+        stop: () => execFile('docker', ['rm', '--force', name], () => {}),
+      };
+    },
+  };
 }
 
 export const dockerLauncher: Launcher = {

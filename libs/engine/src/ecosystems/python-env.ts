@@ -4,13 +4,14 @@
 // environment (conveyor-env.json), so a run can say exactly what it ran.
 
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import {
-  closeSync,
   existsSync,
+  linkSync,
   mkdirSync,
-  openSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
@@ -141,9 +142,16 @@ export function explainInstallFailure(
     .slice(-6)
     .map((l) => (l.length > 300 ? `${l.slice(0, 300)}...` : l))
     .join('\n  ');
+  // offline, pip also says "No matching distribution found": the network comes first
   if (
-    /requires a different Python|Requires-Python|only has .* available for Python|python_version/i.test(text)
+    /NewConnectionError|Temporary failure in name resolution|Max retries exceeded|Network is unreachable|ConnectTimeout|Failed to fetch|error sending request/i.test(
+      text,
+    )
   ) {
+    return transientError(`Installing ${requirement} failed: PyPI could not be reached.\n  ${tail}`);
+  }
+  // not "python_version": pip prints that for ignored environment markers in ordinary installs
+  if (/requires a different Python|Requires-Python [<>=!~]|only has .* available for Python/i.test(text)) {
     // pip lists every version it skipped with its range; the newest (or the one asked for) says enough
     const pinned = /==(.+)$/.exec(requirement)?.[1];
     const ranges = [...text.matchAll(/(\S+) Requires-Python ([^;\n]+)/g)];
@@ -168,18 +176,35 @@ export function explainInstallFailure(
       `${requirement} was not found on PyPI. Check the name: Airbyte connectors are published as airbyte-source-<name> and airbyte-destination-<name>, Singer ones usually as tap-<name> and target-<name>.\n  ${tail}`,
     );
   }
-  if (/Connection|Temporary failure in name resolution|timed out|Max retries exceeded/i.test(text)) {
-    return transientError(`Installing ${requirement} failed: PyPI could not be reached.\n  ${tail}`);
-  }
   return systemError(`Installing ${requirement} failed (installer exited with code ${code}).\n  ${tail}`);
 }
 
-function readEnv(dir: string, executable: string): PythonEnv | undefined {
+/** The installed environment, or undefined when there is none (or only a half-made one). */
+function readEnv(dir: string, spec: string, executable: string): PythonEnv | undefined {
   const file = join(dir, ENV_FILE);
   if (!existsSync(file)) return undefined;
   const recorded = JSON.parse(readFileSync(file, 'utf8')) as Omit<PythonEnv, 'dir' | 'executable'>;
   const path = join(dir, 'bin', executable);
-  return existsSync(path) ? { ...recorded, dir, executable: path } : undefined;
+  // a complete environment without that executable is a wrong name, not a reason to reinstall
+  if (!existsSync(path)) throw missingExecutable(spec, dir, executable);
+  return { ...recorded, dir, executable: path };
+}
+
+function missingExecutable(spec: string, dir: string, executable: string): Error {
+  const found = readdirSync(join(dir, 'bin')).filter(
+    (f) => !/^(python|pip|activate|Activate|easy_install|deactivate)/.test(f),
+  );
+  const name = spec.split('==')[0];
+  return configError(
+    `${spec} is installed, but it has no executable "${executable}". It has: ${found.join(', ') || 'none'}. Name the executable in the reference, like singer:${name}:${found[0] ?? 'tap-name'}.`,
+  );
+}
+
+/** Written whole or not at all: readers without the lock never see half a file. */
+function writeAtomically(file: string, text: string): void {
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, text);
+  renameSync(temporary, file);
 }
 
 function freezeToMap(lines: string[]): Record<string, string> {
@@ -194,17 +219,37 @@ function freezeToMap(lines: string[]): Record<string, string> {
 /** One installer at a time per environment: a lock file holding the installer's pid. */
 async function withLock<T>(lockFile: string, logger: Logger, work: () => Promise<T>): Promise<T> {
   let announced = false;
-  for (;;) {
-    try {
-      const fd = openSync(lockFile, 'wx');
-      writeFileSync(fd, String(process.pid));
-      closeSync(fd);
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const pid = Number(readFileSync(lockFile, 'utf8') || 0);
-      if (!pid || !processAlive(pid)) {
-        rmSync(lockFile, { force: true });
+  // the lock appears with the pid already in it (a hard link of a finished file), never empty
+  const mine = `${lockFile}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  writeFileSync(mine, String(process.pid));
+  try {
+    for (;;) {
+      try {
+        linkSync(mine, lockFile);
+        break;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+      let pid: number;
+      try {
+        pid = Number(readFileSync(lockFile, 'utf8'));
+      } catch {
+        continue; // released meanwhile: try again
+      }
+      if (!processAlive(pid)) {
+        // a dead installer's lock: move it aside (atomically); if what moved was a live lock that
+        // replaced it meanwhile, put that back
+        const stale = `${lockFile}.stale.${process.pid}`;
+        try {
+          renameSync(lockFile, stale);
+          const holder = Number(readFileSync(stale, 'utf8'));
+          // someone else took it over first: put their live lock back
+          if (holder !== pid) linkSync(stale, lockFile);
+        } catch {
+          // released or taken meanwhile: look again
+        } finally {
+          rmSync(stale, { force: true });
+        }
         continue;
       }
       if (!announced)
@@ -212,6 +257,8 @@ async function withLock<T>(lockFile: string, logger: Logger, work: () => Promise
       announced = true;
       await new Promise((r) => setTimeout(r, 500));
     }
+  } finally {
+    rmSync(mine, { force: true });
   }
   try {
     return await work();
@@ -234,11 +281,11 @@ export async function ensurePythonPackage(
   // an environment belongs to one interpreter: another Python version gets its own
   const minor = (await pythonVersion(python)).split('.').slice(0, 2).join('.');
   const dir = join(cache, `${requirement.package}@${requirement.version ?? 'latest'}-py${minor}`);
-  const ready = readEnv(dir, requirement.executable);
+  const ready = readEnv(dir, spec, requirement.executable);
   if (ready) return ready;
   mkdirSync(cache, { recursive: true });
   return withLock(`${dir}.lock`, options.logger, async () => {
-    const again = readEnv(dir, requirement.executable);
+    const again = readEnv(dir, spec, requirement.executable);
     if (again) return again;
     return install(requirement, spec, dir, python, options);
   });
@@ -290,14 +337,7 @@ async function install(
       : await run(envPython, ['-m', 'pip', 'freeze', '--all']);
     const packages = freezeToMap(frozen.output);
     const executable = join(dir, 'bin', requirement.executable);
-    if (!existsSync(executable)) {
-      const found = readdirSync(join(dir, 'bin')).filter(
-        (f) => !/^(python|pip|activate|Activate|easy_install)/.test(f),
-      );
-      throw configError(
-        `${spec} installed, but it has no executable "${requirement.executable}". It has: ${found.join(', ') || 'none'}. Name the executable in the reference, like singer:${requirement.package}:${found[0] ?? 'tap-name'}.`,
-      );
-    }
+    if (!existsSync(executable)) throw missingExecutable(spec, dir, requirement.executable);
     const env: PythonEnv = {
       dir,
       executable,
@@ -308,7 +348,7 @@ async function install(
       installer: useUv ? 'uv' : 'pip',
     };
     const { dir: _d, executable: _e, ...recorded } = env;
-    writeFileSync(
+    writeAtomically(
       join(dir, ENV_FILE),
       `${JSON.stringify({ ...recorded, requested: spec, installedAt: new Date().toISOString() }, null, 2)}\n`,
     );

@@ -87,7 +87,7 @@ async function runForOutput(
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function parseJsonOutput(text: string, what: string, name: string): JsonObject {
+function parseJsonOutput(text: string, what: string, name: string, masker: SecretMasker): JsonObject {
   const start = text.indexOf('{');
   try {
     const value: unknown = JSON.parse(start > 0 ? text.slice(start) : text);
@@ -95,7 +95,9 @@ function parseJsonOutput(text: string, what: string, name: string): JsonObject {
   } catch {
     // reported below
   }
-  throw systemError(`${name} printed something other than a JSON ${what}: ${text.slice(0, 200)}`);
+  throw systemError(
+    `${name} printed something other than a JSON ${what}: ${masker.mask(text.slice(0, 200))}`,
+  );
 }
 
 async function capabilitiesOf(connector: SingerConnector): Promise<string[]> {
@@ -147,7 +149,7 @@ async function runDiscover(
       ctx,
       masker,
     );
-    const catalog = parseJsonOutput(out, 'catalog', connector.name);
+    const catalog = parseJsonOutput(out, 'catalog', connector.name, masker);
     if (!Array.isArray(catalog.streams))
       throw systemError(`${connector.name} --discover gave a catalog without "streams".`);
     return catalog as unknown as SingerCatalog;
@@ -201,12 +203,17 @@ async function* readTap(
   const capabilities = await capabilitiesOf(connector);
   const catalogFlag =
     capabilities.includes('properties') && !capabilities.includes('catalog') ? '--properties' : '--catalog';
-  // a message names its stream by tap_stream_id or by stream name; both lead to the configured name
+  // a message names its stream by tap_stream_id or by stream name; both lead to the configured
+  // name, except a stream name two selected streams share (then only tap_stream_id does)
   const names = new Map<string, string>();
-  for (const s of singerCatalog.streams) {
-    if (!catalog.streams.some((c) => c.stream.name === s.tap_stream_id)) continue;
-    names.set(s.tap_stream_id, s.tap_stream_id);
-    if (s.stream && !names.has(s.stream)) names.set(s.stream, s.tap_stream_id);
+  const selected = singerCatalog.streams.filter((s) =>
+    catalog.streams.some((c) => c.stream.name === s.tap_stream_id),
+  );
+  for (const s of selected) names.set(s.tap_stream_id, s.tap_stream_id);
+  for (const s of selected) {
+    if (!s.stream || names.has(s.stream)) continue;
+    const shared = selected.filter((other) => other.stream === s.stream).length > 1;
+    if (!shared) names.set(s.stream, s.tap_stream_id);
   }
   const schemas = new Map(catalog.streams.map((c) => [c.stream.name, JSON.stringify(c.stream.json_schema)]));
   const bookmarks = state.find((s) => s.type === 'LEGACY' || (s.type === undefined && s.data))?.data;
@@ -300,9 +307,33 @@ async function* readTap(
   }
 }
 
-/** The value sent as a target's STATE at commit `seq`; its echo proves the commit durable. */
-function commitMarker(seq: number): JsonObject {
-  return { conveyor_commit: seq };
+/**
+ * The value sent as a target's STATE at commit `seq`: the commit number at the top and as every
+ * stream's bookmark. Targets that flush one stream at a time (the pipelinewise ones) echo a state
+ * whose bookmarks advance only for the streams they flushed, so a commit counts as durable only once
+ * every stream written in this sync shows it (see `durableCommit`).
+ */
+export function commitMarker(seq: number, streams: readonly string[]): JsonObject {
+  return {
+    conveyor_commit: seq,
+    bookmarks: Object.fromEntries(streams.map((s) => [s, { conveyor_commit: seq }])),
+  };
+}
+
+/** The newest commit an echoed state proves durable for all of `written`, or undefined. */
+export function durableCommit(echoed: unknown, written: ReadonlySet<string>): number | undefined {
+  if (!echoed || typeof echoed !== 'object') return undefined;
+  const top = (echoed as JsonObject).conveyor_commit;
+  const bookmarks = (echoed as JsonObject).bookmarks as Record<string, JsonObject | undefined> | undefined;
+  if (typeof top !== 'number') return undefined;
+  if (!bookmarks || typeof bookmarks !== 'object' || written.size === 0) return top;
+  let lowest = top;
+  for (const stream of written) {
+    const seq = bookmarks[stream]?.conveyor_commit;
+    if (typeof seq !== 'number') return undefined;
+    lowest = Math.min(lowest, seq);
+  }
+  return lowest;
 }
 
 function targetHandle(connector: SingerConnector): DestinationHandle {
@@ -353,9 +384,15 @@ function targetHandle(connector: SingerConnector): DestinationHandle {
         if (c.destination_sync_mode === 'overwrite') {
           const version = c.generation_id ?? Date.now();
           overwrite.set(c.stream.name, version);
-          out.writeLine(JSON.stringify({ type: 'ACTIVATE_VERSION', stream: c.stream.name, version }));
+          // As Singer taps do: a leading ACTIVATE_VERSION only for a stream's first version. Later
+          // ones come at the end, so targets that drop older versions on it keep the old rows
+          // readable until the new version is complete.
+          if (c.generation_id === undefined || c.generation_id <= 1)
+            out.writeLine(JSON.stringify({ type: 'ACTIVATE_VERSION', stream: c.stream.name, version }));
         }
       }
+      const streams = catalog.streams.map((c) => c.stream.name);
+      const written = new Set<string>();
       const waiting: number[] = [];
       let failure: Error | undefined;
       const reader = (async () => {
@@ -369,8 +406,8 @@ function targetHandle(connector: SingerConnector): DestinationHandle {
               ctx.logger.info(`[${connector.name} stdout] ${masker.mask(text.slice(0, 2000))}`);
               continue;
             }
-            const seq = (echoed as JsonObject | null)?.conveyor_commit;
-            if (typeof seq !== 'number') continue;
+            const seq = durableCommit(echoed, written);
+            if (seq === undefined) continue;
             // a target emits the latest state it has flushed: every commit up to it is durable
             while (waiting.length > 0 && waiting[0]! <= seq) ctx.onDurable(waiting.shift()!);
           }
@@ -381,9 +418,16 @@ function targetHandle(connector: SingerConnector): DestinationHandle {
       const check = () => {
         if (failure) throw failure;
       };
+      // a target that died shows as a broken pipe; its own exit and last words explain more
       const writeLine = async (line: string) => {
-        const wait = out.writeLine(line);
-        if (wait) await wait;
+        try {
+          const wait = out.writeLine(line);
+          if (wait) await wait;
+        } catch (error) {
+          await Promise.race([proc.exited, new Promise((r) => setTimeout(r, 2000))]);
+          await proc.assertSucceeded();
+          throw error;
+        }
       };
       const writer: DestinationWriter = {
         async write(batch) {
@@ -396,6 +440,7 @@ function targetHandle(connector: SingerConnector): DestinationHandle {
                   (line) =>
                     (JSON.parse(line.toString('utf8')) as { record: { data: JsonObject } }).record.data,
                 );
+          if (records.length > 0) written.add(batch.stream);
           for (const record of records) {
             const message: JsonObject = { type: 'RECORD', stream: batch.stream, record };
             if (version !== undefined) message.version = version;
@@ -405,7 +450,7 @@ function targetHandle(connector: SingerConnector): DestinationHandle {
         async commit(_states, seq) {
           check();
           waiting.push(seq);
-          await writeLine(JSON.stringify({ type: 'STATE', value: commitMarker(seq) }));
+          await writeLine(JSON.stringify({ type: 'STATE', value: commitMarker(seq, streams) }));
           await out.flush();
         },
         async finish() {
@@ -467,7 +512,7 @@ async function singerConnector(reference: string, options: LaunchOptions): Promi
         },
         new SecretMasker(),
       )
-        .then((out) => parseJsonOutput(out, 'description', connector.name))
+        .then((out) => parseJsonOutput(out, 'description', connector.name, new SecretMasker()))
         .catch(() => undefined);
       return about;
     },
