@@ -60,7 +60,16 @@ async function killAndResume(syncMode: string, destinationMode: string) {
     const outcome = await syncKilledAfter(['sync'], dir, at);
     if (outcome.killed) kills.push(at);
   }
-  const before = JSON.parse(conveyor(['state', 'show', 'c'], { cwd: dir }).stdout) as { seq: number };
+  const committedSeq = () =>
+    (JSON.parse(conveyor(['state', 'show', 'c'], { cwd: dir }).stdout) as { seq: number }).seq;
+  // On a loaded machine every kill can land before the first checkpoint. Incremental resumption
+  // from a mid-sync state is the point of the incremental case: kill later until one exists.
+  for (let extra = 0; syncMode === 'incremental' && extra < 6 && committedSeq() === 0; extra++) {
+    const at = Math.round(fullMs * (0.5 + random() * 0.5));
+    const outcome = await syncKilledAfter(['sync'], dir, at);
+    if (outcome.killed) kills.push(at);
+  }
+  const before = { seq: committedSeq() };
   const final = conveyor(['sync'], { cwd: dir });
   expect(final.code, final.stderr).toBe(0);
   const [row] = await query(

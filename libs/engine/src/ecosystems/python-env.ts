@@ -76,12 +76,23 @@ interface Ran {
   spawnError?: NodeJS.ErrnoException;
 }
 
+/**
+ * uv does not read pip's configuration: where TLS is intercepted by a local certificate authority
+ * (installed in the system store, as pip is told with `cert`), uv must use the system store too.
+ */
+const UV_ENV = { UV_SYSTEM_CERTS: '1', UV_NATIVE_TLS: '1' };
+
 function run(file: string, args: string[], onLine?: (line: string) => void): Promise<Ran> {
   return new Promise((done) => {
     const output: string[] = [];
     const child = spawn(file, args, {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, PIP_DISABLE_PIP_VERSION_CHECK: '1', PYTHONUNBUFFERED: '1' },
+      env: {
+        ...(file === 'uv' ? UV_ENV : {}),
+        ...process.env,
+        PIP_DISABLE_PIP_VERSION_CHECK: '1',
+        PYTHONUNBUFFERED: '1',
+      },
     });
     let spawnError: NodeJS.ErrnoException | undefined;
     const take = (chunk: Buffer) => {
