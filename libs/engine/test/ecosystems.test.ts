@@ -138,6 +138,7 @@ describe('references', () => {
     for (const bad of ['source-faker>=7', 'x; rm -rf /', '--index-url=http://evil', 'a b'])
       expect(() => parseRequirement(bad, 'airbyte:')).toThrow(/not a airbyte: reference/);
     expect(() => parseSingerReference('a:b:c')).toThrow(/singer:<package>/);
+    expect(() => parseSingerReference('tap-x:../../bin/sh')).toThrow(/singer:<package>/);
   });
 
   it('an airbyte: destination must be named destination-*', async () => {

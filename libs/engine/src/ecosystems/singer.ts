@@ -9,7 +9,8 @@
 // rule, so bookmarks are kept across runs), SCHEMA updates the stream's schema and ACTIVATE_VERSION
 // is noted (the engine's own generations do what it asks: an overwrite replaces the old rows).
 // Engine → target: SCHEMA for each stream, RECORD lines, and at each checkpoint a STATE whose value
-// names the commit; a commit is durable once the target echoes that value (or a later one).
+// names the commit (at the top and per stream); a commit is durable once the target echoes it, or
+// a later one, for every stream written in the sync.
 
 import { isAbsolute, resolve } from 'node:path';
 import type { DestinationWriter, ReadContext } from '@conveyor/cdk';
@@ -63,7 +64,12 @@ export function parseSingerReference(reference: string): {
   executable: string;
 } {
   const [requirement = '', executable, extra] = reference.split(':');
-  if (extra !== undefined || executable === '') {
+  if (
+    extra !== undefined ||
+    executable === '' ||
+    (executable !== undefined && !/^[A-Za-z0-9._-]+$/.test(executable)) ||
+    executable === '..'
+  ) {
     throw configError(
       `"singer:${reference}" is not a Singer reference: use singer:<package>[==version][:<executable>], like singer:tap-jsonl or singer:meltanolabs-tap-postgres:tap-postgres.`,
     );
