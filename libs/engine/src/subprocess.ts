@@ -3,7 +3,7 @@
 // connector cannot deadlock the engine. Record lines are not parsed here: they are grouped per
 // stream by a byte-level peek and handed on as raw JSON lines for the destination to bulk-load.
 
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import {
   type DestinationWriter,
@@ -31,6 +31,7 @@ import {
   streamKey,
   systemError,
 } from '@conveyor/protocol';
+import { writeFileAtomically } from './atomic-file.js';
 import { type Command, ConnectorProcess, maskerFor, TempFiles } from './connector-process.js';
 import type { DestinationHandle, Launcher, LaunchOptions, SourceHandle } from './launcher.js';
 
@@ -158,12 +159,8 @@ class SubprocessConnector {
     if (!this.specCache) {
       const messages = await runToEnd(this.name, this.command, ['spec'], ctx, new SecretMasker());
       this.specCache = pick(messages, 'SPEC', this.name, 'spec').spec;
-      if (this.specFile) {
-        // whole or not at all: another process may read it without waiting for this one
-        const temporary = `${this.specFile}.${process.pid}.tmp`;
-        writeFileSync(temporary, JSON.stringify(this.specCache));
-        renameSync(temporary, this.specFile);
-      }
+      // another process may read it without waiting for this one
+      if (this.specFile) writeFileAtomically(this.specFile, JSON.stringify(this.specCache));
     }
     return this.specCache;
   }

@@ -19,6 +19,7 @@ import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type { Logger } from '@conveyor/cdk';
 import { configError, systemError, transientError } from '@conveyor/protocol';
+import { writeFileAtomically } from '../atomic-file.js';
 import { processAlive } from '../sqlite.js';
 
 export interface PythonRequirement {
@@ -211,13 +212,6 @@ function missingExecutable(spec: string, dir: string, executable: string): Error
   );
 }
 
-/** Written whole or not at all: readers without the lock never see half a file. */
-function writeAtomically(file: string, text: string): void {
-  const temporary = `${file}.${process.pid}.tmp`;
-  writeFileSync(temporary, text);
-  renameSync(temporary, file);
-}
-
 function freezeToMap(lines: string[]): Record<string, string> {
   const packages: Record<string, string> = {};
   for (const line of lines) {
@@ -359,7 +353,7 @@ async function install(
       installer: useUv ? 'uv' : 'pip',
     };
     const { dir: _d, executable: _e, ...recorded } = env;
-    writeAtomically(
+    writeFileAtomically(
       join(dir, ENV_FILE),
       `${JSON.stringify({ ...recorded, requested: spec, installedAt: new Date().toISOString() }, null, 2)}\n`,
     );
