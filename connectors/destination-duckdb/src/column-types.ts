@@ -3,6 +3,8 @@
 // a column's type in SQL. A value that does not convert becomes NULL (never an error, never a
 // dropped record), and the load notes it in `_conveyor_meta`.
 
+import { type LogicalType, logicalTypeFor } from '@conveyor/sql';
+
 /** Column types this destination creates. Existing columns may have any other DuckDB type. */
 export type ColumnType =
   | 'BIGINT'
@@ -14,38 +16,20 @@ export type ColumnType =
   | 'DATE'
   | 'JSON';
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
+const FOR_LOGICAL: Record<LogicalType, ColumnType> = {
+  integer: 'BIGINT',
+  number: 'DOUBLE',
+  boolean: 'BOOLEAN',
+  string: 'VARCHAR',
+  timestamp_with_timezone: 'TIMESTAMPTZ',
+  timestamp_without_timezone: 'TIMESTAMP',
+  date: 'DATE',
+  json: 'JSON',
+};
 
-/**
- * integer → BIGINT, number → DOUBLE, boolean → BOOLEAN, string → VARCHAR (date-time →
- * TIMESTAMPTZ, or TIMESTAMP with `airbyte_type: timestamp_without_timezone`; date → DATE);
- * objects, arrays, unions of several types and untyped properties → JSON.
- */
+/** The DuckDB type of a JSON Schema property, by the SQL family's typing (`logicalTypeFor`). */
 export function columnTypeFor(propertySchema: unknown): ColumnType {
-  if (!isObject(propertySchema)) return 'JSON';
-  const declared = propertySchema.type;
-  const types = (Array.isArray(declared) ? declared : [declared]).filter(
-    (t): t is string => typeof t === 'string' && t !== 'null',
-  );
-  if (types.length !== 1) return 'JSON';
-  const airbyteType = propertySchema.airbyte_type;
-  switch (types[0]) {
-    case 'integer':
-      return 'BIGINT';
-    case 'number':
-      return airbyteType === 'integer' ? 'BIGINT' : 'DOUBLE';
-    case 'boolean':
-      return 'BOOLEAN';
-    case 'string':
-      if (propertySchema.format === 'date-time') {
-        return airbyteType === 'timestamp_without_timezone' ? 'TIMESTAMP' : 'TIMESTAMPTZ';
-      }
-      return propertySchema.format === 'date' ? 'DATE' : 'VARCHAR';
-    default:
-      return 'JSON';
-  }
+  return FOR_LOGICAL[logicalTypeFor(propertySchema)];
 }
 
 /** DuckDB's catalog spells some types differently from how we write them. */
