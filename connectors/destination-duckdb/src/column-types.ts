@@ -1,12 +1,14 @@
-// The typing rules of the destination, as data: which DuckDB type a JSON Schema property gets,
-// which type changes can be applied to an existing column, and how a JSON value is converted to
-// a column's type in SQL. A value that does not convert becomes NULL (never an error, never a
-// dropped record), and the load notes it in `_conveyor_meta`.
+// The typing rules of the destination, as data: which DuckDB type each logical type of the SQL
+// family gets (@conveyor/sql gives a JSON Schema property its logical type), which type changes
+// can be applied to an existing column, and how a JSON value is converted to a column's type in
+// SQL. A value that does not convert becomes NULL (never an error, never a dropped record), and
+// the load notes it in `_conveyor_meta`.
 
-import { type LogicalType, logicalTypeFor } from '@conveyor/sql';
+import type { LogicalType } from '@conveyor/sql';
 
 /** Column types this destination creates. Existing columns may have any other DuckDB type. */
 export type ColumnType =
+  | 'UUID'
   | 'BIGINT'
   | 'DOUBLE'
   | 'BOOLEAN'
@@ -27,9 +29,9 @@ const FOR_LOGICAL: Record<LogicalType, ColumnType> = {
   json: 'JSON',
 };
 
-/** The DuckDB type of a JSON Schema property, by the SQL family's typing (`logicalTypeFor`). */
-export function columnTypeFor(propertySchema: unknown): ColumnType {
-  return FOR_LOGICAL[logicalTypeFor(propertySchema)];
+/** The DuckDB type of a logical type of the SQL family (see `logicalTypeFor` in @conveyor/sql). */
+export function columnTypeOf(logical: LogicalType): ColumnType {
+  return FOR_LOGICAL[logical];
 }
 
 /** DuckDB's catalog spells some types differently from how we write them. */

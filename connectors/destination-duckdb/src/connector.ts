@@ -4,12 +4,12 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { type DestinationConnector, failedCheck } from '@conveyor/cdk';
 import { configError } from '@conveyor/protocol';
+import { planStreams } from '@conveyor/sql';
 import { BatchFile } from './batch-file.js';
 import { type DuckDBDestinationConfig, resolveConfig, spec } from './config.js';
 import { duckdbFailure, openDatabase } from './database.js';
-import { qualifiedName, quoteIdentifier } from './identifiers.js';
+import { qualifiedName, quoteIdentifier, streamPlanContext } from './identifiers.js';
 import { readStates } from './internal-tables.js';
-import { planStreams } from './stream-targets.js';
 import { prepareTables } from './table-setup.js';
 import { DuckDBWriter } from './writer.js';
 
@@ -21,7 +21,7 @@ export const destination: DestinationConnector<DuckDBDestinationConfig> = {
       const { path, schema } = resolveConfig(config);
       const database = await openDatabase(path);
       try {
-        const probe = qualifiedName(schema, `_conveyor_check_${randomUUID()}`);
+        const probe = qualifiedName({ schema, table: `_conveyor_check_${randomUUID()}` });
         await database.connection.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`);
         await database.connection.run(`CREATE TABLE ${probe} (ok BOOLEAN)`);
         await database.connection.run(`DROP TABLE ${probe}`);
@@ -38,17 +38,18 @@ export const destination: DestinationConnector<DuckDBDestinationConfig> = {
 
   async open(config, catalog, ctx) {
     const { path, schema, memoryLimit } = resolveConfig(config);
-    const targets = planStreams(catalog, schema);
+    const context = streamPlanContext(schema);
+    const plans = planStreams(catalog, context);
     const database = await openDatabase(path);
     // SET takes no parameters; the value matched spec.json's size pattern, so it is only digits and a unit.
     await database.connection.run(`SET memory_limit = '${memoryLimit}'`);
     let batchFile: BatchFile | undefined;
     try {
-      const tables = await prepareTables(database.connection, targets, ctx.logger).catch((error: unknown) => {
+      const tables = await prepareTables(database.connection, plans, ctx.logger).catch((error: unknown) => {
         throw duckdbFailure(`preparing the tables of ${path}`, error);
       });
       batchFile = await BatchFile.create();
-      const writer = new DuckDBWriter(database, tables, batchFile, ctx.connectionId, ctx.logger, schema);
+      const writer = new DuckDBWriter(database, tables, batchFile, ctx.connectionId, ctx.logger, context);
       await writer.begin();
       ctx.logger.info(`Writing ${tables.length} stream(s) to ${path}.`);
       return writer;

@@ -4,30 +4,43 @@
 // and notes the values that did not fit in `_conveyor_meta`. Names and paths reach the SQL as
 // quoted identifiers or as parameters, never as spliced values.
 
-import { conversionSql } from './column-types.js';
+import {
+  METADATA_COLUMNS as FAMILY_METADATA_COLUMNS,
+  RAW_DATA_COLUMN as FAMILY_RAW_DATA_COLUMN,
+  RESERVED_COLUMNS as FAMILY_RESERVED_COLUMNS,
+} from '@conveyor/sql';
+import { type ColumnType, columnTypeOf, conversionSql } from './column-types.js';
 import { quoteIdentifier } from './identifiers.js';
 
-/** Metadata columns every table gets, in table order. */
-export const METADATA_COLUMNS = [
-  { name: '_conveyor_raw_id', type: 'UUID' },
-  { name: '_conveyor_extracted_at', type: 'TIMESTAMPTZ' },
-  { name: '_conveyor_generation_id', type: 'BIGINT' },
-  { name: '_conveyor_meta', type: 'JSON' },
-] as const;
+export interface MetadataColumn {
+  name: string;
+  type: ColumnType;
+}
+
+/** Names of the SQL family's metadata columns, for the SQL that fills and reads them. */
+export const RAW_ID_COLUMN = FAMILY_METADATA_COLUMNS[0].name;
+export const EXTRACTED_AT_COLUMN = FAMILY_METADATA_COLUMNS[1].name;
+export const GENERATION_COLUMN = FAMILY_METADATA_COLUMNS[2].name;
+export const META_COLUMN = FAMILY_METADATA_COLUMNS[3].name;
+
+/** The metadata columns every table gets, in table order, with their DuckDB types. */
+export const METADATA_COLUMNS: readonly MetadataColumn[] = FAMILY_METADATA_COLUMNS.map((c) => ({
+  name: c.name,
+  // DuckDB has a native UUID type for the raw id
+  type: c.name === RAW_ID_COLUMN ? 'UUID' : columnTypeOf(c.logical),
+}));
 
 /** The whole record, for streams whose schema declares no properties (nothing else would keep the data). */
-export const RAW_DATA_COLUMN = { name: '_conveyor_data', type: 'JSON' } as const;
+export const RAW_DATA_COLUMN: MetadataColumn = {
+  name: FAMILY_RAW_DATA_COLUMN.name,
+  type: columnTypeOf(FAMILY_RAW_DATA_COLUMN.logical),
+};
 
 /**
- * Names a property can never take: the metadata columns, the helper column of deduplication, and
- * `rowid`, which would hide the pseudo-column deduplication orders by.
+ * Names a property can never take: the family's (metadata columns, helper columns of
+ * deduplication) and `rowid`, which would hide the pseudo-column DuckDB's deduplication orders by.
  */
-export const RESERVED_COLUMNS = [
-  ...METADATA_COLUMNS.map((c) => c.name),
-  RAW_DATA_COLUMN.name,
-  '_conveyor_rank',
-  'rowid',
-];
+export const RESERVED_COLUMNS: readonly string[] = [...FAMILY_RESERVED_COLUMNS, 'rowid'];
 
 /** The text of the error the load raises for a record whose `data` is not an object. */
 export const NOT_AN_OBJECT = 'conveyor: record data is not a JSON object';
@@ -94,10 +107,10 @@ export function loadSql(layout: LoadLayout, format: BatchFormat): string {
 
   const columns = layout.columns;
   const outputs = [
-    `gen_random_uuid() AS ${quoteIdentifier('_conveyor_raw_id')}`,
-    `extracted_at AS ${quoteIdentifier('_conveyor_extracted_at')}`,
-    `$generation::BIGINT AS ${quoteIdentifier('_conveyor_generation_id')}`,
-    `CASE WHEN len(changes) > 0 THEN to_json({'changes': changes}) END AS ${quoteIdentifier('_conveyor_meta')}`,
+    `gen_random_uuid() AS ${quoteIdentifier(RAW_ID_COLUMN)}`,
+    `extracted_at AS ${quoteIdentifier(EXTRACTED_AT_COLUMN)}`,
+    `$generation::BIGINT AS ${quoteIdentifier(GENERATION_COLUMN)}`,
+    `CASE WHEN len(changes) > 0 THEN to_json({'changes': changes}) END AS ${quoteIdentifier(META_COLUMN)}`,
   ];
   if (layout.rawData) outputs.push(`data AS ${quoteIdentifier(RAW_DATA_COLUMN.name)}`);
   if (columns.length === 0) {

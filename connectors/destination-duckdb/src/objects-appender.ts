@@ -23,7 +23,14 @@ import {
   VARCHAR,
 } from '@duckdb/node-api';
 import { foldCase } from './identifiers.js';
-import { type LoadLayout, METADATA_COLUMNS, RAW_DATA_COLUMN } from './load-sql.js';
+import {
+  EXTRACTED_AT_COLUMN,
+  GENERATION_COLUMN,
+  type LoadLayout,
+  META_COLUMN,
+  RAW_DATA_COLUMN,
+  RAW_ID_COLUMN,
+} from './load-sql.js';
 
 /** The value does not fit its column: NULL, noted in `_conveyor_meta`. */
 const NOTED = Symbol('noted');
@@ -279,10 +286,10 @@ export interface AppendPlan {
 }
 
 const METADATA_SLOTS: Record<string, FixedSource> = {
-  [METADATA_COLUMNS[0].name]: 'raw_id',
-  [METADATA_COLUMNS[1].name]: 'extracted_at',
-  [METADATA_COLUMNS[2].name]: 'generation',
-  [METADATA_COLUMNS[3].name]: 'meta',
+  [RAW_ID_COLUMN]: 'raw_id',
+  [EXTRACTED_AT_COLUMN]: 'extracted_at',
+  [GENERATION_COLUMN]: 'generation',
+  [META_COLUMN]: 'meta',
   [RAW_DATA_COLUMN.name]: 'data',
 };
 

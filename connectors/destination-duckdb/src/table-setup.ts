@@ -2,21 +2,25 @@
 // add columns for new properties, widen columns whose type grew, resume or discard the
 // generation table an interrupted overwrite left behind, and create the staging table of
 // deduplicated streams. The result says, per stream, where batches go and with which columns.
+// Streams arrive planned by the SQL family (`StreamPlan` from @conveyor/sql: tables, logical
+// types, key, cursor); what is DuckDB's own here is what the loads need back: each table's
+// columns as DuckDB's catalog spells them, for the appender and the load SQL.
 
 import type { Logger } from '@conveyor/cdk';
+import type { StreamPlan, TableName } from '@conveyor/sql';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { normalizeCatalogType, wideningOf } from './column-types.js';
+import { columnTypeOf, normalizeCatalogType, wideningOf } from './column-types.js';
 import { queryRows } from './database.js';
 import { assignColumnNames, foldCase, qualifiedName, quoteIdentifier } from './identifiers.js';
 import { createInternalTables, rememberColumns, rememberedColumns } from './internal-tables.js';
 import {
+  GENERATION_COLUMN,
   type LoadColumn,
   type LoadLayout,
   METADATA_COLUMNS,
   RAW_DATA_COLUMN,
   RESERVED_COLUMNS,
 } from './load-sql.js';
-import { nextTableName, type StreamTarget } from './stream-targets.js';
 
 /** A table as DuckDB's appender names it: unquoted parts. */
 export interface TableRef {
@@ -25,14 +29,19 @@ export interface TableRef {
   table: string;
 }
 
+/** A planned table in the database file (the family plans every DuckDB table with a schema). */
+function refOf(table: TableName): TableRef {
+  return { catalog: null, schema: table.schema ?? 'main', table: table.table };
+}
+
 export interface StreamTable {
-  target: StreamTarget;
-  /** qualified name of the table readers see */
-  final: string;
-  /** overwrite: qualified name of the generation table that replaces `final` at the end */
-  next: string | undefined;
-  /** append_dedup: qualified name of the temporary table holding rows not yet merged */
-  staging: string | undefined;
+  plan: StreamPlan;
+  /** quoted, qualified name of the table readers see (`plan.final`) */
+  finalSql: string;
+  /** overwrite: quoted name of the generation table (`plan.next`) that replaces the final one at the end */
+  nextSql: string | undefined;
+  /** append_dedup: quoted name of the temporary table holding rows not yet merged */
+  stagingSql: string | undefined;
   layout: LoadLayout;
   /** the table batches are loaded into (final, next or staging) and its columns in table order */
   loadTable: TableRef;
@@ -52,9 +61,7 @@ export interface ExistingColumn {
  */
 async function describeTable(
   connection: DuckDBConnection,
-  schema: string,
-  table: string,
-  catalog?: string,
+  { catalog, schema, table }: TableRef,
 ): Promise<Map<string, ExistingColumn> | undefined> {
   const rows = await queryRows(
     connection,
@@ -132,94 +139,113 @@ async function canResume(
   columns: Map<string, ExistingColumn>,
   generationId: number | null,
 ): Promise<boolean> {
-  if (generationId === null || !columns.has('_conveyor_generation_id')) return false;
+  if (generationId === null || !columns.has(foldCase(GENERATION_COLUMN))) return false;
   const rows = await queryRows(
     connection,
-    `SELECT count(*) AS foreign_rows FROM ${next} WHERE _conveyor_generation_id IS DISTINCT FROM $generation::BIGINT`,
+    `SELECT count(*) AS foreign_rows FROM ${next} WHERE ${quoteIdentifier(GENERATION_COLUMN)} IS DISTINCT FROM $generation::BIGINT`,
     { generation: generationId },
   );
   return Number(rows[0]?.foreign_rows ?? 1) === 0;
 }
 
+/** The columns a stream's table should have: metadata, `_conveyor_data` or the properties. */
+function wantedColumns(plan: StreamPlan, columnOf: (property: string) => string): WantedColumn[] {
+  return [
+    ...METADATA_COLUMNS,
+    ...(plan.properties.length === 0 ? [RAW_DATA_COLUMN] : []),
+    ...propertyColumns(plan, columnOf),
+  ];
+}
+
+function propertyColumns(plan: StreamPlan, columnOf: (property: string) => string): WantedColumn[] {
+  return plan.properties.map((p) => ({ name: columnOf(p.name), type: columnTypeOf(p.logical) }));
+}
+
+/** Assigns (and remembers) the column name of each property, given the columns the tables have. */
+async function nameColumns(
+  connection: DuckDBConnection,
+  plan: StreamPlan,
+  existing: readonly string[],
+): Promise<(property: string) => string> {
+  const remembered = await rememberedColumns(connection, plan.final);
+  const naming = assignColumnNames(
+    plan.properties.map((p) => p.name),
+    RESERVED_COLUMNS,
+    remembered,
+    existing,
+  );
+  await rememberColumns(connection, plan.final, naming.added);
+  return (property: string) => naming.columns.get(property) as string;
+}
+
 async function prepareTable(
   connection: DuckDBConnection,
-  target: StreamTarget,
+  plan: StreamPlan,
   index: number,
   logger: Logger,
 ): Promise<StreamTable> {
-  const { schema, table } = target;
-  await connection.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`);
-  const final = qualifiedName(schema, table);
-  const next = target.mode === 'overwrite' ? qualifiedName(schema, nextTableName(table)) : undefined;
+  const finalRef = refOf(plan.final);
+  await connection.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(finalRef.schema)}`);
+  const finalSql = qualifiedName(plan.final);
+  const nextRef = plan.next ? refOf(plan.next) : undefined;
+  const nextSql = plan.next ? qualifiedName(plan.next) : undefined;
 
-  const finalColumns = await describeTable(connection, schema, table);
-  let nextColumns = next ? await describeTable(connection, schema, nextTableName(table)) : undefined;
+  const finalColumns = await describeTable(connection, finalRef);
+  let nextColumns = nextRef ? await describeTable(connection, nextRef) : undefined;
 
-  const remembered = await rememberedColumns(connection, schema, table);
   const existingNames = [...(finalColumns?.values() ?? []), ...(nextColumns?.values() ?? [])].map(
     (c) => c.name,
   );
-  const naming = assignColumnNames(
-    target.properties.map((p) => p.name),
-    RESERVED_COLUMNS,
-    remembered,
-    existingNames,
-  );
-  await rememberColumns(connection, schema, table, naming.added);
-  const columnOf = (property: string) => naming.columns.get(property) as string;
-
-  const rawData = target.properties.length === 0;
-  const wanted: WantedColumn[] = [
-    ...METADATA_COLUMNS,
-    ...(rawData ? [RAW_DATA_COLUMN] : []),
-    ...target.properties.map((p) => ({ name: columnOf(p.name), type: p.wanted })),
-  ];
+  const columnOf = await nameColumns(connection, plan, existingNames);
+  const wanted = wantedColumns(plan, columnOf);
 
   let loadTable: string;
   let loadRef: TableRef;
   let types: Map<string, string>;
-  let staging: string | undefined;
-  if (next) {
-    if (nextColumns && !(await canResume(connection, next, nextColumns, target.generationId))) {
-      logger.warn(`Discarding ${next}, left by an overwrite of stream "${target.key}" that did not finish.`);
-      await connection.run(`DROP TABLE ${next}`);
+  let stagingSql: string | undefined;
+  if (nextSql && nextRef) {
+    if (nextColumns && !(await canResume(connection, nextSql, nextColumns, plan.generationId))) {
+      logger.warn(`Discarding ${nextSql}, left by an overwrite of stream "${plan.key}" that did not finish.`);
+      await connection.run(`DROP TABLE ${nextSql}`);
       nextColumns = undefined;
     } else if (nextColumns) {
       logger.info(
-        `Resuming the overwrite of stream "${target.key}" in ${next} (generation ${target.generationId}).`,
+        `Resuming the overwrite of stream "${plan.key}" in ${nextSql} (generation ${plan.generationId}).`,
       );
     }
-    types = nextColumns ? await evolveTable(connection, next, nextColumns, wanted, logger) : new Map();
-    if (!nextColumns) await createTable(connection, next, wanted);
-    loadTable = next;
-    loadRef = { catalog: null, schema, table: nextTableName(table) };
+    types = nextColumns ? await evolveTable(connection, nextSql, nextColumns, wanted, logger) : new Map();
+    if (!nextColumns) await createTable(connection, nextSql, wanted);
+    loadTable = nextSql;
+    loadRef = nextRef;
   } else {
-    types = finalColumns ? await evolveTable(connection, final, finalColumns, wanted, logger) : new Map();
-    if (!finalColumns) await createTable(connection, final, wanted);
-    loadTable = final;
-    loadRef = { catalog: null, schema, table };
-    if (target.mode === 'append_dedup') {
+    types = finalColumns ? await evolveTable(connection, finalSql, finalColumns, wanted, logger) : new Map();
+    if (!finalColumns) await createTable(connection, finalSql, wanted);
+    loadTable = finalSql;
+    loadRef = finalRef;
+    if (plan.mode === 'append_dedup') {
       // A temporary table: private to this connection and gone with it, so nothing stale survives a crash.
       const name = `conveyor_stage_${index}`;
-      await connection.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdentifier(name)} AS FROM ${final} LIMIT 0`);
-      staging = `"temp"."main".${quoteIdentifier(name)}`;
-      loadTable = staging;
+      await connection.run(
+        `CREATE OR REPLACE TEMP TABLE ${quoteIdentifier(name)} AS FROM ${finalSql} LIMIT 0`,
+      );
+      stagingSql = `"temp"."main".${quoteIdentifier(name)}`;
+      loadTable = stagingSql;
       loadRef = { catalog: 'temp', schema: 'main', table: name };
     }
   }
   return describeStreamTable(
     connection,
-    target,
-    { final, next, staging, loadTable, loadRef },
+    plan,
+    { finalSql, nextSql, stagingSql, loadTable, loadRef },
     types,
     columnOf,
   );
 }
 
 interface TablePlaces {
-  final: string;
-  next: string | undefined;
-  staging: string | undefined;
+  finalSql: string;
+  nextSql: string | undefined;
+  stagingSql: string | undefined;
   loadTable: string;
   loadRef: TableRef;
 }
@@ -227,32 +253,26 @@ interface TablePlaces {
 /** Where a stream's batches go and with which columns, read back from the load table. */
 async function describeStreamTable(
   connection: DuckDBConnection,
-  target: StreamTarget,
+  plan: StreamPlan,
   places: TablePlaces,
   types: Map<string, string>,
   columnOf: (property: string) => string,
 ): Promise<StreamTable> {
-  const { loadRef } = places;
-  const loadColumns = await describeTable(
-    connection,
-    loadRef.schema,
-    loadRef.table,
-    loadRef.catalog ?? undefined,
-  );
-  const columns: LoadColumn[] = target.properties.map((p) => {
+  const loadColumns = await describeTable(connection, places.loadRef);
+  const columns: LoadColumn[] = plan.properties.map((p) => {
     const column = columnOf(p.name);
-    return { property: p.name, column, type: types.get(column) ?? p.wanted };
+    return { property: p.name, column, type: types.get(column) ?? columnTypeOf(p.logical) };
   });
   return {
-    target,
-    final: places.final,
-    next: places.next,
-    staging: places.staging,
-    layout: { target: places.loadTable, columns, rawData: target.properties.length === 0 },
-    loadTable: loadRef,
+    plan,
+    finalSql: places.finalSql,
+    nextSql: places.nextSql,
+    stagingSql: places.stagingSql,
+    layout: { target: places.loadTable, columns, rawData: plan.properties.length === 0 },
+    loadTable: places.loadRef,
     loadColumns: [...(loadColumns?.values() ?? [])],
-    keyColumns: target.primaryKey.map(columnOf),
-    cursorColumn: target.cursor === undefined ? undefined : columnOf(target.cursor),
+    keyColumns: plan.primaryKey.map(columnOf),
+    cursorColumn: plan.cursor === undefined ? undefined : columnOf(plan.cursor),
   };
 }
 
@@ -264,45 +284,34 @@ async function describeStreamTable(
 export async function extendStreamTable(
   connection: DuckDBConnection,
   current: StreamTable,
-  target: StreamTarget,
+  plan: StreamPlan,
   logger: Logger,
 ): Promise<StreamTable> {
-  const { schema, table } = target;
   const loadRef = current.loadTable;
-  const loadColumns = await describeTable(
+  const loadColumns = await describeTable(connection, loadRef);
+  const columnOf = await nameColumns(
     connection,
-    loadRef.schema,
-    loadRef.table,
-    loadRef.catalog ?? undefined,
-  );
-  const remembered = await rememberedColumns(connection, schema, table);
-  const naming = assignColumnNames(
-    target.properties.map((p) => p.name),
-    RESERVED_COLUMNS,
-    remembered,
+    plan,
     [...(loadColumns?.values() ?? [])].map((c) => c.name),
   );
-  await rememberColumns(connection, schema, table, naming.added);
-  const columnOf = (property: string) => naming.columns.get(property) as string;
-  const wanted = target.properties.map((p) => ({ name: columnOf(p.name), type: p.wanted }));
-  const tables = current.staging ? [current.final, current.layout.target] : [current.layout.target];
+  const wanted = propertyColumns(plan, columnOf);
+  const load = { sql: current.layout.target, ref: loadRef };
+  const tables = current.stagingSql ? [{ sql: current.finalSql, ref: refOf(plan.final) }, load] : [load];
   let types = new Map<string, string>();
-  for (const name of tables) {
-    const ref = name === current.layout.target ? loadRef : { catalog: null, schema, table };
-    const existing =
-      (await describeTable(connection, ref.schema, ref.table, ref.catalog ?? undefined)) ?? new Map();
+  for (const { sql, ref } of tables) {
+    const existing = (await describeTable(connection, ref)) ?? new Map();
     const missing = wanted.filter((w) => !existing.has(foldCase(w.name)));
-    const added = await evolveTable(connection, name, existing, missing, logger);
+    const added = await evolveTable(connection, sql, existing, missing, logger);
     const kept = new Map([...existing.values()].map((c) => [c.name, c.type]));
     types = new Map([...kept, ...added]);
   }
   return describeStreamTable(
     connection,
-    target,
+    plan,
     {
-      final: current.final,
-      next: current.next,
-      staging: current.staging,
+      finalSql: current.finalSql,
+      nextSql: current.nextSql,
+      stagingSql: current.stagingSql,
       loadTable: current.layout.target,
       loadRef,
     },
@@ -313,15 +322,15 @@ export async function extendStreamTable(
 
 export async function prepareTables(
   connection: DuckDBConnection,
-  targets: readonly StreamTarget[],
+  plans: readonly StreamPlan[],
   logger: Logger,
 ): Promise<StreamTable[]> {
   await connection.run('BEGIN TRANSACTION');
   try {
     await createInternalTables(connection);
     const tables: StreamTable[] = [];
-    for (const [index, target] of targets.entries())
-      tables.push(await prepareTable(connection, target, index, logger));
+    for (const [index, plan] of plans.entries())
+      tables.push(await prepareTable(connection, plan, index, logger));
     await connection.run('COMMIT');
     return tables;
   } catch (error) {

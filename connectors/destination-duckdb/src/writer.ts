@@ -11,6 +11,7 @@ import {
   streamKey,
   systemError,
 } from '@conveyor/protocol';
+import { type PlanContext, planStream } from '@conveyor/sql';
 import {
   BIGINT,
   type DuckDBListValue,
@@ -25,9 +26,15 @@ import { type Database, duckdbFailure } from './database.js';
 import { dedupStatements } from './dedup-sql.js';
 import { quoteIdentifier } from './identifiers.js';
 import { saveStates } from './internal-tables.js';
-import { type BatchFormat, jsonPointer, loadSql, maxObjectSize, NOT_AN_OBJECT } from './load-sql.js';
+import {
+  type BatchFormat,
+  GENERATION_COLUMN,
+  jsonPointer,
+  loadSql,
+  maxObjectSize,
+  NOT_AN_OBJECT,
+} from './load-sql.js';
 import { type AppendPlan, appendChunks, chunksFor, planAppends } from './objects-appender.js';
-import { planStream } from './stream-targets.js';
 import { extendStreamTable, type StreamTable } from './table-setup.js';
 
 /** A stream's table plus what its loads need, built once per sync. */
@@ -50,7 +57,7 @@ function loaderFor(table: StreamTable, staged: boolean): StreamLoader {
     fields: listValue(table.layout.columns.map((c) => c.property)),
     statements: {},
     appendPlan: planAppends(table.loadTable, table.loadColumns, table.layout),
-    generation: table.target.generationId === null ? null : BigInt(table.target.generationId),
+    generation: table.plan.generationId === null ? null : BigInt(table.plan.generationId),
     staged,
   };
 }
@@ -90,25 +97,25 @@ export class DuckDBWriter implements DestinationWriter {
     private readonly batchFile: BatchFile,
     private readonly connectionId: string,
     private readonly logger: Logger,
-    /** the schema of streams without a namespace (the config's `schema`) */
-    private readonly defaultSchema: string,
+    /** how streams are placed (the config's `schema` for streams without a namespace) */
+    private readonly planContext: PlanContext,
   ) {
-    for (const table of tables) this.loaders.set(table.target.key, loaderFor(table, false));
+    for (const table of tables) this.loaders.set(table.plan.key, loaderFor(table, false));
   }
 
   async evolve(configured: ConfiguredStream): Promise<void> {
     this.expectWriting('evolve');
-    const target = planStream(configured, this.defaultSchema);
-    const loader = this.loaders.get(target.key);
+    const plan = planStream(configured, this.planContext);
+    const loader = this.loaders.get(plan.key);
     if (!loader || loader.table.layout.rawData) return; // a stream kept whole in _conveyor_data has room for anything
     try {
       await this.loadStaged(); // rows staged so far load with the columns they were staged for
       for (const statement of Object.values(loader.statements)) statement?.destroySync();
-      const table = await extendStreamTable(this.connection, loader.table, target, this.logger);
-      this.loaders.set(target.key, loaderFor(table, loader.staged));
+      const table = await extendStreamTable(this.connection, loader.table, plan, this.logger);
+      this.loaders.set(plan.key, loaderFor(table, loader.staged));
     } catch (error) {
       this.phase = 'failed';
-      throw duckdbFailure(`adding the new properties of stream "${target.key}"`, error);
+      throw duckdbFailure(`adding the new properties of stream "${plan.key}"`, error);
     }
   }
 
@@ -141,7 +148,7 @@ export class DuckDBWriter implements DestinationWriter {
       this.phase = 'failed';
       throw loadFailure(loader.table, batch.format, error);
     }
-    if (loader.table.staging) loader.staged = true;
+    if (loader.table.stagingSql) loader.staged = true;
   }
 
   /** Raw lines go to the staging file; a different stream's lines first load what is staged. */
@@ -177,7 +184,7 @@ export class DuckDBWriter implements DestinationWriter {
       const bad = await this.findBadLine(staged);
       if (bad) {
         const detail = error instanceof Error ? error.message : String(error);
-        throw new RejectedRecordLine(bad.line, bad.lineNumber, staged.loader.table.target.descriptor, detail);
+        throw new RejectedRecordLine(bad.line, bad.lineNumber, staged.loader.table.plan.descriptor, detail);
       }
       throw error;
     }
@@ -255,15 +262,16 @@ export class DuckDBWriter implements DestinationWriter {
       await this.loadStagedBeforeCommit();
       await this.mergeStaged();
       for (const { table } of this.loaders.values()) {
-        const { target, final, next } = table;
-        if (next) {
-          await this.connection.run(`DROP TABLE IF EXISTS ${final}`);
-          await this.connection.run(`ALTER TABLE ${next} RENAME TO ${quoteIdentifier(target.table)}`);
-          this.logger.info(`Replaced ${final} with the rows of this sync (overwrite).`);
-        } else if (target.minimumGenerationId > 0) {
+        const { plan, finalSql, nextSql } = table;
+        if (nextSql) {
+          await this.connection.run(`DROP TABLE IF EXISTS ${finalSql}`);
+          await this.connection.run(`ALTER TABLE ${nextSql} RENAME TO ${quoteIdentifier(plan.final.table)}`);
+          this.logger.info(`Replaced ${finalSql} with the rows of this sync (overwrite).`);
+        } else if (plan.minimumGenerationId > 0) {
+          const generation = quoteIdentifier(GENERATION_COLUMN);
           await this.connection.run(
-            `DELETE FROM ${final} WHERE _conveyor_generation_id IS NULL OR _conveyor_generation_id < $minimum::BIGINT`,
-            { minimum: BigInt(target.minimumGenerationId) },
+            `DELETE FROM ${finalSql} WHERE ${generation} IS NULL OR ${generation} < $minimum::BIGINT`,
+            { minimum: BigInt(plan.minimumGenerationId) },
           );
         }
       }
@@ -325,9 +333,10 @@ export class DuckDBWriter implements DestinationWriter {
 
   private async mergeStaged(): Promise<void> {
     for (const loader of this.loaders.values()) {
-      const { staging, final, keyColumns, cursorColumn } = loader.table;
-      if (!staging || !loader.staged) continue;
-      for (const statement of dedupStatements({ final, staging, keyColumns, cursorColumn })) {
+      const { stagingSql, finalSql, keyColumns, cursorColumn } = loader.table;
+      if (!stagingSql || !loader.staged) continue;
+      const tables = { final: finalSql, staging: stagingSql, keyColumns, cursorColumn };
+      for (const statement of dedupStatements(tables)) {
         await this.connection.run(statement);
       }
       loader.staged = false;
@@ -338,8 +347,8 @@ export class DuckDBWriter implements DestinationWriter {
 function loadFailure(table: StreamTable, format: BatchFormat, error: unknown): ConveyorError {
   if (error instanceof ConveyorError) return error;
   const detail = error instanceof Error ? error.message : String(error);
-  const stream = table.target.descriptor;
-  const where = `stream "${table.target.key}" (${format} batch into ${table.layout.target})`;
+  const stream = table.plan.descriptor;
+  const where = `stream "${table.plan.key}" (${format} batch into ${table.layout.target})`;
   if (detail.includes(NOT_AN_OBJECT)) {
     return systemError(
       `A record of ${where} has a "data" that is not a JSON object. Every RECORD must carry an object; fix the source that produced it.`,

@@ -17,6 +17,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { JsonObject } from '@conveyor/protocol';
+import { logicalTypeFor } from '@conveyor/sql';
 import {
   BIGINT,
   type DuckDBAppender,
@@ -29,7 +30,7 @@ import {
 } from '@duckdb/node-api';
 import { bench, describe } from 'vitest';
 import { BatchFile } from '../src/batch-file.js';
-import { columnTypeFor } from '../src/column-types.js';
+import { columnTypeOf } from '../src/column-types.js';
 import { destination } from '../src/index.js';
 import { jsonPointer, type LoadLayout, loadSql } from '../src/load-sql.js';
 import { catalogOf, recordLine, writeContext } from './helpers.js';
@@ -97,7 +98,7 @@ async function jsonFileSync(path: string) {
     columns: Object.entries(properties).map(([name, schema]) => ({
       property: name,
       column: name,
-      type: columnTypeFor(schema),
+      type: columnTypeOf(logicalTypeFor(schema)),
     })),
   };
   const instance = await DuckDBInstance.create(path);

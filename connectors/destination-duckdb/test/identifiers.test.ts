@@ -2,7 +2,16 @@ import { ConveyorError } from '@conveyor/protocol';
 import { describe, expect, test } from 'vitest';
 import { assignColumnNames, foldCase, quoteIdentifier } from '../src/identifiers.js';
 import { destination } from '../src/index.js';
-import { catalogOf, lines, objects, query, runSync, tempDatabase, writeContext } from './helpers.js';
+import {
+  catalogOf,
+  lines,
+  objects,
+  query,
+  runSync,
+  streamState,
+  tempDatabase,
+  writeContext,
+} from './helpers.js';
 
 describe('assignColumnNames', () => {
   const reserved = ['_conveyor_meta'];
@@ -140,6 +149,18 @@ describe('identifiers in DuckDB', () => {
     expect(failure).toBeInstanceOf(ConveyorError);
     expect(failure).toMatchObject({ failureType: 'config_error' });
     expect((failure as ConveyorError).userMessage).toContain('destination_object_name');
+  });
+
+  test('a stream that would land on the table holding committed states is refused, and the states stay', async () => {
+    const path = await tempDatabase();
+    await runSync(path, catalogOf({ name: 'users' }), [objects('users', [{ id: 1 }])], {
+      states: [streamState('users', 1)],
+    });
+    const catalog = catalogOf({ name: '_CONVEYOR_STATE', namespace: '_conveyor' });
+    const failure = await destination.open({ path }, catalog, writeContext()).catch((e: unknown) => e);
+    expect(failure).toMatchObject({ failureType: 'config_error' });
+    expect((failure as ConveyorError).userMessage).toContain('keeps its own state');
+    expect(await destination.committedStates?.({ path }, 'connection-1')).toMatchObject({ seq: 1 });
   });
 
   test('destination_object_name names the table', async () => {

@@ -105,26 +105,50 @@ function newerStates(stored: StoredStates | undefined, committed: StoredStates |
   return committed ?? stored ?? { seq: 0, states: [] };
 }
 
-function withGenerations(request: SyncRequest, runId: number): ConfiguredCatalog {
+/**
+ * Resumable full refresh. A source that checkpoints a full-refresh stream mid-read and wants the
+ * read resumed after an interruption says so by putting the stream's `generation_id` in its state
+ * (and `complete: true` once the stream has been read to the end). Such a stream, interrupted in
+ * its current generation, keeps that generation (so the destination keeps the rows it committed,
+ * an overwrite's next table included) and gets its state back. Any other full-refresh stream
+ * starts over, in a new generation when it replaces.
+ */
+function resumesGeneration(state: StateMessage | undefined, generation: number): boolean {
+  if (state?.type !== 'STREAM' || !state.stream) return false;
+  const streamState = state.stream.stream_state as JsonObject | undefined;
+  return streamState?.generation_id === generation && streamState.complete !== true;
+}
+
+function withGenerations(
+  request: SyncRequest,
+  runId: number,
+  committed: ReadonlyMap<string, StateMessage>,
+): { catalog: ConfiguredCatalog; resumed: Set<string> } {
   const { store, connectionId, catalog, refresh } = request;
-  return {
-    ...catalog,
-    streams: catalog.streams.map((configured) => {
-      const key = streamKey(configured.stream);
-      const replaces = refresh === true || configured.destination_sync_mode === 'overwrite';
-      let generation = store.generation(connectionId, key);
-      if (replaces || generation === 0) {
-        generation += 1;
-        store.setGeneration(connectionId, key, generation);
-      }
-      return {
-        ...configured,
-        generation_id: generation,
-        minimum_generation_id: replaces ? generation : 0,
-        sync_id: runId,
-      };
-    }),
-  };
+  const resumed = new Set<string>();
+  const streams = catalog.streams.map((configured) => {
+    const key = streamKey(configured.stream);
+    const replaces = refresh === true || configured.destination_sync_mode === 'overwrite';
+    let generation = store.generation(connectionId, key);
+    const resumes =
+      refresh !== true &&
+      configured.sync_mode === 'full_refresh' &&
+      generation > 0 &&
+      resumesGeneration(committed.get(key), generation);
+    if (resumes) {
+      resumed.add(key);
+    } else if (replaces || generation === 0) {
+      generation += 1;
+      store.setGeneration(connectionId, key, generation);
+    }
+    return {
+      ...configured,
+      generation_id: generation,
+      minimum_generation_id: replaces ? generation : 0,
+      sync_id: runId,
+    };
+  });
+  return { catalog: { ...catalog, streams }, resumed };
 }
 
 export async function runSync(request: SyncRequest): Promise<SyncResult> {
@@ -153,26 +177,28 @@ export async function runSync(request: SyncRequest): Promise<SyncResult> {
     masker.add(secretValues(sourceSpec.connectionSpecification, request.sourceConfig));
     masker.add(secretValues(destinationSpec.connectionSpecification, request.destinationConfig));
 
-    const catalog = withGenerations(request, runId);
     const stored = store.getStates(connectionId);
     const committed = await destination.committedStates(request.destinationConfig, connectionId);
     const start = newerStates(stored, committed);
     if (committed && (!stored || committed.seq > stored.seq))
       store.saveStates(connectionId, committed.seq, committed.states);
 
-    const incremental = new Set(
-      catalog.streams
-        .filter((s) => s.sync_mode === 'incremental' && !request.refresh)
-        .map((s) => streamKey(s.stream)),
-    );
     const snapshot = new Map<string, StateMessage>();
     for (const state of start.states) {
       const key = stateKey(state);
       if (request.refresh && (key.startsWith('\u0000') || stats.has(key))) continue;
       snapshot.set(key, state);
     }
+    const { catalog, resumed } = withGenerations(request, runId, snapshot);
+    for (const key of resumed) logger.info(`Stream ${key}: resuming the interrupted full refresh.`);
+    const handedBack = new Set([
+      ...resumed,
+      ...catalog.streams
+        .filter((s) => s.sync_mode === 'incremental' && !request.refresh)
+        .map((s) => streamKey(s.stream)),
+    ]);
     const inputStates = [...snapshot.entries()]
-      .filter(([key]) => key.startsWith('\u0000') || incremental.has(key))
+      .filter(([key]) => key.startsWith('\u0000') || handedBack.has(key))
       .map(([, state]) => state);
 
     let seq = start.seq;
@@ -281,7 +307,15 @@ export async function runSync(request: SyncRequest): Promise<SyncResult> {
             if (message.state.type === 'GLOBAL')
               for (const key of [...snapshot.keys()]) if (!key.startsWith('\u0000')) snapshot.delete(key);
             if (message.state.type === 'STREAM' && message.state.stream) {
-              dirty.delete(streamKey(message.state.stream.stream_descriptor));
+              const key = streamKey(message.state.stream.stream_descriptor);
+              dirty.delete(key);
+              // a resumable full refresh: from now on its rows commit only with the state that
+              // covers them, or a resume would read them twice
+              if (
+                typeof (message.state.stream.stream_state as JsonObject | undefined)?.generation_id ===
+                'number'
+              )
+                replacing.delete(key);
             } else {
               dirty.clear();
             }

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { SourceConnector } from '@conveyor/cdk';
+import type { StateMessage } from '@conveyor/protocol';
 import { describe, expect, it } from 'vitest';
 import {
   configureCatalog,
@@ -140,6 +141,85 @@ describe('runSync', () => {
       [2, 0],
       [2, 0],
     ]);
+  });
+
+  it('resumes an interrupted full refresh in its generation when the source put the generation in its state', async () => {
+    // a full-refresh source that checkpoints its position with the generation it is writing
+    const seen: { states: StateMessage[]; generation: number | undefined }[] = [];
+    let failAt: number | undefined = 25;
+    const resumable: SourceConnector = {
+      ...countingSource({ count: 40, every: 10 }),
+      async *read(_config, catalog, state) {
+        const generation = catalog.streams[0]?.generation_id;
+        seen.push({ states: state, generation });
+        const saved = state[0]?.stream?.stream_state as
+          | { after?: number; generation_id?: number }
+          | undefined;
+        const from = saved?.generation_id === generation ? (saved?.after ?? 0) : 0;
+        for (let id = from + 1; id <= 40; id += 10) {
+          if (failAt !== undefined && id + 9 >= failAt) throw new Error('connection lost');
+          const records = Array.from({ length: 10 }, (_, i) => ({ id: id + i }));
+          yield { kind: 'records', batch: { format: 'objects', stream: 'items', records, emittedAt: 0 } };
+          const position = { generation_id: generation, after: id + 9 };
+          yield {
+            kind: 'message',
+            message: {
+              type: 'STATE',
+              state: {
+                type: 'STREAM',
+                stream: { stream_descriptor: { name: 'items' }, stream_state: position },
+              },
+            },
+          };
+        }
+        yield {
+          kind: 'message',
+          message: {
+            type: 'STATE',
+            state: {
+              type: 'STREAM',
+              stream: {
+                stream_descriptor: { name: 'items' },
+                stream_state: { generation_id: generation, complete: true },
+              },
+            },
+          },
+        };
+      },
+    };
+    const { dest, run, catalog } = await setup(resumable);
+    const overwrite = {
+      streams: catalog.streams.map((s) => ({
+        ...s,
+        sync_mode: 'full_refresh' as const,
+        destination_sync_mode: 'overwrite' as const,
+      })),
+    };
+    expect((await run({ catalog: overwrite })).status).toBe('failed');
+    expect(dest.durable.map((r) => r.id)).toHaveLength(20);
+    failAt = undefined;
+    expect((await run({ catalog: overwrite })).status).toBe('succeeded');
+    // the retry kept generation 1 and continued after id 20: every id once
+    expect(seen[1]).toMatchObject({ generation: 1 });
+    expect(seen[1]?.states[0]?.stream?.stream_state).toEqual({ generation_id: 1, after: 20 });
+    expect(dest.durable.map((r) => r.id)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    // a completed full refresh is not resumed: the next sync is a new generation from the top
+    await run({ catalog: overwrite });
+    expect(seen[2]).toEqual({ states: [], generation: 2 });
+  });
+
+  it('starts an interrupted full refresh over, in a new generation, when its state does not name the generation', async () => {
+    const { dest, run, catalog } = await setup(countingSource({ count: 30, every: 10, failAt: 25 }));
+    const overwrite = {
+      streams: catalog.streams.map((s) => ({
+        ...s,
+        sync_mode: 'full_refresh' as const,
+        destination_sync_mode: 'overwrite' as const,
+      })),
+    };
+    await run({ catalog: overwrite });
+    await run({ catalog: overwrite });
+    expect(dest.catalogs.map((c) => c.streams[0]?.generation_id)).toEqual([1, 2]);
   });
 
   it('refresh clears the state and starts a new generation that replaces the old rows', async () => {

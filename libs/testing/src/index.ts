@@ -2,6 +2,17 @@ export { type AcceptanceFile, readAcceptanceFile } from './acceptance-file.js';
 export { type Cassette, type CassetteProxy, readCassette, startCassetteProxy } from './cassette-proxy.js';
 export { type ConnectorCommand, type ProcessRun, resolveConnector, runCommand } from './connector-process.js';
 export { type CaseResult, SUITES, type SuiteName } from './context.js';
+export {
+  createdAt,
+  type DatabaseConnectorConfig,
+  ensureMariadb,
+  ensurePostgres,
+  mariadbDatabase,
+  postgresDatabase,
+  sweepStaleTestDatabases,
+  type TestDatabase,
+  testDatabaseName,
+} from './databases.js';
 export { expectAcceptance, isSuiteName, type KitOptions, type KitReport, runAcceptance } from './kit.js';
 export { formatReport, junitReport } from './report.js';
 export { breakingSpecChanges, pendingBump } from './suites/compatibility-suite.js';

@@ -1,5 +1,6 @@
-// One Conveyor sync, the way a user runs it: the `conveyor` CLI with a project file that selects
-// the `users` stream (full_refresh + append), in its own process, into a fresh DuckDB file.
+// One Conveyor sync, the way a user runs it: the `conveyor` CLI with a project file, in its own
+// process. By default it selects the `users` stream (full_refresh + append) into a fresh DuckDB file;
+// the SQL benchmark names another destination and stream.
 
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -10,6 +11,18 @@ export interface ConveyorSource {
   /** `faker`, or `exec:/abs/path` */
   connector: string;
   config: Record<string, unknown>;
+}
+
+/** Where a run writes and what it selects, when not the default (`users` into a fresh DuckDB file). */
+export interface ConveyorTarget {
+  /** short name or package (`postgres`, `sqlite`, `duckdb`) and its config; the DuckDB path is filled in when omitted */
+  destination?: { connector: string; config: Record<string, unknown> };
+  stream?: {
+    name: string;
+    namespace?: string;
+    sync_mode: 'full_refresh' | 'incremental';
+    destination_sync_mode: 'append' | 'overwrite' | 'append_dedup';
+  };
 }
 
 export interface ConveyorRun extends ChildMeasurement {
@@ -29,15 +42,17 @@ export function cliEntry(): string {
 }
 
 /** Writes the project file (JSON is valid YAML, and needs no quoting rules). */
-function writeProject(dir: string, source: ConveyorSource, dbPath: string): string {
+function writeProject(dir: string, source: ConveyorSource, dbPath: string, target: ConveyorTarget): string {
   const project = {
     sources: { src: { connector: source.connector, config: source.config } },
-    destinations: { db: { connector: 'duckdb', config: { path: dbPath } } },
+    destinations: { db: target.destination ?? { connector: 'duckdb', config: { path: dbPath } } },
     connections: {
       c: {
         source: 'src',
         destination: 'db',
-        streams: [{ name: 'users', sync_mode: 'full_refresh', destination_sync_mode: 'append' }],
+        streams: [
+          target.stream ?? { name: 'users', sync_mode: 'full_refresh', destination_sync_mode: 'append' },
+        ],
       },
     },
   };
@@ -56,11 +71,12 @@ export async function runConveyor(
   runDir: string,
   source: ConveyorSource,
   nodeFlags: string[] = [],
+  target: ConveyorTarget = {},
 ): Promise<ConveyorRun> {
   rmSync(runDir, { recursive: true, force: true });
   mkdirSync(runDir, { recursive: true });
   const dbPath = join(runDir, 'out.duckdb');
-  const projectFile = writeProject(runDir, source, dbPath);
+  const projectFile = writeProject(runDir, source, dbPath, target);
   const measured = await measureNode({
     args: [cliEntry(), 'sync', '-f', projectFile],
     cwd: runDir,

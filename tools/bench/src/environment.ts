@@ -25,6 +25,9 @@ const MEASURED_PACKAGES = [
   '@conveyor/engine',
   '@conveyor/source-faker',
   '@conveyor/destination-duckdb',
+  '@conveyor/source-postgres',
+  '@conveyor/destination-postgres',
+  '@conveyor/destination-sqlite',
   '@duckdb/node-api',
 ];
 

@@ -12,9 +12,10 @@ import { type EarlierRss, type MemorySizes, memoryBenchmark } from './memory.js'
 import { passthroughBenchmark } from './passthrough.js';
 import { profileRun } from './profile.js';
 import { environmentSection } from './report.js';
+import { type SqlCopySizes, sqlCopyBenchmark } from './sql-copy.js';
 
-type Part = 'a' | 'b' | 'c' | 'd' | 'e';
-const PARTS: readonly Part[] = ['a', 'b', 'c', 'd', 'e'];
+type Part = 'a' | 'b' | 'c' | 'd' | 'e' | 'f';
+const PARTS: readonly Part[] = ['a', 'b', 'c', 'd', 'e', 'f'];
 
 interface Sizes {
   passthrough: number;
@@ -25,6 +26,8 @@ interface Sizes {
   pyairbyte: number;
   meltano: number;
   peerRounds: number;
+  /** (f) the Postgres table copied to DuckDB, Postgres, SQLite and by dlt */
+  sqlCopy: SqlCopySizes;
 }
 
 const FULL: Sizes = {
@@ -35,6 +38,7 @@ const FULL: Sizes = {
   pyairbyte: 200_000,
   meltano: 200_000,
   peerRounds: 3,
+  sqlCopy: { rows: 2_000_000, smallRows: 500_000, rounds: 3 },
 };
 
 const QUICK: Sizes = {
@@ -45,15 +49,17 @@ const QUICK: Sizes = {
   pyairbyte: 10_000,
   meltano: 20_000,
   peerRounds: 3,
+  sqlCopy: { rows: 200_000, smallRows: 50_000, rounds: 3 },
 };
 
 /** A B A' rounds in (a). Five, not the minimum three, so one disturbed run on a shared machine moves no median. */
 const PAIRS = 5;
 const QUICK_PAIRS = 3;
-const USAGE = `usage: node tools/bench/dist/main.js [--quick] [--only a|b|c|d|e[,...]] [--profile a|b]
+const USAGE = `usage: node tools/bench/dist/main.js [--quick] [--only a|b|c|d|e|f[,...]] [--profile a|b]
   --quick      small sizes, for a smoke run (not figures to publish)
   --only       run only some benchmarks: a passthrough vs DuckDB read_json, b faker → DuckDB, c peak RSS,
-               d airbyte-source-faker vs PyAirbyte, e Singer tap vs Meltano (d and e install their peers once)
+               d airbyte-source-faker vs PyAirbyte, e Singer tap vs Meltano, f Postgres table to DuckDB,
+               Postgres and SQLite vs dlt (d, e and f install their peers once; f needs PostgreSQL)
   --profile    instead of benchmarking, run one Conveyor sync of (a) or (b) under node --cpu-prof and list the top functions`;
 
 interface Options {
@@ -161,6 +167,9 @@ async function main(): Promise<number> {
     await attempt('e', '(e) Singer: Conveyor vs Meltano', () =>
       meltanoBenchmark(ctx, sizes.meltano, sizes.peerRounds),
     );
+
+  if (options.only.has('f'))
+    await attempt('f', '(f) Postgres table: Conveyor vs dlt', () => sqlCopyBenchmark(ctx, sizes.sqlCopy));
 
   if (ctx.problems.length > 0) {
     emit(

@@ -1,0 +1,5 @@
+#!/usr/bin/env node
+import { runConnector } from '@conveyor/cdk';
+import { destination } from './index.js';
+
+await runConnector(destination);

@@ -1,0 +1,359 @@
+// Opening a connection to PostgreSQL from a connector's config, and turning what the server or the
+// network says when something fails into one clear, classified error that names the cause (wrong
+// password, unreachable server, missing database, missing privilege) and never the password. The
+// source and the destination both connect through here and share the config fields below.
+
+import { ConveyorError, configError, type JsonObject, systemError, transientError } from '@conveyor/protocol';
+import pg from 'pg';
+
+export type PostgresSslMode = 'disable' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
+
+export const POSTGRES_SSL_MODES: readonly PostgresSslMode[] = [
+  'disable',
+  'prefer',
+  'require',
+  'verify-ca',
+  'verify-full',
+];
+
+/** The connection fields of a Postgres connector's config, checked and with defaults applied. */
+export interface PostgresConnectionSettings {
+  host: string;
+  port: number;
+  database: string;
+  username: string;
+  password: string | undefined;
+  sslMode: PostgresSslMode;
+  /** PEM text of the certificate authority, for verify-ca and verify-full */
+  sslCa: string | undefined;
+}
+
+/**
+ * The JSON Schema properties every Postgres connector's spec shares (source and destination), in
+ * the order a form shows them. spec.json files repeat them (a spec is data, not code); a test in
+ * each connector checks that its spec.json still agrees with this fragment.
+ */
+export const POSTGRES_CONNECTION_PROPERTIES: JsonObject = {
+  host: {
+    type: 'string',
+    title: 'Host',
+    description: 'Host name or IP address of the PostgreSQL server.',
+    order: 0,
+  },
+  port: {
+    type: 'integer',
+    title: 'Port',
+    description: 'Port the server listens on.',
+    default: 5432,
+    minimum: 1,
+    maximum: 65535,
+    order: 1,
+  },
+  database: {
+    type: 'string',
+    title: 'Database',
+    description: 'Name of the database to connect to.',
+    order: 2,
+  },
+  username: {
+    type: 'string',
+    title: 'User',
+    description: 'User (role) to log in as.',
+    order: 3,
+  },
+  password: {
+    type: 'string',
+    title: 'Password',
+    description: 'Password of the user; leave out when the server does not ask for one.',
+    airbyte_secret: true,
+    order: 4,
+  },
+  ssl_mode: {
+    type: 'string',
+    title: 'SSL mode',
+    description:
+      'disable: never encrypt; prefer: encrypt when the server offers it; require: always encrypt, accept any certificate; verify-ca: encrypt and check the certificate against ssl_ca; verify-full: also check that the certificate names the host.',
+    enum: [...POSTGRES_SSL_MODES],
+    default: 'prefer',
+    order: 5,
+  },
+  ssl_ca: {
+    type: 'string',
+    title: 'SSL certificate authority',
+    description:
+      'PEM text of the certificate authority that signed the server certificate (verify-ca, verify-full).',
+    multiline: true,
+    order: 6,
+  },
+};
+
+/** Fields a Postgres config must have. */
+export const POSTGRES_REQUIRED_FIELDS = ['host', 'database', 'username'];
+
+function text(config: JsonObject, field: string): string | undefined {
+  const value = config[field];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** Reads the connection fields of a config (already validated against the spec, but checked again here). */
+export function postgresSettings(config: JsonObject): PostgresConnectionSettings {
+  const host = text(config, 'host');
+  const database = text(config, 'database');
+  const username = text(config, 'username');
+  const missing = [
+    host ? undefined : 'host',
+    database ? undefined : 'database',
+    username ? undefined : 'username',
+  ];
+  const absent = missing.filter((f) => f !== undefined);
+  if (absent.length > 0) {
+    throw configError(
+      `The PostgreSQL config lacks ${absent.join(', ')}. Set ${absent.length === 1 ? 'it' : 'them'} and try again.`,
+    );
+  }
+  const port = config.port === undefined ? 5432 : config.port;
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
+    throw configError('The PostgreSQL config field "port" must be a whole number from 1 to 65535.');
+  }
+  const sslMode = (text(config, 'ssl_mode') ?? 'prefer') as PostgresSslMode;
+  if (!POSTGRES_SSL_MODES.includes(sslMode)) {
+    throw configError(
+      `The PostgreSQL config field "ssl_mode" must be one of ${POSTGRES_SSL_MODES.join(', ')}.`,
+    );
+  }
+  const sslCa = text(config, 'ssl_ca');
+  if ((sslMode === 'verify-ca' || sslMode === 'verify-full') && sslCa === undefined) {
+    throw configError(
+      `ssl_mode "${sslMode}" checks the server's certificate against a certificate authority: set "ssl_ca" to the CA certificate (PEM text).`,
+    );
+  }
+  return {
+    host: host as string,
+    port,
+    database: database as string,
+    username: username as string,
+    password: typeof config.password === 'string' ? config.password : undefined,
+    sslMode,
+    sslCa,
+  };
+}
+
+function sslOptions(settings: PostgresConnectionSettings): pg.ClientConfig['ssl'] {
+  switch (settings.sslMode) {
+    case 'disable':
+      return false;
+    case 'prefer':
+    case 'require':
+      // Encrypted, but any certificate is accepted: that is what these modes promise.
+      return { rejectUnauthorized: false };
+    case 'verify-ca':
+      // The chain must lead to the CA, whatever name the certificate carries.
+      return { ca: settings.sslCa, rejectUnauthorized: true, checkServerIdentity: () => undefined };
+    case 'verify-full':
+      return { ca: settings.sslCa, rejectUnauthorized: true };
+  }
+}
+
+export interface PostgresConnectOptions {
+  /** Type parsers for this client only (the source reads most values as text). */
+  types?: pg.CustomTypesConfig;
+  /** Milliseconds before an unanswered connection attempt fails; 10 s by default. */
+  connectTimeout?: number;
+  /** Shown in pg_stat_activity. */
+  applicationName?: string;
+  /** Connect to this database instead of the config's (to tell a missing database apart, or create one). */
+  database?: string;
+}
+
+function clientConfig(
+  settings: PostgresConnectionSettings,
+  options: PostgresConnectOptions,
+  ssl: pg.ClientConfig['ssl'],
+): pg.ClientConfig {
+  return {
+    host: settings.host,
+    port: settings.port,
+    database: options.database ?? settings.database,
+    user: settings.username,
+    // pg asks a password function when the server wants one; an absent password must not fall back
+    // to PGPASSWORD or ~/.pgpass silently, so it is always given (empty when not configured).
+    password: settings.password ?? '',
+    ssl,
+    connectionTimeoutMillis: options.connectTimeout ?? 10_000,
+    application_name: options.applicationName ?? 'conveyor',
+    ...(options.types ? { types: options.types } : {}),
+  };
+}
+
+/**
+ * Opens a client. With ssl_mode `prefer`, a server that offers no TLS is connected to in the
+ * clear. Failures are classified errors naming the cause; see `postgresFailure`.
+ */
+export async function openPostgres(
+  settings: PostgresConnectionSettings,
+  options: PostgresConnectOptions = {},
+): Promise<pg.Client> {
+  const attempt = async (ssl: pg.ClientConfig['ssl']): Promise<pg.Client> => {
+    const client = new pg.Client(clientConfig(settings, options, ssl));
+    // An error on an idle client (server restart) must not crash the process; the next query fails instead.
+    client.on('error', () => {});
+    try {
+      await client.connect();
+      return client;
+    } catch (error) {
+      await client.end().catch(() => {});
+      throw error;
+    }
+  };
+  try {
+    try {
+      return await attempt(sslOptions(settings));
+    } catch (error) {
+      if (settings.sslMode !== 'prefer' || !/does not support SSL/i.test(messageOf(error))) throw error;
+      return await attempt(false);
+    }
+  } catch (error) {
+    throw postgresFailure(
+      `connecting to database "${options.database ?? settings.database}"`,
+      error,
+      settings,
+    );
+  }
+}
+
+/** `database "x" on PostgreSQL server host:port`: the place a message is about, without secrets. */
+export function describePostgres(settings: PostgresConnectionSettings, database?: string): string {
+  const server = `PostgreSQL server ${settings.host}:${settings.port}`;
+  return database === undefined ? server : `database "${database}" on ${server}`;
+}
+
+/** The SQLSTATE of a server error, or the Node error code (ECONNREFUSED) of a network one. */
+function codeOf(error: unknown): string | undefined {
+  if (error === null || typeof error !== 'object') return undefined;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string') return code;
+  // Node's happy-eyeballs connect reports every address it tried in an AggregateError.
+  const inner = (error as { errors?: unknown }).errors;
+  if (Array.isArray(inner)) for (const e of inner) if (codeOf(e)) return codeOf(e);
+  return undefined;
+}
+
+function messageOf(error: unknown): string {
+  if (error instanceof AggregateError && error.errors.length > 0)
+    return error.errors.map(messageOf).join('; ');
+  return error instanceof Error ? error.message : String(error);
+}
+
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  'EAI_AGAIN',
+]);
+
+const TLS_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/**
+ * Classifies a Postgres or network failure met while `doing` something ("connecting to database
+ * "x" on PostgreSQL server h:5432", "reading table "public"."t""). Config errors: wrong password
+ * (28P01), login refused (28000), missing database (3D000), missing privilege (42501), missing
+ * table/column/schema (42P01, 42703, 3F000), unknown host, TLS refused. Transient: network errors,
+ * a server starting or shutting down, too many connections, serialization conflicts. The rest:
+ * system errors. `settings` lets the message name the user and server.
+ */
+export function postgresFailure(
+  doing: string,
+  error: unknown,
+  settings?: PostgresConnectionSettings,
+): ConveyorError {
+  if (error instanceof ConveyorError) return error;
+  const code = codeOf(error);
+  const detail = messageOf(error);
+  const options = { internalMessage: code ? `${code}: ${detail}` : detail, cause: error };
+  const user = settings ? `user "${settings.username}"` : 'the configured user';
+  const server = settings ? `PostgreSQL server ${settings.host}:${settings.port}` : 'the PostgreSQL server';
+  switch (code) {
+    case '28P01':
+      return configError(
+        `The ${server} rejected the password of ${user} while ${doing}. Check the username and password.`,
+        options,
+      );
+    case '28000':
+      return configError(
+        `The ${server} refused the login of ${user} while ${doing} (no such role, or pg_hba.conf does not allow it from this host). Check the username, or ask the administrator to allow the connection.`,
+        options,
+      );
+    case '3D000':
+      return configError(
+        `${capitalize(detail)} on ${server} (while ${doing}). Check the "database" field; names are case-sensitive.`,
+        options,
+      );
+    case '42501':
+      return configError(
+        `${capitalize(user)} lacks a privilege needed for ${doing}: ${detail}. Grant it (for example GRANT CONNECT, USAGE or SELECT) or use another user.`,
+        options,
+      );
+    case '42P01':
+    case '42703':
+    case '3F000':
+      return configError(
+        `Failed ${doing}: ${detail}. The table, column or schema is gone or was renamed; run discover again and update the catalog.`,
+        options,
+      );
+    case 'ENOTFOUND':
+      return configError(
+        `The host name "${settings?.host ?? ''}" could not be resolved (while ${doing}). Check the "host" field.`,
+        options,
+      );
+    case '57P03':
+    case '57P01':
+    case '57P02':
+    case '53300':
+    case '53000':
+    case '40001':
+    case '40P01':
+      return transientError(
+        `PostgreSQL was temporarily unavailable while ${doing}: ${detail}. Try again.`,
+        options,
+      );
+  }
+  if (code !== undefined && NETWORK_CODES.has(code)) {
+    return transientError(
+      `Could not reach the ${server} while ${doing} (${code}). Check "host" and "port", that the server is running and that it accepts connections from this machine.`,
+      options,
+    );
+  }
+  if (code?.startsWith('08')) {
+    return transientError(
+      `The connection to ${server} failed while ${doing}: ${detail}. Try again.`,
+      options,
+    );
+  }
+  if ((code !== undefined && TLS_CODES.has(code)) || /SSL|certificate/i.test(detail)) {
+    return configError(
+      `The TLS connection to ${server} failed while ${doing}: ${detail}. Check "ssl_mode" and "ssl_ca".`,
+      options,
+    );
+  }
+  if (/timeout|terminated unexpectedly|Connection terminated/i.test(detail)) {
+    return transientError(
+      `The ${server} did not answer in time or closed the connection while ${doing}. Check "host" and "port", that the server is running and reachable from this machine, then try again.`,
+      options,
+    );
+  }
+  return systemError(`PostgreSQL failed while ${doing}: ${detail}`, options);
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

@@ -1,0 +1,272 @@
+// SQLite as a Conveyor destination: the `DestinationDialect` over one better-sqlite3 database.
+// Batches load with one prepared INSERT run per row inside the open transaction (SQLite's fastest
+// path: no parsing per row, one fsync per commit). The file runs in WAL mode, so readers keep
+// reading the last committed data while a sync writes.
+//
+// SQLite has no schemas: a stream's namespace becomes a table-name prefix (`<namespace>_<stream>`,
+// see stream-plan.ts) and the destination's own tables sit beside the data. Columns hold any value
+// whatever their declared type, so widening a column needs no DDL; JSON is stored as TEXT, dates
+// and times as ISO 8601 text (UTC with `Z` for time-zoned ones), booleans as 0/1.
+
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { QueryResult } from '@conveyor/cdk';
+import { ConveyorError, configError, systemError, transientError } from '@conveyor/protocol';
+import Database from 'better-sqlite3';
+import type {
+  DestinationDialect,
+  ExistingColumn,
+  LoadBatch,
+  SessionPurpose,
+  SqlValue,
+  TableName,
+} from '../destination/dialect.js';
+import { standardMergeStatements } from '../destination/merge-sql.js';
+import { qualify, SQLITE_IDENTIFIERS } from '../identifiers.js';
+import type { LogicalType } from '../logical-types.js';
+
+const rules = SQLITE_IDENTIFIERS;
+const q = (name: string) => rules.quote(name);
+const sql = (table: TableName) => qualify(rules, table.schema, table.table);
+
+/** Declared types; their names give SQLite's affinity (TEXT for JSON keeps JSON text as written). */
+const COLUMN_TYPES: Record<LogicalType, string> = {
+  integer: 'INTEGER',
+  number: 'REAL',
+  boolean: 'BOOLEAN',
+  string: 'TEXT',
+  timestamp_with_timezone: 'TIMESTAMPTZ',
+  timestamp_without_timezone: 'TIMESTAMP',
+  date: 'DATE',
+  json: 'JSON_TEXT',
+};
+
+const LOGICAL_OF: Record<string, LogicalType> = {
+  INTEGER: 'integer',
+  INT: 'integer',
+  BIGINT: 'integer',
+  REAL: 'number',
+  DOUBLE: 'number',
+  FLOAT: 'number',
+  BOOLEAN: 'boolean',
+  TEXT: 'string',
+  VARCHAR: 'string',
+  TIMESTAMPTZ: 'timestamp_with_timezone',
+  TIMESTAMP: 'timestamp_without_timezone',
+  DATETIME: 'timestamp_without_timezone',
+  DATE: 'date',
+  JSON_TEXT: 'json',
+  JSON: 'json',
+};
+
+/**
+ * SQLite stores any value in any column, so a widening is only a decision, never DDL: integers may
+ * become numbers, anything may become text, anything but text may become JSON; other changes keep
+ * the column's type, and values that do not fit it become NULL.
+ */
+function widening(existing: ExistingColumn, wanted: LogicalType): string[] | undefined {
+  if (wanted === 'string') return [];
+  if (wanted === 'number' && existing.logical === 'integer') return [];
+  if (wanted === 'json') return [];
+  return undefined;
+}
+
+function bindable(value: SqlValue): null | number | bigint | string {
+  return typeof value === 'boolean' ? (value ? 1 : 0) : value;
+}
+
+function parameters(values: readonly SqlValue[] | undefined): (null | number | bigint | string)[] {
+  return values ? values.map(bindable) : [];
+}
+
+function sqliteFailure(path: string, doing: string, error: unknown): ConveyorError {
+  if (error instanceof ConveyorError) return error;
+  const code = (error as { code?: unknown } | null)?.code;
+  const detail = error instanceof Error ? error.message : String(error);
+  const options = { internalMessage: typeof code === 'string' ? `${code}: ${detail}` : detail, cause: error };
+  if (typeof code === 'string') {
+    if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+      return transientError(
+        `The SQLite file ${path} is locked by another writer while ${doing}. Wait for it to finish and retry.`,
+        options,
+      );
+    }
+    if (code === 'SQLITE_FULL') {
+      return transientError(
+        `The disk holding ${path} is full (while ${doing}). Free some space and retry.`,
+        options,
+      );
+    }
+    if (code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_CANTOPEN') || code === 'SQLITE_PERM') {
+      return configError(
+        `Cannot write the SQLite file ${path} while ${doing}: ${detail}. Choose a writable path.`,
+        options,
+      );
+    }
+    if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+      return configError(
+        `${path} is not a usable SQLite database (${detail}). Check the "path" field.`,
+        options,
+      );
+    }
+  }
+  return systemError(`SQLite failed while ${doing}: ${detail}`, options);
+}
+
+/** A `DestinationDialect` over an open database. */
+export function sqliteDestinationDialect(db: Database.Database, path: string): DestinationDialect {
+  const statements = new Map<string, Database.Statement>();
+  const prepared = (text: string) => {
+    let statement = statements.get(text);
+    if (!statement) {
+      statement = db.prepare(text);
+      statements.set(text, statement);
+    }
+    return statement;
+  };
+
+  return {
+    identifiers: rules,
+    hasSchemas: false,
+    transactionalDdl: true,
+    uuidType: 'TEXT',
+    textAllowsNul: true,
+    columnType: (logical) => COLUMN_TYPES[logical],
+
+    async readColumns(table) {
+      const rows = db
+        .prepare('SELECT name, type FROM pragma_table_info(?, ?)')
+        .all(table.table, table.schema ?? 'main') as { name: string; type: string }[];
+      if (rows.length === 0) return 'absent';
+      return rows.map((row) => ({
+        name: row.name,
+        type: row.type,
+        logical: LOGICAL_OF[row.type.toUpperCase()],
+      }));
+    },
+
+    widenColumn: (_table, existing, wanted) => widening(existing, wanted),
+
+    createSchema: () => [],
+    createTable: (table, columns) => [
+      `CREATE TABLE ${sql(table)} (${columns.map((c) => `${q(c.name)} ${c.type}`).join(', ')})`,
+    ],
+    addColumn: (table, column) => [`ALTER TABLE ${sql(table)} ADD COLUMN ${q(column.name)} ${column.type}`],
+    dropTable: (table) => [`DROP TABLE IF EXISTS ${sql(table)}`],
+    swapTable: (next, final, finalExists) => [
+      ...(finalExists ? [`DROP TABLE ${sql(final)}`] : []),
+      `ALTER TABLE ${sql(next)} RENAME TO ${q(final.table)}`,
+    ],
+    createKeyIndex: (table, index, columns) => [
+      `CREATE INDEX IF NOT EXISTS ${q(index)} ON ${sql(table)} (${columns.map(q).join(', ')})`,
+    ],
+    createStagingTable: (name, columns) => [
+      `CREATE TEMP TABLE ${q(name)} (${columns.map((c) => `${q(c.name)} ${c.type}`).join(', ')})`,
+    ],
+    stagingTable: (name) => ({ schema: 'temp', table: name }),
+    mergeStatements: (spec) =>
+      standardMergeStatements(rules, { nullSafeEquals: (a, b) => `${a} IS ${b}` }, spec),
+
+    placeholder: () => '?',
+    async execute(text, values) {
+      prepared(text).run(...parameters(values));
+    },
+    async query(text, values) {
+      return prepared(text).all(...parameters(values)) as Record<string, unknown>[];
+    },
+    async userQuery(text): Promise<QueryResult> {
+      const statement = db.prepare(text);
+      if (!statement.reader) {
+        statement.run();
+        return { columns: [], rows: [] };
+      }
+      const columns = statement.columns().map((c) => c.name);
+      return { columns, rows: statement.raw(true).all() as unknown[][] };
+    },
+
+    // IMMEDIATE takes the write lock at once, so a sync never fails half-way on a lock upgrade.
+    begin: async () => {
+      db.exec('BEGIN IMMEDIATE');
+    },
+    commit: async () => {
+      db.exec('COMMIT');
+    },
+    rollback: async () => {
+      if (db.inTransaction) db.exec('ROLLBACK');
+    },
+
+    async load(table: TableName, batch: LoadBatch) {
+      const marks = batch.columns.map(() => '?').join(', ');
+      const insert = prepared(
+        `INSERT INTO ${sql(table)} (${batch.columns.map(q).join(', ')}) VALUES (${marks})`,
+      );
+      const row: (null | number | bigint | string)[] = new Array(batch.columns.length);
+      const { values } = batch;
+      for (let r = 0; r < batch.rowCount; r++) {
+        for (let c = 0; c < row.length; c++)
+          row[c] = bindable((values[c] as readonly SqlValue[])[r] as SqlValue);
+        insert.run(row);
+      }
+    },
+
+    failure: (doing, error) => sqliteFailure(path, doing, error),
+
+    async close() {
+      statements.clear();
+      if (db.open) {
+        if (db.inTransaction) db.exec('ROLLBACK');
+        db.close();
+      }
+    },
+  };
+}
+
+/**
+ * Opens the database file. `read` opens an existing file read-only and returns undefined when
+ * there is none (asking for states must not create a file); `write` and `check` create the file
+ * and its directory, and switch it to WAL mode.
+ */
+export async function openSqliteDestination(
+  path: string,
+  purpose: SessionPurpose,
+): Promise<DestinationDialect | undefined> {
+  if (path === ':memory:' || path === '') {
+    throw configError(
+      'config.path names no file, and an in-memory database loses everything when the sync ends. Give the path of a SQLite file.',
+    );
+  }
+  if (purpose === 'read') {
+    if (!existsSync(path)) return undefined;
+    try {
+      const db = new Database(path, { readonly: true, fileMustExist: true });
+      db.pragma('busy_timeout = 5000');
+      return sqliteDestinationDialect(db, path);
+    } catch (error) {
+      throw sqliteFailure(path, 'opening the database', error);
+    }
+  }
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+  } catch (error) {
+    throw configError(
+      `Cannot create the directory of the SQLite file ${path}. Make it writable or choose another path.`,
+      {
+        internalMessage: String(error),
+        cause: error,
+      },
+    );
+  }
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(path);
+    db.pragma('busy_timeout = 5000');
+    db.pragma('journal_mode = WAL');
+    // In WAL mode NORMAL survives a killed process; a power cut may lose the last commits, data
+    // and states together, which keeps exactly-once.
+    db.pragma('synchronous = NORMAL');
+    return sqliteDestinationDialect(db, path);
+  } catch (error) {
+    db?.close();
+    throw sqliteFailure(path, 'opening the database', error);
+  }
+}
