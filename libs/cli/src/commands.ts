@@ -345,6 +345,7 @@ export async function syncCommand(
           ...(connection.heartbeatSeconds ? { heartbeatSeconds: connection.heartbeatSeconds } : {}),
           ...(refresh ? { refresh: true } : {}),
           ...(schema.droppedColumns.size ? { dropColumns: schema.droppedColumns } : {}),
+          ...(connection.namespace ? { namespace: connection.namespace } : {}),
           signal: interrupt.signal,
         });
       // Transient failures (network, rate limits, a restarting server) are retried with backoff;

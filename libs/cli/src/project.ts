@@ -3,7 +3,13 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { SCHEMA_POLICIES, type SchemaPolicy, type StreamSelection } from '@conveyor/engine';
+import {
+  type NamespacePolicy,
+  parseNamespacePolicy,
+  SCHEMA_POLICIES,
+  type SchemaPolicy,
+  type StreamSelection,
+} from '@conveyor/engine';
 import { configError, type JsonObject, substituteEnv } from '@conveyor/protocol';
 
 export { substituteEnv };
@@ -27,6 +33,8 @@ export interface ConnectionEntry {
   schemaChanges?: SchemaPolicy;
   /** Alerts for this connection go here (else to the project's alerts.webhook). */
   webhook?: string;
+  /** Where streams land in the destination: `namespace:` (default source). */
+  namespace?: NamespacePolicy;
 }
 
 export interface HealthSettings {
@@ -173,6 +181,16 @@ export function loadProject(file: string): Project {
           );
         }
         entry.schemaChanges = policy as SchemaPolicy;
+      }
+      const namespace = value.get('namespace', true) as Node | undefined;
+      if (namespace !== undefined) {
+        const text = isScalar(namespace) ? namespace.value : undefined;
+        if (typeof text !== 'string') {
+          throw configError(
+            `${at(namespace, `${label}.namespace`)}: must be source, destination or a name such as raw_\${SOURCE_NAMESPACE}.`,
+          );
+        }
+        entry.namespace = parseNamespacePolicy(text, at(namespace, `${label}.namespace`));
       }
       const alerts = value.get('alerts', true) as Node | undefined;
       if (alerts !== undefined) entry.webhook = webhookOf(alerts, `${label}.alerts`);

@@ -71,6 +71,13 @@ export type {
   SourceHandle,
   SourceHandleOutput,
 } from './launcher.js';
+export {
+  batchForDestination,
+  catalogForDestination,
+  mapNamespace,
+  type NamespacePolicy,
+  parseNamespacePolicy,
+} from './namespaces.js';
 export { LogProgress, type ProgressSink, StreamStats, summaryTable, TerminalProgress } from './progress.js';
 export { breakingSchemaChanges, type ChangeKind, diffCatalogs, type SchemaChange } from './schema-changes.js';
 export {

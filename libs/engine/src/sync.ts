@@ -19,6 +19,12 @@ import {
 } from '@conveyor/protocol';
 import { BoundedChannel } from './channel.js';
 import type { DestinationHandle, SchemaUpdate, SourceHandle, SourceHandleOutput } from './launcher.js';
+import {
+  batchForDestination,
+  catalogForDestination,
+  type NamespacePolicy,
+  streamForDestination,
+} from './namespaces.js';
 import { type ProgressSink, StreamStats } from './progress.js';
 import type { StateStore, StoredStates, StreamRunStats } from './state-store.js';
 
@@ -43,6 +49,8 @@ export interface SyncRequest {
   onConfigUpdate?: (config: JsonObject) => void;
   /** Columns left out of every record, per stream: new columns a schema policy does not apply yet. */
   dropColumns?: Map<string, string[]>;
+  /** Where streams land in the destination (default: the source's namespace). */
+  namespace?: NamespacePolicy;
 }
 
 export interface SyncResult {
@@ -67,7 +75,8 @@ async function applySchemaUpdate(
   writer: DestinationWriter,
   logger: Logger,
   destinationName: string,
-  held: readonly string[] = [],
+  held: readonly string[],
+  namespace: NamespacePolicy,
 ): Promise<void> {
   const configured = catalog.streams.find(
     (c) => c.stream.name === update.stream && c.stream.namespace === update.namespace,
@@ -82,7 +91,7 @@ async function applySchemaUpdate(
   configured.stream = { ...configured.stream, json_schema: { ...update.schema, properties } };
   if (added.length === 0) return;
   if (writer.evolve) {
-    await writer.evolve(configured);
+    await writer.evolve(streamForDestination(namespace, configured));
     logger.info(
       `Stream ${update.stream}: the source announced new properties (${added.join(', ')}); added to the destination.`,
     );
@@ -203,7 +212,8 @@ export async function runSync(request: SyncRequest): Promise<SyncResult> {
 
     let seq = start.seq;
     const awaitingDurable = new Map<number, StateMessage[]>();
-    writer = await destination.open(request.destinationConfig, catalog, {
+    const namespaces = request.namespace ?? { kind: 'source' };
+    writer = await destination.open(request.destinationConfig, catalogForDestination(namespaces, catalog), {
       logger,
       connectionId,
       syncId: runId,
@@ -293,13 +303,22 @@ export async function runSync(request: SyncRequest): Promise<SyncResult> {
             stats,
             source.name,
             masker,
+            namespaces,
           );
           sinceCommit += n;
           if (!replacing.has(batchKey(item.batch))) dirty.add(batchKey(item.batch));
           if (sinceCommit >= everyRecords && dirty.size === 0) await commit();
         } else if (item.kind === 'schema') {
           const held = request.dropColumns?.get(streamKey({ name: item.stream, namespace: item.namespace }));
-          await applySchemaUpdate(item, catalog, activeWriter, logger, destination.name, held);
+          await applySchemaUpdate(
+            item,
+            catalog,
+            activeWriter,
+            logger,
+            destination.name,
+            held ?? [],
+            namespaces,
+          );
         } else {
           const message = item.message;
           if (message.type === 'STATE') {
@@ -440,6 +459,7 @@ async function writeBatch(
   stats: Map<string, StreamStats>,
   sourceName: string,
   masker: SecretMasker,
+  namespaces: NamespacePolicy,
 ): Promise<number> {
   const key = batchKey(batch);
   const stat = stats.get(key);
@@ -452,7 +472,7 @@ async function writeBatch(
   }
   const n = batchSize(batch);
   try {
-    await writer.write(batch);
+    await writer.write(batchForDestination(namespaces, batch));
   } catch (error) {
     // A bulk load failed: find the exact line in JavaScript to say what was wrong and where.
     if (batch.format === 'jsonl') {

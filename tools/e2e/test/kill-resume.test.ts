@@ -3,21 +3,11 @@
 
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { conveyor, query, syncKilledAfter, tempProject } from './cli.js';
+import { query, tempProject } from './cli.js';
+import { killRepeatedly } from './kill-loop.js';
 
 const COUNT = 200_000;
 const KILLS = 6;
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function project(syncMode: string, destinationMode: string): string {
   return `
@@ -36,51 +26,20 @@ connections:
 }
 
 async function killAndResume(syncMode: string, destinationMode: string) {
-  const seed = Number(process.env.KILL_SEED ?? Date.now() % 100_000);
-  const random = mulberry32(seed);
   const dir = tempProject(project(syncMode, destinationMode));
-  // how long one uninterrupted sync takes here, so the kills land inside a run
-  const probe = tempProject(project(syncMode, destinationMode));
-  const t0 = Date.now();
-  expect(conveyor(['sync'], { cwd: probe }).code).toBe(0);
-  const fullMs = Date.now() - t0;
-
-  // Kill windows add up to about one full sync, so most kills land while there is work left. A kill
-  // during start-up (before the run is recorded) does not count: we go on until KILLS runs were
-  // interrupted, as the run history shows.
-  const kills: number[] = [];
-  const interrupted = () =>
-    (
-      JSON.parse(conveyor(['runs', '--json', '--limit', '100'], { cwd: dir }).stdout) as {
-        failureReason: string | null;
-      }[]
-    ).filter((r) => r.failureReason?.startsWith('interrupted')).length;
-  for (let attempt = 0; attempt < KILLS * 3 && interrupted() < KILLS; attempt++) {
-    const at = Math.round(250 + random() * (fullMs / KILLS) * 1.5);
-    const outcome = await syncKilledAfter(['sync'], dir, at);
-    if (outcome.killed) kills.push(at);
-  }
-  const committedSeq = () =>
-    (JSON.parse(conveyor(['state', 'show', 'c'], { cwd: dir }).stdout) as { seq: number }).seq;
-  // On a loaded machine every kill can land before the first checkpoint. Incremental resumption
-  // from a mid-sync state is the point of the incremental case: kill later until one exists.
-  for (let extra = 0; syncMode === 'incremental' && extra < 6 && committedSeq() === 0; extra++) {
-    const at = Math.round(fullMs * (0.5 + random() * 0.5));
-    const outcome = await syncKilledAfter(['sync'], dir, at);
-    if (outcome.killed) kills.push(at);
-  }
-  const before = { seq: committedSeq() };
-  const final = conveyor(['sync'], { cwd: dir });
-  expect(final.code, final.stderr).toBe(0);
+  const outcome = await killRepeatedly({
+    dir,
+    probeDir: tempProject(project(syncMode, destinationMode)),
+    kills: KILLS,
+    connection: 'c',
+    needCheckpoint: syncMode === 'incremental',
+  });
+  expect(outcome.final.code, outcome.final.stderr).toBe(0);
   const [row] = await query(
     join(dir, 'kill.duckdb'),
     'SELECT count(*)::BIGINT AS n, count(DISTINCT id)::BIGINT AS ids, min(id)::BIGINT AS lo, max(id)::BIGINT AS hi, sum(id)::HUGEINT AS total FROM users',
   );
-  const runs = JSON.parse(conveyor(['runs', '--json', '--limit', '50'], { cwd: dir }).stdout) as {
-    status: string;
-    failureReason: string | null;
-  }[];
-  return { seed, fullMs, kills, row, runs, seqBeforeFinal: before.seq };
+  return { ...outcome, row };
 }
 
 describe('kill -9 at random instants, then resume', () => {
@@ -88,11 +47,14 @@ describe('kill -9 at random instants, then resume', () => {
     ['incremental', 'append'],
     ['full_refresh', 'overwrite'],
   ])('%s + %s ends with exactly the source records', async (syncMode, destinationMode) => {
-    const { seed, fullMs, kills, row, runs, seqBeforeFinal } = await killAndResume(syncMode, destinationMode);
+    const { seed, fullMs, kills, row, runs, seqBeforeFinal, interrupted } = await killAndResume(
+      syncMode,
+      destinationMode,
+    );
     console.log(
       `${syncMode}+${destinationMode}: seed ${seed}, full sync ${fullMs} ms, killed at ${kills.join(', ')} ms`,
     );
-    const interruptedRuns = runs.filter((r) => r.failureReason?.startsWith('interrupted')).length;
+    const interruptedRuns = interrupted;
     expect(
       interruptedRuns,
       `seed ${seed}: at least ${KILLS} kills must land inside a running sync`,
