@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..', '..');
 
-/** Templates per kind. `declarative` and `sql` arrive with the manifest engine and the SQL family. */
+/** Templates per kind. `declarative` arrives with the manifest engine; `sql` is not written yet. */
 const TEMPLATES = {
   source: {
     http: 'TypeScript on the CDK: a paginated, incremental REST API source with a recorded HTTP fixture',
@@ -22,7 +22,7 @@ const TEMPLATES = {
 };
 const LATER = {
   declarative: 'the declarative (YAML manifest) template needs the manifest engine, which is not built yet',
-  sql: 'the sql template needs the SQL family lib (@conveyor/sql), which is not built yet',
+  sql: 'there is no sql template yet: a database connector is a driver or dialect plus a few lines on @conveyor/sql (libs/sql/README.md, "Adding a database"; connectors/source-postgres is the model)',
 };
 
 const NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
