@@ -12,10 +12,10 @@ import {
   LogProgress,
   launchDestination,
   launchSource,
+  mapNamespace,
   type PolicyOutcome,
   runSync,
   type SourceHandle,
-  type SyncResult,
   summaryTable,
   TerminalProgress,
 } from '@conveyor/engine';
@@ -28,12 +28,13 @@ import {
   type JsonObject,
   MessageWriter,
   type StateMessage,
+  type StreamDescriptor,
   streamKey,
 } from '@conveyor/protocol';
 import { adHocDestinationConfig, conveyorHome, launchOptions, openStore } from './home.js';
 import { printTable, stderrLogger, type Verbosity } from './output.js';
 import { type ConnectionEntry, loadProject, substituteEnv } from './project.js';
-import { withoutStreams } from './state-reset.js';
+import { resolveStreams, withoutStreams } from './state-reset.js';
 
 export interface GlobalOptions {
   verbosity: Verbosity;
@@ -220,12 +221,11 @@ function connectionsFor(
   };
 }
 
-function describeWhereDataIs(connection: ConnectionEntry, result: SyncResult): string {
+function describeWhereDataIs(connection: ConnectionEntry, first: StreamDescriptor | undefined): string {
   const path =
     typeof connection.destination.config.path === 'string'
       ? resolve(connection.destination.config.path)
       : undefined;
-  const first = result.streams[0]?.stream;
   const lines: string[] = [];
   if (path) lines.push(`Data is in ${path}`);
   if (
@@ -233,9 +233,13 @@ function describeWhereDataIs(connection: ConnectionEntry, result: SyncResult): s
     (connection.destination.connector === 'duckdb' ||
       connection.destination.connector.endsWith('destination-duckdb'))
   ) {
-    const quoted = `"${first.replace(/"/g, '""')}"`;
-    const target = connection.name;
-    lines.push(`Look at it:  npx conveyor query ${target} 'SELECT * FROM ${quoted} LIMIT 5'`);
+    // where the destination put it: the stream's namespace as the connection maps it, else the default schema
+    const namespace = mapNamespace(connection.namespace ?? { kind: 'source' }, first.namespace);
+    const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
+    const table = namespace ? `${quote(namespace)}.${quote(first.name)}` : quote(first.name);
+    // the shell command is single-quoted: a quote inside a name is closed, escaped and reopened
+    const sql = `SELECT * FROM ${table} LIMIT 5`.replace(/'/g, "'\\''");
+    lines.push(`Look at it:  npx conveyor query ${connection.name} '${sql}'`);
   }
   return lines.join('\n');
 }
@@ -374,7 +378,7 @@ export async function syncCommand(
       if (result.status === 'succeeded') {
         acceptAfterSync(home, connection.name, schema, source.version);
         process.stdout.write(
-          `\nSync ${connection.name} succeeded: ${result.records.toLocaleString('en-US')} records in ${result.seconds.toFixed(1)} s (run ${result.runId}).\n${describeWhereDataIs(connection, result)}\n`,
+          `\nSync ${connection.name} succeeded: ${result.records.toLocaleString('en-US')} records in ${result.seconds.toFixed(1)} s (run ${result.runId}).\n${describeWhereDataIs(connection, catalog.streams[0]?.stream)}\n`,
         );
       } else {
         failed += 1;
@@ -403,11 +407,12 @@ export async function stateCommand(
   const store = openStore(home);
   try {
     const stored = store.getStates(connection.name);
-    const wanted = options.stream && options.stream.length > 0 ? new Set(options.stream) : undefined;
-    const matches = (s: StateMessage) =>
-      !wanted ||
-      (s.type === 'STREAM' && s.stream !== undefined && wanted.has(streamKey(s.stream.stream_descriptor)));
+    const named = options.stream && options.stream.length > 0 ? options.stream : undefined;
     if (action === 'show') {
+      const wanted = named ? resolveStreams(connection.name, named, stored?.states ?? []) : undefined;
+      const matches = (s: StateMessage) =>
+        !wanted ||
+        (s.type === 'STREAM' && s.stream !== undefined && wanted.has(streamKey(s.stream.stream_descriptor)));
       const states = (stored?.states ?? []).filter(matches);
       process.stdout.write(
         `${JSON.stringify({ connection: connection.name, seq: stored?.seq ?? 0, states }, null, 2)}\n`,
@@ -419,6 +424,7 @@ export async function stateCommand(
     const held = await destination.committedStates(connection.destination.config, connection.name);
     const seq = Math.max(stored?.seq ?? 0, held?.seq ?? 0) + 1;
     const current = (held && held.seq > (stored?.seq ?? 0) ? held.states : stored?.states) ?? [];
+    const wanted = named ? resolveStreams(connection.name, named, current) : undefined;
     const kept = wanted ? withoutStreams(current, wanted) : [];
     store.replaceStates(connection.name, seq, kept);
     process.stdout.write(

@@ -1,6 +1,6 @@
 import type { StateMessage } from '@conveyor/protocol';
 import { describe, expect, it } from 'vitest';
-import { withoutStreams } from '../src/state-reset.js';
+import { resolveStreams, withoutStreams } from '../src/state-reset.js';
 
 const stream = (name: string): StateMessage => ({
   type: 'STREAM',
@@ -29,5 +29,38 @@ describe('withoutStreams', () => {
         },
       },
     ]);
+  });
+});
+
+describe('resolveStreams', () => {
+  const inShop = (name: string): StateMessage => ({
+    type: 'STREAM',
+    stream: { stream_descriptor: { name, namespace: 'shop' }, stream_state: { c: 1 } },
+  });
+  const states = [inShop('orders'), inShop('users'), stream('users')];
+
+  it('takes a full key, or a bare name that one stream with state has', () => {
+    expect([...resolveStreams('c', ['shop.orders'], states)]).toEqual(['shop.orders']);
+    expect([...resolveStreams('c', ['orders'], states)]).toEqual(['shop.orders']);
+    expect([...resolveStreams('c', ['users'], states)]).toEqual(['users']);
+  });
+
+  it('refuses a name with no state, listing the streams that have one', () => {
+    expect(() => resolveStreams('c', ['Orders'], states)).toThrow(
+      'Connection c has no state for stream "Orders". Streams with state: shop.orders, shop.users, users.',
+    );
+  });
+
+  it('refuses a bare name two namespaces share', () => {
+    const two = [
+      inShop('orders'),
+      {
+        ...inShop('orders'),
+        stream: { ...inShop('orders').stream!, stream_descriptor: { name: 'orders', namespace: 'crm' } },
+      },
+    ];
+    expect(() => resolveStreams('c', ['orders'], two as StateMessage[])).toThrow(
+      /"orders" of connection c is ambiguous: shop.orders, crm.orders/,
+    );
   });
 });

@@ -95,6 +95,29 @@ describe('postgres specifics', () => {
     }
   });
 
+  test('an overwrite blocked by a view on the table fails as a config error that names the cause', async () => {
+    const config = await freshConfig();
+    const schema = quote(String(config.schema));
+    const catalog = catalogOf({ name: 't', mode: 'overwrite', properties: { n: { type: 'integer' } } });
+    await runSync(connector, config, catalog, [objects('t', [{ n: 1 }])]);
+    const client = await openPostgres(postgresSettings({ ...config }));
+    try {
+      await client.query(`CREATE VIEW ${schema}.report AS SELECT n FROM ${schema}.t`);
+    } finally {
+      await client.end();
+    }
+    const failure = await runSync(connector, config, catalog, [objects('t', [{ n: 2 }])]).then(
+      () => undefined,
+      (error: unknown) => error as { failureType?: string; message: string },
+    );
+    expect(failure?.failureType).toBe('config_error');
+    expect(failure?.message).toMatch(/depend/);
+    expect(failure?.message).toMatch(/report/);
+    // the old rows are still there, untouched
+    const result = await connector.query?.(config, `SELECT n FROM ${schema}.t`);
+    expect(result?.rows.map((r) => Number(r[0]))).toEqual([1]);
+  });
+
   test('text containing NUL, which PostgreSQL cannot store, becomes NULL with a note', async () => {
     const config = await freshConfig();
     await runSync(connector, config, catalogOf({ name: 't', properties: { s: { type: 'string' }, j: {} } }), [

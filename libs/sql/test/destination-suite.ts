@@ -398,6 +398,29 @@ export function describeSqlDestination(target: DestinationTarget): void {
       ).toBe(true);
     });
 
+    test('an integer column widened to text keeps text exactly (leading zeros, decimals, exponents)', async () => {
+      const config = await target.fresh();
+      const t = target.table(config, 'z');
+      const schema = (type: string) =>
+        catalogOf({ name: 'z', properties: { id: { type: 'integer' }, v: { type } } });
+      await runSync(connector, config, schema('integer'), [objects('z', [{ id: 1, v: 5 }])]);
+      await runSync(connector, config, schema('string'), [
+        objects('z', [
+          { id: 2, v: '007' },
+          { id: 3, v: '1.50' },
+          { id: 4, v: '1e3' },
+          { id: 5, v: 'abc' },
+        ]),
+      ]);
+      expect(await texts(config, t, ['id', 'v'], 'id')).toEqual([
+        ['1', '5'],
+        ['2', '007'],
+        ['3', '1.50'],
+        ['4', '1e3'],
+        ['5', 'abc'],
+      ]);
+    });
+
     test('a value that does not fit its column becomes NULL with a note naming the field', async () => {
       const config = await target.fresh();
       const t = target.table(config, 'm');

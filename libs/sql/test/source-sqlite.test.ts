@@ -156,6 +156,27 @@ describe('read', () => {
     ]);
   });
 
+  it('reads columns declared with types SQLite does not know (TIME, UUID) as text, not as numbers', async () => {
+    // Django and Rails declare `time` and `uuid`/`char(32)`: numeric affinity, but text values.
+    writer.exec('CREATE TABLE clock (id INTEGER PRIMARY KEY, at TIME, uid UUID, amount NUMERIC)');
+    writer
+      .prepare('INSERT INTO clock VALUES (?, ?, ?, ?)')
+      .run(1, '10:30:00', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '12.50');
+    writer.prepare('INSERT INTO clock VALUES (?, ?, ?, ?)').run(2, '11:00', '12345', 3);
+    const source = sqliteSource();
+    const stream = findStream(await discoverStreams(source, config()), 'clock');
+    expect(stream.json_schema.properties).toMatchObject({
+      at: { type: ['string', 'null'] },
+      uid: { type: ['string', 'null'] },
+      amount: { type: ['number', 'null'] },
+    });
+    const { records } = await readAll(source, config(), catalogFor(stream, 'full_refresh'));
+    expect(records).toEqual([
+      { id: 1, at: '10:30:00', uid: 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', amount: 12.5 },
+      { id: 2, at: '11:00', uid: '12345', amount: 3 },
+    ]);
+  });
+
   it('reads a table without a primary key in one pass', async () => {
     const source = sqliteSource({ chunkRows: 5, batchRows: 5 });
     const stream = findStream(await discoverStreams(source, config()), 'no_key');

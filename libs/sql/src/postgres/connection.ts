@@ -315,6 +315,25 @@ export function postgresFailure(
         `The host name "${settings?.host ?? ''}" could not be resolved (while ${doing}). Check the "host" field.`,
         options,
       );
+    case '2BP01':
+      // an overwrite swap or a widening meets a view (or rule) the user made on the table
+      return configError(
+        `Failed ${doing}: ${detail}${serverDetail(error)}. Conveyor replaces or retypes the table and will not drop what depends on it: drop those objects (and recreate them after the sync), or use the append or append_dedup mode.`,
+        options,
+      );
+    case '0A000':
+      if (/used by a view or rule/i.test(detail)) {
+        return configError(
+          `Failed ${doing}: ${detail}${serverDetail(error)}. Drop the view (and recreate it after the sync) so the column's type can change.`,
+          options,
+        );
+      }
+      break;
+    case '53100':
+      return transientError(
+        `The disk of the ${server} is full (while ${doing}): ${detail}. Free some space, then try again.`,
+        options,
+      );
     case '57P03':
     case '57P01':
     case '57P02':
@@ -352,6 +371,12 @@ export function postgresFailure(
     );
   }
   return systemError(`PostgreSQL failed while ${doing}: ${detail}`, options);
+}
+
+/** The server's DETAIL line (`view s.v depends on table s.t`), as ` (...)`, or nothing. */
+function serverDetail(error: unknown): string {
+  const extra = error !== null && typeof error === 'object' ? (error as { detail?: unknown }).detail : undefined;
+  return typeof extra === 'string' && extra !== '' ? ` (${extra.split('\n').join('; ')})` : '';
 }
 
 function capitalize(text: string): string {

@@ -5,8 +5,9 @@
 //
 // SQLite has no schemas: a stream's namespace becomes a table-name prefix (`<namespace>_<stream>`,
 // see stream-plan.ts) and the destination's own tables sit beside the data. Columns hold any value
-// whatever their declared type, so widening a column needs no DDL; JSON is stored as TEXT, dates
-// and times as ISO 8601 text (UTC with `Z` for time-zoned ones), booleans as 0/1.
+// whatever their declared type, so widening a column needs DDL only to text (see `widening`);
+// JSON is stored as TEXT, dates and times as ISO 8601 text (UTC with `Z` for time-zoned ones),
+// booleans as 0/1.
 
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -59,16 +60,61 @@ const LOGICAL_OF: Record<string, LogicalType> = {
   JSON: 'json',
 };
 
+/** Whether a declared type's affinity keeps text as written (TEXT, or BLOB/none), by SQLite's rules. */
+function keepsText(declared: string): boolean {
+  const type = declared.toUpperCase();
+  if (type.includes('INT')) return false;
+  if (type.includes('CHAR') || type.includes('CLOB') || type.includes('TEXT')) return true;
+  return type.includes('BLOB') || type.trim() === '';
+}
+
+/** The column Conveyor fills while it retypes another; it lives inside one transaction only. */
+const WIDENING_COLUMN = '_conveyor_widening';
+
 /**
- * SQLite stores any value in any column, so a widening is only a decision, never DDL: integers may
- * become numbers, anything may become text, anything but text may become JSON; other changes keep
- * the column's type, and values that do not fit it become NULL.
+ * SQLite stores any value in any column, so most widenings are only a decision, never DDL:
+ * integers may become numbers, anything may become JSON (a JSON text that looks like a number is
+ * the same JSON when stored as one). Text is different: a column of numeric affinity (INTEGER,
+ * REAL, DATE, ...) would store `"007"` as 7, so such a column is retyped to TEXT (new column, copy,
+ * drop, rename; its indexes are made again). A column SQLite cannot drop (primary key, UNIQUE, used
+ * by a view or trigger) is not widened: values that do not fit it become NULL with a note.
  */
-function widening(existing: ExistingColumn, wanted: LogicalType): string[] | undefined {
-  if (wanted === 'string') return [];
+function widening(
+  db: Database.Database,
+  table: TableName,
+  existing: ExistingColumn,
+  wanted: LogicalType,
+): string[] | undefined {
   if (wanted === 'number' && existing.logical === 'integer') return [];
   if (wanted === 'json') return [];
-  return undefined;
+  if (wanted !== 'string') return undefined;
+  if (keepsText(existing.type)) return [];
+  const schema = table.schema ?? 'main';
+  const indexes = (
+    db
+      .prepare(`SELECT name, sql FROM ${q(schema)}.sqlite_schema WHERE type = 'index' AND tbl_name = ?`)
+      .all(table.table) as { name: string; sql: string | null }[]
+  ).filter((index) =>
+    (
+      db.prepare('SELECT name FROM pragma_index_info(?, ?)').all(index.name, schema) as { name: string }[]
+    ).some((c) => c.name === existing.name),
+  );
+  const dependents = db
+    .prepare(
+      `SELECT 1 FROM ${q(schema)}.sqlite_schema WHERE type IN ('view', 'trigger') AND instr(sql, ?) > 0`,
+    )
+    .get(table.table);
+  if (dependents !== undefined || indexes.some((index) => index.sql === null)) return undefined;
+  const t = sql(table);
+  const column = q(existing.name);
+  return [
+    ...indexes.map((index) => `DROP INDEX ${q(schema)}.${q(index.name)}`),
+    `ALTER TABLE ${t} ADD COLUMN ${q(WIDENING_COLUMN)} TEXT`,
+    `UPDATE ${t} SET ${q(WIDENING_COLUMN)} = CAST(${column} AS TEXT)`,
+    `ALTER TABLE ${t} DROP COLUMN ${column}`,
+    `ALTER TABLE ${t} RENAME COLUMN ${q(WIDENING_COLUMN)} TO ${column}`,
+    ...indexes.map((index) => index.sql as string),
+  ];
 }
 
 function bindable(value: SqlValue): null | number | bigint | string {
@@ -145,7 +191,7 @@ export function sqliteDestinationDialect(db: Database.Database, path: string): D
       }));
     },
 
-    widenColumn: (_table, existing, wanted) => widening(existing, wanted),
+    widenColumn: (table, existing, wanted) => widening(db, table, existing, wanted),
 
     createSchema: () => [],
     createTable: (table, columns) => [

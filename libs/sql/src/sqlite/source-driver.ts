@@ -19,12 +19,24 @@ import { keysetSelect } from '../source/keyset-sql.js';
 import { base64FromBytes, integerToJson } from '../source/values.js';
 import { openSqliteReadOnly, type SqliteDatabase, sqliteFailure } from './connection.js';
 
-type Kind = 'integer' | 'boolean' | 'number' | 'timestamp' | 'date' | 'json' | 'text' | 'blob' | 'any';
+type Kind =
+  | 'integer'
+  | 'boolean'
+  | 'number'
+  | 'timestamp'
+  | 'date'
+  | 'json'
+  | 'text'
+  | 'blob'
+  | 'any'
+  | 'other';
 
 /**
  * SQLite's affinity rules on the declared type (INT → integer; CHAR, CLOB, TEXT → text; BLOB or
  * none → as stored; REAL, FLOA, DOUB → real; else numeric), refined by common names within the
- * numeric affinity: BOOLEAN, DATETIME/TIMESTAMP, DATE, JSON.
+ * numeric affinity: BOOLEAN, DATETIME/TIMESTAMP, DATE, JSON, and the decimal names (NUMERIC,
+ * DECIMAL, MONEY). Any other name (TIME, UUID, ...) is `other`: numeric affinity, but what such a
+ * column holds is text to its users, so it is read as text.
  */
 export function sqliteKind(declared: string): Kind {
   const type = declared.toUpperCase();
@@ -37,7 +49,8 @@ export function sqliteKind(declared: string): Kind {
   if (type.includes('DATETIME') || type.includes('TIMESTAMP')) return 'timestamp';
   if (type.includes('DATE')) return 'date';
   if (type.includes('JSON')) return 'json';
-  return 'number';
+  if (type.includes('NUM') || type.includes('DEC') || type.includes('MONEY')) return 'number';
+  return 'other';
 }
 
 const ANY_JSON = { type: ['object', 'array', 'string', 'number', 'boolean'] };
@@ -60,6 +73,7 @@ function schemaOf(kind: Kind): JsonObject {
     case 'blob':
       return { type: 'string', contentEncoding: 'base64' };
     case 'text':
+    case 'other':
       return { type: 'string' };
   }
 }
@@ -86,6 +100,10 @@ function converterOf(kind: Kind): ValueConverter {
           return value;
         }
       };
+    case 'other':
+      // numeric affinity stored numeric-looking text as a number: give it back as text
+      return (value) =>
+        typeof value === 'bigint' || typeof value === 'number' ? String(value) : storedValue(value);
     default:
       return storedValue;
   }
