@@ -62,6 +62,10 @@ CREATE TABLE IF NOT EXISTS connection_state (
   states TEXT NOT NULL,
   updated_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS connection_placement (
+  connection TEXT PRIMARY KEY,
+  placement TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS stream_generation (
   connection TEXT NOT NULL,
   stream TEXT NOT NULL,
@@ -133,6 +137,23 @@ export class StateStore {
          ON CONFLICT (connection) DO UPDATE SET seq = excluded.seq, states = excluded.states, updated_at = excluded.updated_at`,
       )
       .run(connection, seq, JSON.stringify(states), new Date().toISOString());
+  }
+
+  /** Where the connection's last sync put its streams (its namespace policy, as text). */
+  placement(connection: string): string | undefined {
+    const row = this.db
+      .prepare('SELECT placement FROM connection_placement WHERE connection = ?')
+      .get(connection) as { placement: string } | undefined;
+    return row?.placement;
+  }
+
+  setPlacement(connection: string, placement: string): void {
+    this.db
+      .prepare(
+        `INSERT INTO connection_placement (connection, placement) VALUES (?, ?)
+         ON CONFLICT (connection) DO UPDATE SET placement = excluded.placement`,
+      )
+      .run(connection, placement);
   }
 
   generation(connection: string, stream: string): number {

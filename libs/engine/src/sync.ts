@@ -132,15 +132,16 @@ function withGenerations(
   request: SyncRequest,
   runId: number,
   committed: ReadonlyMap<string, StateMessage>,
+  refresh: boolean,
 ): { catalog: ConfiguredCatalog; resumed: Set<string> } {
-  const { store, connectionId, catalog, refresh } = request;
+  const { store, connectionId, catalog } = request;
   const resumed = new Set<string>();
   const streams = catalog.streams.map((configured) => {
     const key = streamKey(configured.stream);
-    const replaces = refresh === true || configured.destination_sync_mode === 'overwrite';
+    const replaces = refresh || configured.destination_sync_mode === 'overwrite';
     let generation = store.generation(connectionId, key);
     const resumes =
-      refresh !== true &&
+      !refresh &&
       configured.sync_mode === 'full_refresh' &&
       generation > 0 &&
       resumesGeneration(committed.get(key), generation);
@@ -192,18 +193,30 @@ export async function runSync(request: SyncRequest): Promise<SyncResult> {
     if (committed && (!stored || committed.seq > stored.seq))
       store.saveStates(connectionId, committed.seq, committed.states);
 
+    // Streams moved to another namespace land in tables that hold none of their rows: their
+    // states would skip everything before the saved cursor there, so they start over.
+    const namespaces = request.namespace ?? { kind: 'source' };
+    const placement = namespaces.kind === 'custom' ? namespaces.format : namespaces.kind;
+    const placedBefore = store.placement(connectionId);
+    const moved = placedBefore !== undefined && placedBefore !== placement && start.states.length > 0;
+    if (moved) {
+      logger.warn(
+        `The connection's namespace changed (from "${placedBefore}" to "${placement}"): every stream is read from the beginning into its new place.`,
+      );
+    }
+    const refresh = request.refresh === true || moved;
     const snapshot = new Map<string, StateMessage>();
     for (const state of start.states) {
       const key = stateKey(state);
-      if (request.refresh && (key.startsWith('\u0000') || stats.has(key))) continue;
+      if (refresh && (key.startsWith('\u0000') || stats.has(key))) continue;
       snapshot.set(key, state);
     }
-    const { catalog, resumed } = withGenerations(request, runId, snapshot);
+    const { catalog, resumed } = withGenerations(request, runId, snapshot, refresh);
     for (const key of resumed) logger.info(`Stream ${key}: resuming the interrupted full refresh.`);
     const handedBack = new Set([
       ...resumed,
       ...catalog.streams
-        .filter((s) => s.sync_mode === 'incremental' && !request.refresh)
+        .filter((s) => s.sync_mode === 'incremental' && !refresh)
         .map((s) => streamKey(s.stream)),
     ]);
     const inputStates = [...snapshot.entries()]
@@ -212,7 +225,6 @@ export async function runSync(request: SyncRequest): Promise<SyncResult> {
 
     let seq = start.seq;
     const awaitingDurable = new Map<number, StateMessage[]>();
-    const namespaces = request.namespace ?? { kind: 'source' };
     writer = await destination.open(request.destinationConfig, catalogForDestination(namespaces, catalog), {
       logger,
       connectionId,
@@ -274,8 +286,12 @@ export async function runSync(request: SyncRequest): Promise<SyncResult> {
     // while a resume re-reads them. A stream's STATE covers its rows (GLOBAL and legacy states cover
     // all). Overwrite streams write to a hidden next generation, so their rows never block a
     // commit, which also keeps a long full refresh from growing one huge transaction.
+    // A resumed full refresh is resumable: its rows commit only with the state covering them.
     const replacing = new Set(
-      catalog.streams.filter((s) => s.destination_sync_mode === 'overwrite').map((s) => streamKey(s.stream)),
+      catalog.streams
+        .filter((s) => s.destination_sync_mode === 'overwrite')
+        .map((s) => streamKey(s.stream))
+        .filter((key) => !resumed.has(key)),
     );
     const dirty = new Set<string>();
     let stateChanged = false;
@@ -366,6 +382,7 @@ export async function runSync(request: SyncRequest): Promise<SyncResult> {
     }
     await writer.close();
     writer = undefined;
+    store.setPlacement(connectionId, placement);
     request.progress?.done(statList());
     const streams = statList().map((s) => s.snapshot());
     store.finishRun(runId, { status: 'succeeded', records: total(), streams });

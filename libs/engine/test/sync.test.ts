@@ -208,6 +208,61 @@ describe('runSync', () => {
     expect(seen[2]).toEqual({ states: [], generation: 2 });
   });
 
+  it('never commits rows of a resumed full refresh that its state does not cover yet', async () => {
+    let run = 0;
+    const source: SourceConnector = {
+      ...countingSource({ count: 40, every: 10 }),
+      async *read(_config, catalog, state) {
+        run += 1;
+        const generation = catalog.streams[0]?.generation_id;
+        const saved = state[0]?.stream?.stream_state as { after?: number } | undefined;
+        const from = saved?.after ?? 0;
+        const batch = (id: number) => ({
+          kind: 'records' as const,
+          batch: {
+            format: 'objects' as const,
+            stream: 'items',
+            records: Array.from({ length: 10 }, (_, i) => ({ id: id + i })),
+            emittedAt: 0,
+          },
+        });
+        const position = (after: number) => ({
+          kind: 'message' as const,
+          message: {
+            type: 'STATE' as const,
+            state: {
+              type: 'STREAM' as const,
+              stream: {
+                stream_descriptor: { name: 'items' },
+                stream_state: { generation_id: generation, after },
+              },
+            },
+          },
+        });
+        yield batch(from + 1);
+        if (run === 1) {
+          yield position(from + 10);
+          throw new Error('first run breaks after one checkpoint');
+        }
+        if (run === 2) throw new Error('second run breaks before its first checkpoint');
+        for (let id = from + 11; id <= 40; id += 10) yield batch(id);
+        yield position(40);
+      },
+    };
+    const { dest, run: sync, catalog } = await setup(source);
+    const overwrite = {
+      streams: catalog.streams.map((s) => ({
+        ...s,
+        sync_mode: 'full_refresh' as const,
+        destination_sync_mode: 'overwrite' as const,
+      })),
+    };
+    expect((await sync({ catalog: overwrite })).status).toBe('failed');
+    expect((await sync({ catalog: overwrite })).status).toBe('failed');
+    expect((await sync({ catalog: overwrite })).status).toBe('succeeded');
+    expect(dest.durable.map((r) => r.id)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+  });
+
   it('starts an interrupted full refresh over, in a new generation, when its state does not name the generation', async () => {
     const { dest, run, catalog } = await setup(countingSource({ count: 30, every: 10, failAt: 25 }));
     const overwrite = {
@@ -220,6 +275,20 @@ describe('runSync', () => {
     await run({ catalog: overwrite });
     await run({ catalog: overwrite });
     expect(dest.catalogs.map((c) => c.streams[0]?.generation_id)).toEqual([1, 2]);
+  });
+
+  it('reads every stream from the beginning when the connection moves its streams to another namespace', async () => {
+    const { dest, run } = await setup(countingSource({ count: 10, every: 5 }));
+    await run();
+    const again = await run();
+    expect(again.records).toBe(0); // incremental: nothing new
+    const moved = await run({ namespace: { kind: 'custom', format: 'raw' } });
+    // the new place holds none of the rows: the saved cursor must not skip them there
+    expect(moved.records).toBe(10);
+    expect(dest.catalogs.at(-1)?.streams[0]?.stream.namespace).toBe('raw');
+    expect(dest.catalogs.at(-1)?.streams[0]).toMatchObject({ generation_id: 2, minimum_generation_id: 2 });
+    // and only once: the place is remembered
+    expect((await run({ namespace: { kind: 'custom', format: 'raw' } })).records).toBe(0);
   });
 
   it('refresh clears the state and starts a new generation that replaces the old rows', async () => {

@@ -421,6 +421,25 @@ export function describeSqlDestination(target: DestinationTarget): void {
       ]);
     });
 
+    test('a decimal with more digits than the column keeps is stored rounded, with a note', async () => {
+      const config = await target.fresh();
+      const t = target.table(config, 'money');
+      const properties = { id: { type: 'integer' }, amount: { type: 'number' } };
+      await runSync(connector, config, catalogOf({ name: 'money', properties }), [
+        objects('money', [
+          { id: 1, amount: '12345678901234567890.0123456789' },
+          { id: 2, amount: '12.5' },
+        ]),
+      ]);
+      const found = await rows(config, `SELECT id, amount, _conveyor_meta FROM ${t} ORDER BY id`);
+      expect(Number(found[0]?.amount)).toBe(12345678901234567890.0123456789);
+      expect(metaOf(found[0]?._conveyor_meta)?.changes).toEqual([
+        { field: 'amount', change: 'TRUNCATED', reason: 'DESTINATION_FIELD_SIZE_LIMITATION' },
+      ]);
+      expect(Number(found[1]?.amount)).toBe(12.5);
+      expect(metaOf(found[1]?._conveyor_meta)).toBeNull();
+    });
+
     test('a value that does not fit its column becomes NULL with a note naming the field', async () => {
       const config = await target.fresh();
       const t = target.table(config, 'm');

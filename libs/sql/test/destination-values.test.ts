@@ -2,7 +2,7 @@
 // canonical shape it reaches the database, and what does not fit (and so becomes NULL + a note).
 
 import { describe, expect, test } from 'vitest';
-import { converterFor, timestampOfEpochMs, UNFIT } from '../src/destination/value-conversion.js';
+import { converterFor, Rounded, timestampOfEpochMs, UNFIT } from '../src/destination/value-conversion.js';
 
 const withNul = { textAllowsNul: true };
 const withoutNul = { textAllowsNul: false };
@@ -36,6 +36,24 @@ describe('number and boolean', () => {
     expect(Object.is(convert(-0), 0)).toBe(true);
     expect(convert('NaN')).toBe(UNFIT);
     expect(convert(false)).toBe(UNFIT);
+  });
+  test('a decimal with more digits than a double keeps is stored rounded, and says so', () => {
+    const convert = converterFor('number', withNul);
+    // as many digits as the double's shortest form: exact enough, no note
+    for (const text of ['0.1', '-12.50', '+0.000123', '1.5e-7', '12345678901234.5', '007']) {
+      expect(convert(text), text).toBe(Number(text));
+    }
+    for (const text of [
+      '12345678901234567890.0123456789',
+      '99999999999999999999.99',
+      '0.12345678901234567891',
+    ]) {
+      const converted = convert(text);
+      expect(converted, text).toBeInstanceOf(Rounded);
+      expect((converted as Rounded).value).toBe(Number(text));
+    }
+    expect(convert(2n ** 60n + 1n)).toBeInstanceOf(Rounded);
+    expect(convert(2n ** 40n)).toBe(2 ** 40);
   });
   test('booleans from booleans, 0/1 and true/false/t/f strings', () => {
     const convert = converterFor('boolean', withNul);

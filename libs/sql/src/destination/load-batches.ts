@@ -8,7 +8,7 @@ import { type RecordBatch, RejectedRecordLine } from '@conveyor/cdk';
 import type { LogicalType } from '../logical-types.js';
 import type { LoadBatch, SqlValue } from './dialect.js';
 import { METADATA_COLUMNS, RAW_DATA_COLUMN, SEQUENCE_COLUMN, type StreamTable } from './table-setup.js';
-import { type Converter, converterFor, timestampOfEpochMs, UNFIT } from './value-conversion.js';
+import { type Converter, converterFor, Rounded, timestampOfEpochMs, UNFIT } from './value-conversion.js';
 
 /** How one stream's batches become load batches; built once per stream table. */
 export interface LoadShape {
@@ -114,13 +114,20 @@ function fieldOf(record: Record<string, unknown>, name: string): unknown {
   return name === '__proto__' ? (Object.hasOwn(record, name) ? record[name] : undefined) : record[name];
 }
 
-function metaText(source: unknown[] | undefined, nulled: string[] | undefined): string | null {
-  if (!source && !nulled) return null;
-  const ours = (nulled ?? []).map((field) => ({
-    field,
-    change: 'NULLED',
-    reason: 'DESTINATION_TYPECAST_ERROR',
-  }));
+function metaText(
+  source: unknown[] | undefined,
+  nulled: string[] | undefined,
+  rounded: string[] | undefined,
+): string | null {
+  if (!source && !nulled && !rounded) return null;
+  const ours = [
+    ...(nulled ?? []).map((field) => ({ field, change: 'NULLED', reason: 'DESTINATION_TYPECAST_ERROR' })),
+    ...(rounded ?? []).map((field) => ({
+      field,
+      change: 'TRUNCATED',
+      reason: 'DESTINATION_FIELD_SIZE_LIMITATION',
+    })),
+  ];
   return JSON.stringify({ changes: [...(source ?? []), ...ours] });
 }
 
@@ -149,6 +156,7 @@ export function toLoadBatch(shape: LoadShape, batch: RecordBatch, nextSequence: 
   for (let row = 0; row < count; row++) {
     const record = rows.data[row] as Record<string, unknown>;
     let nulled: string[] | undefined;
+    let rounded: string[] | undefined;
     for (let p = 0; p < properties.length; p++) {
       const property = properties[p] as LoadShape['properties'][number];
       const converted = property.convert(fieldOf(record, property.name));
@@ -156,6 +164,10 @@ export function toLoadBatch(shape: LoadShape, batch: RecordBatch, nextSequence: 
         (propertyValues[p] as SqlValue[])[row] = null;
         nulled ??= [];
         nulled.push(property.name);
+      } else if (converted instanceof Rounded) {
+        (propertyValues[p] as SqlValue[])[row] = converted.value;
+        rounded ??= [];
+        rounded.push(property.name);
       } else {
         (propertyValues[p] as SqlValue[])[row] = converted;
       }
@@ -177,14 +189,14 @@ export function toLoadBatch(shape: LoadShape, batch: RecordBatch, nextSequence: 
     generations[row] = shape.generation;
     if (rawData) {
       const whole = (shape.rawData as Converter)(record);
-      rawData[row] = whole === UNFIT ? null : whole;
+      rawData[row] = whole === UNFIT || whole instanceof Rounded ? null : whole;
       if (whole === UNFIT) {
         nulled ??= [];
         nulled.push(RAW_DATA_COLUMN.name);
       }
     }
     if (sequence) sequence[row] = nextSequence + row;
-    metas[row] = metaText(rows.sourceChanges?.[row], nulled);
+    metas[row] = metaText(rows.sourceChanges?.[row], nulled, rounded);
   }
   return { columns: shape.columns, types: shape.types, values, rowCount: count };
 }

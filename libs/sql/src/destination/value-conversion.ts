@@ -5,7 +5,8 @@
 //
 // What fits, by column type:
 // - integer: JSON integers within int64, and strings of an integer (`"42"`, `"4.0"`);
-// - number: finite numbers, and strings of a decimal number;
+// - number: finite numbers, and strings of a decimal number (one with more significant digits
+//   than a double keeps is stored rounded and noted as TRUNCATED in `_conveyor_meta`);
 // - boolean: booleans, `0`/`1`, and the strings true/false/t/f/1/0 (any case);
 // - string: strings; numbers and booleans as their JSON text; objects and arrays as JSON text;
 // - timestamp with time zone: ISO 8601 strings `YYYY-MM-DD[T| ]hh:mm[:ss[.fraction]][Z|±hh[:mm]]`
@@ -23,7 +24,33 @@ import type { SqlValue } from './dialect.js';
 /** Returned by a converter for a value that does not fit its column. */
 export const UNFIT: unique symbol = Symbol('unfit');
 
-export type Converter = (value: unknown) => SqlValue | typeof UNFIT;
+/**
+ * A decimal text with more significant digits than a double keeps (an exact `numeric` from a
+ * source): stored as the nearest double, and the row's `_conveyor_meta` says the field was
+ * truncated, so precision is never lost silently.
+ */
+export class Rounded {
+  constructor(readonly value: number) {}
+}
+
+export type Converter = (value: unknown) => SqlValue | typeof UNFIT | Rounded;
+
+/** Significant digits and exponent of a decimal text (`-0012.3400e1` → `1234`, 1): its value, canonical. */
+function significant(text: string): { digits: string; exponent: number } {
+  const [mantissa = '', exp = '0'] = text.trim().replace(/^[+-]/, '').toLowerCase().split('e');
+  const [whole = '', fraction = ''] = mantissa.split('.');
+  const all = `${whole}${fraction}`;
+  const leading = all.length - all.replace(/^0+/, '').length;
+  const digits = all.replace(/^0+/, '').replace(/0+$/, '');
+  return { digits, exponent: Number(exp) + whole.length - leading };
+}
+
+/** Whether the double `n` carries every significant digit of `text` (its shortest form has them all). */
+function keepsDigits(text: string, n: number): boolean {
+  const a = significant(text);
+  const b = significant(String(Math.abs(n)));
+  return a.digits === b.digits && (a.digits === '' || a.exponent === b.exponent);
+}
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
@@ -57,17 +84,20 @@ function toInteger(value: unknown): SqlValue | typeof UNFIT {
   }
 }
 
-function toNumber(value: unknown): SqlValue | typeof UNFIT {
+function toNumber(value: unknown): SqlValue | typeof UNFIT | Rounded {
   switch (typeof value) {
     case 'number':
       if (!Number.isFinite(value)) return null;
       return value === 0 ? 0 : value; // no negative zero in JSON
-    case 'bigint':
-      return Number(value);
+    case 'bigint': {
+      const n = Number(value);
+      return BigInt(n) === value ? n : new Rounded(n);
+    }
     case 'string': {
       if (!DECIMAL_TEXT.test(value)) return UNFIT;
       const n = Number(value);
-      return Number.isFinite(n) ? n : UNFIT;
+      if (!Number.isFinite(n)) return UNFIT;
+      return keepsDigits(value, n) ? n : new Rounded(n);
     }
     case 'undefined':
       return null;

@@ -375,7 +375,8 @@ export function postgresFailure(
 
 /** The server's DETAIL line (`view s.v depends on table s.t`), as ` (...)`, or nothing. */
 function serverDetail(error: unknown): string {
-  const extra = error !== null && typeof error === 'object' ? (error as { detail?: unknown }).detail : undefined;
+  const extra =
+    error !== null && typeof error === 'object' ? (error as { detail?: unknown }).detail : undefined;
   return typeof extra === 'string' && extra !== '' ? ` (${extra.split('\n').join('; ')})` : '';
 }
 
