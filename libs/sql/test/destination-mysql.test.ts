@@ -11,7 +11,15 @@ import { sqlDestination } from '../src/destination/connector.js';
 import { fitIdentifier, MYSQL_IDENTIFIERS } from '../src/identifiers.js';
 import { describeMysql, type MysqlConnectionSettings, mysqlSettings } from '../src/mysql/connection.js';
 import { openMysqlDestination } from '../src/mysql/destination-dialect.js';
-import { catalogOf, lines, objects, runSync, writeContext } from './destination-fixtures.js';
+import {
+  catalogOf,
+  lines,
+  objects,
+  recordingLogger,
+  runSync,
+  type StreamOptions,
+  writeContext,
+} from './destination-fixtures.js';
 import { describeSqlDestination } from './destination-suite.js';
 import { type MysqlTestDatabase, mysqlTestDatabase } from './mysql-helpers.js';
 
@@ -191,6 +199,83 @@ describe('mysql specifics', () => {
         `SHOW TABLES FROM ${quote(String(config.database))} LIKE '\\_conveyor\\_state'`,
       );
       expect(tables).toHaveLength(1);
+    } finally {
+      for (const host of hosts) await db.admin.query('DROP USER IF EXISTS ?@?', [user, host]);
+    }
+  });
+
+  test('a second sync of unchanged streams runs no DDL: every column type reads back as the type it was made for', async () => {
+    const config = await freshConfig();
+    const database = String(config.database);
+    const properties = {
+      id: { type: 'integer' },
+      n: { type: 'number' },
+      b: { type: 'boolean' },
+      s: { type: 'string' },
+      at: { type: 'string', format: 'date-time' },
+      local: { type: 'string', format: 'date-time', airbyte_type: 'timestamp_without_timezone' },
+      d: { type: 'string', format: 'date' },
+      prefs: { type: 'object' },
+      tags: { type: 'array' },
+    };
+    const record = {
+      id: 1,
+      n: 1.5,
+      b: true,
+      s: 'x',
+      at: '2024-01-02T03:04:05Z',
+      local: '2024-01-02T03:04:05',
+      d: '2024-01-02',
+      prefs: { a: 1 },
+      tags: ['t'],
+    };
+    const streams: StreamOptions[] = [
+      { name: 'Customers', properties },
+      { name: 'User Accounts', mode: 'append_dedup', properties, primaryKey: [['id']], cursor: ['n'] },
+      { name: 'snapshot', mode: 'overwrite', properties, generationId: 1, minimumGenerationId: 1 },
+    ];
+    const batches = streams.map((s) => objects(s.name, [record]));
+    await runSync(connector, config, catalogOf(...streams), batches);
+    const catalogState = async () => {
+      const [columns] = await db.admin.query(
+        `SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, COLUMN_COMMENT FROM information_schema.COLUMNS
+         WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME, ORDINAL_POSITION`,
+        [database],
+      );
+      const [indexes] = await db.admin.query(
+        'SELECT TABLE_NAME, INDEX_NAME, COLUMN_NAME FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX',
+        [database],
+      );
+      return { columns, indexes };
+    };
+    const before = await catalogState();
+    const logger = recordingLogger();
+    const again = streams.map((s) =>
+      s.mode === 'overwrite' ? { ...s, generationId: 2, minimumGenerationId: 2 } : s,
+    );
+    await runSync(connector, config, catalogOf(...again), batches, { logger });
+    expect(logger.lines.filter((line) => /Widened|Added column|cannot widen/.test(line))).toEqual([]);
+    expect(await catalogState()).toEqual(before);
+
+    // A user who may read and write rows but change no table syncs the streams that need no new table.
+    const user = `cv_${randomBytes(4).toString('hex')}`;
+    const password = randomBytes(12).toString('hex');
+    const hosts = ['127.0.0.1', 'localhost', '%'];
+    try {
+      for (const host of hosts) {
+        await db.admin.query('CREATE USER ?@? IDENTIFIED BY ?', [user, host, password]);
+        await db.admin.query(
+          `GRANT SELECT, INSERT, UPDATE, DELETE, CREATE TEMPORARY TABLES ON ${quote(database)}.* TO ?@?`,
+          [user, host],
+        );
+      }
+      const asUser = { ...config, username: user, password };
+      const kept = streams.slice(0, 2);
+      await runSync(connector, asUser, catalogOf(...kept), batches.slice(0, 2));
+      const [counts] = await db.admin.query(
+        `SELECT (SELECT COUNT(*) FROM ${quote(database)}.Customers) AS appended, (SELECT COUNT(*) FROM ${quote(database)}.\`User Accounts\`) AS deduped`,
+      );
+      expect(counts).toEqual([{ appended: 3, deduped: 1 }]);
     } finally {
       for (const host of hosts) await db.admin.query('DROP USER IF EXISTS ?@?', [user, host]);
     }

@@ -104,7 +104,9 @@ describe('plop connector', () => {
       return r.stdout + r.stderr;
     };
     expect(said('source', 'Acme_API', 'http')).toMatch(/"Acme_API" is not a name: use lowercase letters/);
-    expect(said('source', 'acme-db', 'sql')).toMatch(/sql: there is no sql template yet: .*libs\/sql\/README\.md/);
+    expect(said('source', 'acme-db', 'sql')).toMatch(
+      /sql: there is no sql template yet: .*libs\/sql\/README\.md/,
+    );
     expect(said('source', 'acme-x', 'destination')).toMatch(
       /"destination" is not a source template; source templates: http, python/,
     );
