@@ -126,7 +126,7 @@ program
 
 program
   .command('query')
-  .description("run SQL on a connection's destination (DuckDB) and print the rows")
+  .description("run SQL on a connection's destination (DuckDB, Postgres, MySQL, SQLite) and print the rows")
   .argument('<connection>', 'a connection name (faker-to-duckdb for the demo)')
   .argument('<sql>')
   .option('-f, --file <file>', 'project file', 'conveyor.yml')
