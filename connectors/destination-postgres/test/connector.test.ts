@@ -3,10 +3,15 @@
 
 import type { JsonObject } from '@conveyor/protocol';
 import { POSTGRES_CONNECTION_PROPERTIES } from '@conveyor/sql';
-import { postgresDatabase, type TestDatabase } from '@conveyor/testing';
+import {
+  type PasswordPostgres,
+  passwordPostgresAvailable,
+  postgresDatabase,
+  startPasswordPostgres,
+  type TestDatabase,
+} from '@conveyor/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { destination, type PostgresDestinationConfig } from '../src/index.js';
-import { type PasswordServer, startPasswordServer } from './password-server.js';
 
 const context = () => ({
   logger: { debug() {}, info() {}, warn() {}, error() {} },
@@ -125,9 +130,9 @@ describe('check', () => {
   });
 
   describe('against a server that asks for passwords', () => {
-    let server: PasswordServer | undefined;
+    let server: PasswordPostgres | undefined;
     beforeAll(async () => {
-      server = await startPasswordServer();
+      if (passwordPostgresAvailable()) server = await startPasswordPostgres();
     }, 60_000);
     afterAll(async () => {
       await server?.stop();
@@ -147,7 +152,7 @@ describe('check', () => {
       const status = await destination.check(config, context());
       expect(status.status).toBe('FAILED');
       expect(status.message).toMatch(
-        /rejected the password of user "conveyor".*Check the username and password/,
+        /rejected the password of user "postgres".*Check the username and password/,
       );
       expect(status.message).not.toContain('wrong-secret-123');
       expect(await destination.check({ ...config, password: server.password }, context())).toEqual({

@@ -2,14 +2,14 @@
 // missing database, a missing privilege or schema; and never repeats the password.
 
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type PasswordPostgres,
   passwordPostgresAvailable,
   startPasswordPostgres,
   unusedPort,
-} from './password-postgres.js';
+} from '@conveyor/testing';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { context, type PgFixture, pgFixture, pgSource } from './source-helpers.js';
 
 let fixture: PgFixture;

@@ -14,6 +14,12 @@ export {
   testDatabaseName,
 } from './databases.js';
 export { expectAcceptance, isSuiteName, type KitOptions, type KitReport, runAcceptance } from './kit.js';
+export {
+  type PasswordPostgres,
+  passwordPostgresAvailable,
+  startPasswordPostgres,
+  unusedPort,
+} from './password-postgres.js';
 export { formatReport, junitReport } from './report.js';
 export { breakingSpecChanges, pendingBump } from './suites/compatibility-suite.js';
 export { unmarkedCredentials } from './suites/interface-suites.js';
