@@ -1,5 +1,6 @@
 // @conveyor/sql: the SQL family, one layer under every SQL source and destination. See README.md.
 
+export type { ServerConnectionSettings, SslMode } from './connection-settings.js';
 export * from './destination/connector.js';
 export * from './destination/dialect.js';
 export * from './destination/merge-sql.js';

@@ -1,6 +1,7 @@
 // The SQL destination suite against real SQLite files (one per test, in a temp directory).
 
-import { mkdtemp, rm } from 'node:fs/promises';
+import { readdirSync, readlinkSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { JsonObject } from '@conveyor/protocol';
@@ -54,4 +55,31 @@ describe('sqlite specifics', () => {
     expect(await connector.committedStates?.(config, 'x')).toBeUndefined();
     await expect(connector.query?.(config, 'SELECT 1')).rejects.toThrow(/does not exist yet/);
   });
+
+  /** How many of this process's open file descriptors point at `path` (Linux). */
+  function openHandles(path: string): number {
+    return readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`) === path;
+      } catch {
+        return false;
+      }
+    }).length;
+  }
+
+  test.skipIf(process.platform !== 'linux')(
+    'reading states from a file that is not a database fails at once, naming it, and leaves the file closed',
+    async () => {
+      const config = await freshConfig();
+      const path = join(String(config.path), '..', '..', 'notes.sqlite');
+      await writeFile(
+        path,
+        'not a database, only text long enough to fill a SQLite header and then some more',
+      );
+      await expect(openSqliteDestination(path, 'read')).rejects.toThrow(
+        /notes\.sqlite is not a usable SQLite database/,
+      );
+      expect(openHandles(path)).toBe(0);
+    },
+  );
 });

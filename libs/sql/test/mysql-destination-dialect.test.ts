@@ -2,6 +2,7 @@
 // (including text that needs escaping), reading column types back, widening, the overwrite swap,
 // the append_dedup merge, key indexes and names the server finds hostile.
 
+import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type {
   ColumnDefinition,
@@ -148,7 +149,7 @@ describe('MySQL destination dialect: loading', () => {
 });
 
 describe('MySQL destination dialect: catalog and DDL', () => {
-  it('reads column types back as the logical types it writes, and says when a table is absent', async () => {
+  it('reads every column type it makes back as the logical type it was made for, and says when a table is absent', async () => {
     const table = t('typed');
     const types: Record<string, LogicalType> = {
       i: 'integer',
@@ -156,14 +157,21 @@ describe('MySQL destination dialect: catalog and DDL', () => {
       b: 'boolean',
       s: 'string',
       tz: 'timestamp_with_timezone',
+      ntz: 'timestamp_without_timezone',
       d: 'date',
+      j: 'json',
     };
     await createTable(table, types);
-    const columns = await dialect.readColumns(table);
-    expect(columns).not.toBe('absent');
-    expect(
-      (columns as { name: string; logical: LogicalType | undefined }[]).map((c) => [c.name, c.logical]),
-    ).toEqual(Object.entries(types));
+    const logicals = async (name: TableName) =>
+      ((await dialect.readColumns(name)) as ExistingColumn[]).map((c) => [c.name, c.logical]);
+    expect(await logicals(table)).toEqual(Object.entries(types));
+    // added columns too, and in a namespace database
+    const other = { schema: `${db.database}_typed`, table: 'added' };
+    await run(dialect.createSchema(other.schema));
+    await run(dialect.createTable(other, [{ name: 'first', type: dialect.columnType('integer') }]));
+    for (const [name, logical] of Object.entries(types))
+      await run(dialect.addColumn(other, { name, type: dialect.columnType(logical) }));
+    expect(await logicals(other)).toEqual([['first', 'integer'], ...Object.entries(types)]);
     expect(await dialect.readColumns(t('no_such_table'))).toBe('absent');
     expect(await dialect.readColumns({ schema: `${db.database}_nope`, table: 'x' })).toBe('absent');
   });
@@ -189,12 +197,56 @@ describe('MySQL destination dialect: catalog and DDL', () => {
     ]);
   });
 
-  it('treats DATETIME(6) as either timestamp type and LONGTEXT as JSON text without DDL', async () => {
+  it('moves DATETIME(6) between the timestamp types by its comment alone, and takes JSON text in LONGTEXT without DDL', async () => {
     const table = t('lenient');
     await createTable(table, { ts: 'timestamp_with_timezone', s: 'string' });
+    await dialect.begin();
+    await dialect.load(table, batch(['ts'], ['timestamp_with_timezone'], [['2024-01-02T03:04:05.000006Z']]));
+    await dialect.commit();
     const [ts, s] = (await dialect.readColumns(table)) as ExistingColumn[];
-    expect(dialect.widenColumn(table, ts as ExistingColumn, 'timestamp_without_timezone')).toEqual([]);
+    await run(dialect.widenColumn(table, ts as ExistingColumn, 'timestamp_without_timezone') ?? []);
     expect(dialect.widenColumn(table, s as ExistingColumn, 'json')).toEqual([]);
+    const after = (await dialect.readColumns(table)) as ExistingColumn[];
+    expect(after.map((c) => [c.type, c.logical])).toEqual([
+      ['datetime(6)', 'timestamp_without_timezone'],
+      ['longtext', 'string'],
+    ]);
+    expect(await dialect.query('SELECT ts FROM lenient')).toEqual([{ ts: '2024-01-02 03:04:05.000006' }]);
+    await run(dialect.widenColumn(table, after[0] as ExistingColumn, 'timestamp_with_timezone') ?? []);
+    expect(((await dialect.readColumns(table)) as ExistingColumn[])[0]?.logical).toBe(
+      'timestamp_with_timezone',
+    );
+  });
+
+  it('leaves a timestamp column unlabelled for a user who may not alter the table', async () => {
+    const table = t('unlabelled');
+    await db.admin.query('CREATE TABLE unlabelled (ts DATETIME(6))');
+    const user = `cv_${randomBytes(4).toString('hex')}`;
+    const hosts = ['127.0.0.1', 'localhost', '%'];
+    try {
+      for (const host of hosts) {
+        await db.admin.query('CREATE USER ?@? IDENTIFIED BY ?', [user, host, 'pw']);
+        await db.admin.query(`GRANT SELECT, INSERT ON \`${db.database}\`.* TO ?@?`, [user, host]);
+      }
+      const limited = await openMysqlDestination(
+        mysqlSettings({ ...db.config, username: user, password: 'pw' }),
+      );
+      try {
+        const [ts] = (await limited.readColumns(table)) as ExistingColumn[];
+        expect(ts?.logical).toBe('timestamp_with_timezone');
+        const statements = limited.widenColumn(table, ts as ExistingColumn, 'timestamp_without_timezone');
+        expect(statements).toHaveLength(1);
+        for (const statement of statements ?? []) await limited.execute(statement);
+        // other DDL still fails as it should
+        await expect(limited.execute('ALTER TABLE unlabelled ADD COLUMN x INT')).rejects.toThrow(
+          /ALTER command denied/,
+        );
+      } finally {
+        await limited.close();
+      }
+    } finally {
+      for (const host of hosts) await db.admin.query('DROP USER IF EXISTS ?@?', [user, host]);
+    }
   });
 
   it('swaps the generation table into place and drops the old rows', async () => {

@@ -1,12 +1,20 @@
 // The MySQL source driver against a real MariaDB/MySQL: what tables, views, keys and column types
 // it finds; how each type's values become JSON; keyset reads whose bounds compare exactly
-// (64-bit integers, decimals, timestamps, bytes); batches; stopping a read early.
+// (64-bit integers, decimals, timestamps, bytes, ENUM and SET members); batches; stopping a read
+// early.
 
+import type { JsonObject, StateMessage, SyncMode } from '@conveyor/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mysqlSettings } from '../src/mysql/connection.js';
+import {
+  MYSQL_CONNECTION_PROPERTIES,
+  MYSQL_REQUIRED_FIELDS,
+  mysqlSettings,
+} from '../src/mysql/connection.js';
 import { openMysqlSourceDriver } from '../src/mysql/source-driver.js';
 import type { JsonValue, KeysetQuery, SourceDriver, SourceTable } from '../src/source/driver.js';
+import { sqlSource } from '../src/source/sql-source.js';
 import { type MysqlTestDatabase, mysqlTestDatabase } from './mysql-helpers.js';
+import { catalogFor, discoverStreams, findStream, readAll as readStream } from './source-helpers.js';
 
 let db: MysqlTestDatabase;
 let driver: SourceDriver;
@@ -342,5 +350,63 @@ describe('MySQL source driver: keyset reads', () => {
     expect(classified.failureType).toBe('config_error');
     expect(classified.stream).toEqual({ name: 'gone' });
     expect(classified.userMessage).toMatch(/gone/);
+  });
+});
+
+describe('MySQL through the generic source: ENUM and SET keys', () => {
+  const source = sqlSource({
+    spec: {
+      connectionSpecification: {
+        type: 'object',
+        required: MYSQL_REQUIRED_FIELDS,
+        properties: MYSQL_CONNECTION_PROPERTIES,
+      },
+    },
+    resolveConfig: (config: JsonObject) => mysqlSettings(config),
+    openDriver: (settings) => openMysqlSourceDriver(settings),
+    chunkRows: 2,
+    batchRows: 2,
+  });
+
+  async function read(name: string, mode: SyncMode, cursor?: string, state: StateMessage[] = []) {
+    const stream = findStream(await discoverStreams(source, db.config), name, db.database);
+    return readStream(source, db.config, catalogFor(stream, mode, cursor ? { cursor } : {}), state);
+  }
+
+  it('reads every row when chunk boundaries fall inside ENUM and SET keys, which sort by list position', async () => {
+    await db.admin.query("CREATE TABLE solo (k ENUM('z','a','m') NOT NULL PRIMARY KEY)");
+    await db.admin.query("INSERT INTO solo VALUES ('a'), ('m'), ('z')");
+    expect((await read('solo', 'full_refresh')).records).toEqual([{ k: 'z' }, { k: 'a' }, { k: 'm' }]);
+
+    await db.admin.query(
+      "CREATE TABLE ranked (k ENUM('z','A','it''s','back\\\\slash','b') NOT NULL, n INT NOT NULL, PRIMARY KEY (k, n))",
+    );
+    const members = ['z', 'A', "it's", 'back\\slash', 'b'];
+    await db.admin.query('INSERT INTO ranked VALUES ?', [
+      members.flatMap((k) => [1, 2, 3].map((n) => [k, n])),
+    ]);
+    const ranked = await read('ranked', 'full_refresh');
+    expect(ranked.records).toEqual(members.flatMap((k) => [1, 2, 3].map((n) => ({ k, n }))));
+
+    await db.admin.query("CREATE TABLE flags (s SET('x','b','a') NOT NULL PRIMARY KEY)");
+    const sets = ['x', 'b', 'x,b', 'a', 'x,a', 'b,a', 'x,b,a'];
+    await db.admin.query('INSERT INTO flags VALUES ?', [sets.map((s) => [s])]);
+    expect((await read('flags', 'full_refresh')).records).toEqual(sets.map((s) => ({ s })));
+  });
+
+  it('takes the rows after an ENUM cursor in list order, not text order', async () => {
+    await db.admin.query(
+      "CREATE TABLE orders (id INT PRIMARY KEY, status ENUM('new','paid','archived') NOT NULL)",
+    );
+    await db.admin.query("INSERT INTO orders VALUES (1, 'new'), (2, 'paid')");
+    const first = await read('orders', 'incremental', 'status');
+    expect(first.records.map((r) => r.id)).toEqual([1, 2]);
+    expect(first.streamStates.at(-1)).toMatchObject({ cursor: 'paid' });
+    await db.admin.query("INSERT INTO orders VALUES (3, 'archived'), (4, 'new')");
+    const next = await read('orders', 'incremental', 'status', first.states.slice(-1));
+    expect(next.records).toEqual([
+      { id: 2, status: 'paid' },
+      { id: 3, status: 'archived' },
+    ]);
   });
 });

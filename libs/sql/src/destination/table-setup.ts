@@ -118,9 +118,11 @@ async function evolveTable(
     const widening = dialect.widenColumn(table, found, column.logical);
     if (widening) {
       await runStatements(dialect, widening);
-      logger.info(
-        `Widened column ${found.name} of ${tableText(table)} from ${found.type} to hold ${column.logical} values.`,
-      );
+      // an empty list: the column already holds those values as they are (SQLite's dynamic types)
+      if (widening.length > 0)
+        logger.info(
+          `Widened column ${found.name} of ${tableText(table)} from ${found.type} to hold ${column.logical} values.`,
+        );
       logicals.set(column.name, column.logical);
     } else {
       logger.warn(

@@ -7,150 +7,50 @@
 import type { Readable } from 'node:stream';
 import { ConveyorError, configError, type JsonObject, systemError, transientError } from '@conveyor/protocol';
 import mysql, { type Connection, type ConnectionOptions } from 'mysql2/promise';
+import {
+  COMMON_SSL_MODES,
+  capitalize,
+  codeOf,
+  connectionProperties,
+  messageOf,
+  REQUIRED_CONNECTION_FIELDS,
+  readConnectionSettings,
+  type ServerConnectionSettings,
+  type ServerKind,
+  tlsRequirement,
+} from '../connection-settings.js';
 
-export type MysqlSslMode = 'disable' | 'prefer' | 'require' | 'verify-ca' | 'verify-identity';
+export type MysqlSslMode = (typeof COMMON_SSL_MODES)[number] | 'verify-identity';
 
-export const MYSQL_SSL_MODES: readonly MysqlSslMode[] = [
-  'disable',
-  'prefer',
-  'require',
-  'verify-ca',
-  'verify-identity',
-];
+export const MYSQL_SSL_MODES: readonly MysqlSslMode[] = [...COMMON_SSL_MODES, 'verify-identity'];
 
 /** The connection fields of a MySQL connector's config, checked and with defaults applied. */
-export interface MysqlConnectionSettings {
-  host: string;
-  port: number;
-  database: string;
-  username: string;
-  password: string | undefined;
-  sslMode: MysqlSslMode;
-  /** PEM text of the certificate authority, for verify-ca and verify-identity */
-  sslCa: string | undefined;
-}
+export type MysqlConnectionSettings = ServerConnectionSettings<MysqlSslMode>;
 
-/**
- * The JSON Schema properties every MySQL connector's spec shares (source and destination), in the
- * order a form shows them. spec.json files repeat them (a spec is data, not code); a test in each
- * connector checks that its spec.json still agrees with this fragment.
- */
-export const MYSQL_CONNECTION_PROPERTIES: JsonObject = {
-  host: {
-    type: 'string',
-    title: 'Host',
-    description: 'Host name or IP address of the MySQL or MariaDB server.',
-    order: 0,
-  },
-  port: {
-    type: 'integer',
-    title: 'Port',
-    description: 'Port the server listens on.',
-    default: 3306,
-    minimum: 1,
-    maximum: 65535,
-    order: 1,
-  },
-  database: {
-    type: 'string',
-    title: 'Database',
-    description: 'Name of the database to connect to.',
-    order: 2,
-  },
-  username: {
-    type: 'string',
-    title: 'User',
-    description: 'User to log in as.',
-    order: 3,
-  },
-  password: {
-    type: 'string',
-    title: 'Password',
-    description: 'Password of the user; leave out when the server does not ask for one.',
-    airbyte_secret: true,
-    order: 4,
-  },
-  ssl_mode: {
-    type: 'string',
-    title: 'SSL mode',
-    description:
-      'disable: never encrypt; prefer: encrypt when the server offers it; require: always encrypt, accept any certificate; verify-ca: encrypt and check the certificate against ssl_ca; verify-identity: also check that the certificate names the host.',
-    enum: [...MYSQL_SSL_MODES],
-    default: 'prefer',
-    order: 5,
-  },
-  ssl_ca: {
-    type: 'string',
-    title: 'SSL certificate authority',
-    description:
-      'PEM text of the certificate authority that signed the server certificate (verify-ca, verify-identity).',
-    multiline: true,
-    order: 6,
-  },
+const MYSQL: ServerKind<MysqlSslMode> = {
+  name: 'MySQL',
+  serverTitle: 'MySQL or MariaDB server',
+  defaultPort: 3306,
+  userDescription: 'User to log in as.',
+  sslModes: MYSQL_SSL_MODES,
 };
 
-/** Fields a MySQL config must have. */
-export const MYSQL_REQUIRED_FIELDS = ['host', 'database', 'username'];
+/** The JSON Schema properties every MySQL connector's spec shares (see `connectionProperties`). */
+export const MYSQL_CONNECTION_PROPERTIES: JsonObject = connectionProperties(MYSQL);
 
-function text(config: JsonObject, field: string): string | undefined {
-  const value = config[field];
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
+/** Fields a MySQL config must have. */
+export const MYSQL_REQUIRED_FIELDS = REQUIRED_CONNECTION_FIELDS;
 
 /** Reads the connection fields of a config (already validated against the spec, but checked again here). */
 export function mysqlSettings(config: JsonObject): MysqlConnectionSettings {
-  const host = text(config, 'host');
-  const database = text(config, 'database');
-  const username = text(config, 'username');
-  const missing = [
-    host ? undefined : 'host',
-    database ? undefined : 'database',
-    username ? undefined : 'username',
-  ].filter((f) => f !== undefined);
-  if (missing.length > 0) {
-    throw configError(
-      `The MySQL config lacks ${missing.join(', ')}. Set ${missing.length === 1 ? 'it' : 'them'} and try again.`,
-    );
-  }
-  const port = config.port === undefined ? 3306 : config.port;
-  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
-    throw configError('The MySQL config field "port" must be a whole number from 1 to 65535.');
-  }
-  const sslMode = (text(config, 'ssl_mode') ?? 'prefer') as MysqlSslMode;
-  if (!MYSQL_SSL_MODES.includes(sslMode)) {
-    throw configError(`The MySQL config field "ssl_mode" must be one of ${MYSQL_SSL_MODES.join(', ')}.`);
-  }
-  const sslCa = text(config, 'ssl_ca');
-  if ((sslMode === 'verify-ca' || sslMode === 'verify-identity') && sslCa === undefined) {
-    throw configError(
-      `ssl_mode "${sslMode}" checks the server's certificate against a certificate authority: set "ssl_ca" to the CA certificate (PEM text).`,
-    );
-  }
-  return {
-    host: host as string,
-    port,
-    database: database as string,
-    username: username as string,
-    password: typeof config.password === 'string' ? config.password : undefined,
-    sslMode,
-    sslCa,
-  };
+  return readConnectionSettings(config, MYSQL);
 }
 
 function sslOptions(settings: MysqlConnectionSettings): ConnectionOptions['ssl'] {
-  switch (settings.sslMode) {
-    case 'disable':
-      return undefined;
-    case 'prefer':
-    case 'require':
-      // Encrypted, but any certificate is accepted: that is what these modes promise.
-      return { rejectUnauthorized: false };
-    case 'verify-ca':
-      // The chain must lead to the CA, whatever name the certificate carries.
-      return { ca: settings.sslCa, rejectUnauthorized: true, verifyIdentity: false };
-    case 'verify-identity':
-      return { ca: settings.sslCa, rejectUnauthorized: true, verifyIdentity: true };
-  }
+  const tls = tlsRequirement(settings);
+  if (tls === undefined) return undefined;
+  if (!tls.verifyChain) return { rejectUnauthorized: false };
+  return { ca: tls.ca, rejectUnauthorized: true, verifyIdentity: tls.verifyHost };
 }
 
 export interface MysqlConnectOptions {
@@ -163,7 +63,7 @@ export interface MysqlConnectOptions {
 /**
  * mysql2 options shared by every connection: exact numbers and dates as text, JSON as text (MariaDB
  * stores JSON as LONGTEXT, so both servers then answer alike), utf8mb4 throughout, and LOAD DATA
- * LOCAL INFILE allowed (each statement passes its own stream, see `loadDataLocal`).
+ * LOCAL INFILE allowed (each statement passes its own stream, see load-data.ts).
  */
 function connectionOptions(
   settings: MysqlConnectionSettings,
@@ -274,23 +174,6 @@ const PRIVILEGE_CODES = new Set([
   'ER_KILL_DENIED_ERROR',
 ]);
 
-/** The mysql2 / Node error code (`ER_...`, `ECONNREFUSED`, ...) of a thrown value, if it has one. */
-export function codeOf(error: unknown): string | undefined {
-  if (error === null || typeof error !== 'object') return undefined;
-  const code = (error as { code?: unknown }).code;
-  if (typeof code === 'string') return code;
-  // Node's happy-eyeballs connect reports every address it tried in an AggregateError.
-  const inner = (error as { errors?: unknown }).errors;
-  if (Array.isArray(inner)) for (const e of inner) if (codeOf(e)) return codeOf(e);
-  return undefined;
-}
-
-function messageOf(error: unknown): string {
-  if (error instanceof AggregateError && error.errors.length > 0)
-    return error.errors.map(messageOf).join('; ');
-  return error instanceof Error ? error.message : String(error);
-}
-
 /**
  * A ConveyorError saying what failed while `doing` something, classified by what the user or
  * engine can do about it. Messages name the host, port, database and user, never the password.
@@ -384,29 +267,6 @@ export function mysqlFailure(
   return systemError(`MySQL failed while ${doing}: ${firstLine(detail)}`, options);
 }
 
-function capitalize(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
-}
-
 function firstLine(text: string): string {
   return text.split('\n')[0] ?? text;
-}
-
-/**
- * Runs `LOAD DATA LOCAL INFILE` with `data` as the file: the statement must name the file
- * `'stream'`; the stream must yield Buffers (mysql2 copies them into packets; strings are refused)
- * each smaller than 16 MiB. Returns the number of rows the server loaded.
- */
-export async function loadDataLocal(
-  connection: Connection,
-  statement: string,
-  data: Readable,
-): Promise<number> {
-  const [result] = await connection.query({ sql: statement, infileStreamFactory: () => data });
-  return (result as { affectedRows?: number }).affectedRows ?? 0;
-}
-
-/** Quotes a string as a MySQL literal, for the few statements that take no placeholders (LOAD DATA file names). */
-export function mysqlLiteral(value: string): string {
-  return mysql.escape(value);
 }

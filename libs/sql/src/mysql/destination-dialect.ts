@@ -10,10 +10,14 @@
 //   (`local_infile=OFF`, MySQL 8's default) gets multi-row INSERTs instead.
 // - MySQL cannot name a TEMPORARY table twice in one statement, so the merge of append_dedup picks
 //   each key's winner into a second temporary table first, then joins on it.
+// - Every column type made here reads back as the logical type it was made for (a DATETIME(6)
+//   without time zone says so in its comment; MariaDB's JSON is a LONGTEXT with a json_valid
+//   check), so a sync of an unchanged stream runs no DDL and needs no ALTER privilege.
 
 import type { QueryResult } from '@conveyor/cdk';
 import { ConveyorError } from '@conveyor/protocol';
 import type { Connection, FieldPacket } from 'mysql2/promise';
+import { codeOf } from '../connection-settings.js';
 import type {
   ColumnDefinition,
   DestinationDialect,
@@ -26,12 +30,19 @@ import type {
 } from '../destination/dialect.js';
 import { fitIdentifier, MYSQL_IDENTIFIERS, qualify } from '../identifiers.js';
 import type { LogicalType } from '../logical-types.js';
-import { codeOf, type MysqlConnectionSettings, mysqlFailure, openMysqlConnection } from './connection.js';
+import { type MysqlConnectionSettings, mysqlFailure, openMysqlConnection } from './connection.js';
 import { loadDataSql, loadFileStream } from './load-data.js';
 
 const rules = MYSQL_IDENTIFIERS;
 const q = (name: string) => rules.quote(name);
 const tableSql = (table: TableName) => qualify(rules, table.schema, table.table);
+
+/**
+ * The comment that tells a DATETIME(6) column made for timestamps without time zone from one made
+ * for timestamps with one (both hold the same text; values with a time zone are stored in UTC).
+ * `readColumns` reads it back, so a table Conveyor made compares equal to the stream next sync.
+ */
+const WITHOUT_TIME_ZONE = 'timestamp without time zone';
 
 const COLUMN_TYPES: Record<LogicalType, string> = {
   integer: 'BIGINT',
@@ -40,28 +51,39 @@ const COLUMN_TYPES: Record<LogicalType, string> = {
   string: 'LONGTEXT',
   // DATETIME holds years 1000-9999 at least (TIMESTAMP stops in 2038); values are UTC.
   timestamp_with_timezone: 'DATETIME(6)',
-  timestamp_without_timezone: 'DATETIME(6)',
+  timestamp_without_timezone: `DATETIME(6) COMMENT '${WITHOUT_TIME_ZONE}'`,
   date: 'DATE',
-  // MariaDB's JSON is LONGTEXT with a validity check; MySQL's is a binary document type.
+  // MariaDB's JSON is LONGTEXT with a json_valid check; MySQL's is a binary document type.
   json: 'JSON',
 };
 
+/** A column as SHOW FULL COLUMNS and the check constraints describe it. */
+interface ColumnFacts {
+  /** lower case, integer widths dropped (`bigint`, `datetime(6)`), `json` for MariaDB's checked LONGTEXT */
+  type: string;
+  comment: string;
+}
+
 /**
- * The logical type whose values a column of this (lower-case) type takes as they are. DATETIME(6)
- * serves both timestamp types (`widenColumn` moves between them without DDL), LONGTEXT both
- * strings and JSON text.
+ * The logical type whose values a column takes as they are: the inverse of `COLUMN_TYPES`, so
+ * every column Conveyor makes reads back as the type it was made for. DATETIME(6) is without time
+ * zone when its comment says so, with time zone otherwise.
  */
-function logicalOf(type: string): LogicalType | undefined {
-  const t = type.toLowerCase().trim();
+function logicalOf(column: ColumnFacts): LogicalType | undefined {
+  const t = column.type;
   if (/^bigint(\(\d+\))?$/.test(t)) return 'integer';
   if (/^tinyint\(1\)$/.test(t)) return 'boolean';
   if (/^double(\(\d+,\d+\))?$/.test(t)) return 'number';
   if (t === 'longtext') return 'string';
-  if (t === 'datetime(6)') return 'timestamp_with_timezone';
+  if (t === 'datetime(6)')
+    return column.comment === WITHOUT_TIME_ZONE ? 'timestamp_without_timezone' : 'timestamp_with_timezone';
   if (t === 'date') return 'date';
   if (t === 'json') return 'json';
   return undefined;
 }
+
+/** MariaDB's check on a JSON column: `json_valid(`name`)`, the name's backticks doubled. */
+const JSON_CHECK = /^json_valid\(`((?:[^`]|``)+)`\)$/i;
 
 const INTEGER_TYPE = /^(tinyint|smallint|mediumint|int|integer|bigint)(\(\d+\))?( signed)?$/;
 const TEXT_TYPE = /^(tinytext|text|mediumtext|longtext|json|tinyblob|blob|mediumblob|longblob)$/;
@@ -117,8 +139,10 @@ export class MysqlDestinationDialect implements DestinationDialect {
 
   /** Column types seen or made this session, by table, so a key index knows which columns need a prefix. */
   private readonly knownTypes = new Map<string, Map<string, string>>();
-  /** `CREATE INDEX` statements made here: running one whose index exists already is not an error. */
-  private readonly indexStatements = new Set<string>();
+  /** Key index statements made here, with their table and name: one whose index exists is skipped. */
+  private readonly indexStatements = new Map<string, { table: TableName; index: string }>();
+  /** Statements that only change a column's comment: a user without ALTER privilege may skip them. */
+  private readonly relabelStatements = new Set<string>();
   private readonly tableOptions: string;
 
   constructor(
@@ -139,7 +163,7 @@ export class MysqlDestinationDialect implements DestinationDialect {
     let rows: Record<string, unknown>[];
     try {
       // SHOW COLUMNS resolves the name exactly as a statement would, temporary tables included.
-      [rows] = (await this.connection.query(`SHOW COLUMNS FROM ${tableSql(table)}`)) as [
+      [rows] = (await this.connection.query(`SHOW FULL COLUMNS FROM ${tableSql(table)}`)) as [
         Record<string, unknown>[],
         FieldPacket[],
       ];
@@ -148,11 +172,39 @@ export class MysqlDestinationDialect implements DestinationDialect {
       if (code === 'ER_NO_SUCH_TABLE' || code === 'ER_BAD_DB_ERROR') return 'absent';
       throw error;
     }
+    const json = this.server.mariadb ? await this.jsonColumns(table) : new Set<string>();
     const columns = rows.map((row) => {
+      const name = String(row.Field);
       const type = normalizeType(String(row.Type));
-      return { name: String(row.Field), type, logical: logicalOf(type) };
+      const facts = {
+        type: json.has(name) && type === 'longtext' ? 'json' : type,
+        comment: String(row.Comment ?? ''),
+      };
+      return { name, type: facts.type, logical: logicalOf(facts) };
     });
     this.remember(table, columns);
+    return columns;
+  }
+
+  /**
+   * MariaDB reports a JSON column as LONGTEXT; its json_valid check (named after the column) tells
+   * it apart. Temporary tables have no checks listed: their JSON columns read as LONGTEXT.
+   */
+  private async jsonColumns(table: TableName): Promise<Set<string>> {
+    const rows = await this.query(
+      `SELECT TABLE_NAME AS table_name, CHECK_CLAUSE AS clause FROM information_schema.CHECK_CONSTRAINTS
+        WHERE CONSTRAINT_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME = ?`,
+      [table.schema ?? null, table.table],
+    );
+    const same = (name: string) =>
+      this.server.caseInsensitiveNames
+        ? name.toLowerCase() === table.table.toLowerCase()
+        : name === table.table;
+    const columns = new Set<string>();
+    for (const row of rows) {
+      const match = JSON_CHECK.exec(String(row.clause));
+      if (match?.[1] && same(String(row.table_name))) columns.add(match[1].replaceAll('``', '`'));
+    }
     return columns;
   }
 
@@ -164,11 +216,16 @@ export class MysqlDestinationDialect implements DestinationDialect {
         `ALTER TABLE ${tableSql(table)} MODIFY COLUMN ${q(existing.name)} ${COLUMN_TYPES[logical]} NULL`,
       ];
     };
+    // Both timestamp types are DATETIME(6): only the comment changes, in the catalog alone
+    // (instant). A user who may not alter the table keeps the column as it is (see `execute`).
     if (
       DATETIME_TYPE.test(type) &&
       (wanted === 'timestamp_with_timezone' || wanted === 'timestamp_without_timezone')
-    )
-      return [];
+    ) {
+      const statements = modify(wanted);
+      for (const statement of statements) this.relabelStatements.add(statement);
+      return statements;
+    }
     if (wanted === 'integer' && INTEGER_TYPE.test(type) && !type.includes('unsigned'))
       return modify('integer');
     if (wanted === 'number' && (INTEGER_TYPE.test(type) || /^(float|decimal)/.test(type)))
@@ -241,7 +298,7 @@ export class MysqlDestinationDialect implements DestinationDialect {
       textColumns === 0 ? 0 : Math.max(16, Math.floor((INDEX_BYTES / 4 - 8 * columns.length) / textColumns));
     const parts = columns.map((c) => (isText(c) ? `${q(c)}(${prefix})` : q(c)));
     const statement = `ALTER TABLE ${tableSql(table)} ADD INDEX ${q(index)} (${parts.join(', ')})`;
-    this.indexStatements.add(statement);
+    this.indexStatements.set(statement, { table, index });
     return [statement];
   }
 
@@ -307,12 +364,23 @@ export class MysqlDestinationDialect implements DestinationDialect {
   }
 
   async execute(sql: string, parameters: readonly SqlValue[] = []): Promise<void> {
+    const keyIndex = this.indexStatements.get(sql);
+    // ALTER TABLE needs the ALTER privilege even when the index exists: look first.
+    if (keyIndex && (await this.indexExists(keyIndex.table, keyIndex.index))) return;
     try {
       await this.connection.query(sql, parameters as SqlValue[]);
     } catch (error) {
-      if (codeOf(error) === 'ER_DUP_KEYNAME' && this.indexStatements.has(sql)) return;
+      const code = codeOf(error);
+      if (code === 'ER_DUP_KEYNAME' && keyIndex) return;
+      // The column holds both timestamp types' values already; its comment is only a label.
+      if (code === 'ER_TABLEACCESS_DENIED_ERROR' && this.relabelStatements.has(sql)) return;
       throw error;
     }
+  }
+
+  private async indexExists(table: TableName, index: string): Promise<boolean> {
+    const rows = await this.query(`SHOW INDEX FROM ${tableSql(table)} WHERE Key_name = ?`, [index]);
+    return rows.length > 0;
   }
 
   async query(sql: string, parameters: readonly SqlValue[] = []): Promise<Record<string, unknown>[]> {

@@ -133,8 +133,9 @@ class MysqlSourceDriver implements SourceDriver {
       const table = String(row.db) === database ? tables.get(String(row.table_name)) : undefined;
       if (!table) continue;
       const name = String(row.column_name);
-      const type = String(row.column_type).toLowerCase();
-      const json = jsonColumns.has(keyOf(table.name, name)) && /text$/.test(type);
+      // as the server spells it: ENUM and SET members keep their case
+      const type = String(row.column_type);
+      const json = jsonColumns.has(keyOf(table.name, name)) && /text$/i.test(type);
       table.columns.push({ name, databaseType: json ? 'json' : type, nullable: row.nullable === 'YES' });
     }
     const keys = keyRows

@@ -24,6 +24,8 @@ type Kind =
   | 'binary'
   | 'geometry'
   | 'bit'
+  | 'enum'
+  | 'set'
   | 'text';
 
 /**
@@ -67,6 +69,10 @@ export function kindOf(databaseType: string): Kind {
       return 'json';
     case 'bit':
       return 'bit';
+    case 'enum':
+      return 'enum';
+    case 'set':
+      return 'set';
     case 'binary':
     case 'varbinary':
     case 'tinyblob':
@@ -84,7 +90,7 @@ export function kindOf(databaseType: string): Kind {
     case 'geometrycollection':
       return 'geometry';
     default:
-      // char, varchar, the text types, enum, set, and anything newer (inet6, uuid) read as text
+      // char, varchar, the text types, and anything newer (inet6, uuid) read as text
       return 'text';
   }
 }
@@ -116,6 +122,8 @@ export function mysqlJsonSchema(column: SourceColumn): JsonObject {
       return { type: ['object', 'array', 'string', 'number', 'boolean'] };
     case 'binary':
       return { type: 'string', contentEncoding: 'base64' };
+    case 'enum':
+    case 'set':
     case 'text':
       return { type: 'string' };
   }
@@ -160,6 +168,8 @@ export function mysqlConverter(column: SourceColumn): ValueConverter | undefined
     case 'integer':
     case 'float':
     case 'year':
+    case 'enum':
+    case 'set':
     case 'text':
     case 'time':
       // numbers and text arrive as they are meant
@@ -199,9 +209,77 @@ function sqlDatetime(text: string): string {
 }
 
 /**
+ * The members of an `enum('a','it''s')` or `set(...)` COLUMN_TYPE, in list order. The server
+ * writes a quote in a member as `''` and a backslash as `\\`.
+ */
+export function listMembers(databaseType: string): string[] {
+  const open = databaseType.indexOf('(');
+  const members: string[] = [];
+  const member = /'((?:[^'\\]|''|\\.)*)'/gs;
+  for (const match of databaseType.slice(open + 1).matchAll(member)) {
+    members.push(
+      (match[1] ?? '').replace(/''|\\(.)/gs, (all, escaped: string | undefined) => {
+        if (all === "''") return "'";
+        return ESCAPES[escaped as string] ?? (escaped as string);
+      }),
+    );
+  }
+  return members;
+}
+
+const ESCAPES: Record<string, string> = { '0': '\0', n: '\n', r: '\r', t: '\t', Z: '\x1a', b: '\b' };
+
+/** Each column type's members by value, parsed once. */
+const memberPositions = new Map<string, Map<string, number>>();
+
+/** 1-based positions of an ENUM's or SET's members, by member. */
+function positionsOf(databaseType: string): Map<string, number> {
+  let positions = memberPositions.get(databaseType);
+  if (!positions) {
+    positions = new Map(listMembers(databaseType).map((m, i) => [m, i + 1]));
+    memberPositions.set(databaseType, positions);
+  }
+  return positions;
+}
+
+/** A member's position; a value spelled in another case finds its member the way the server would. */
+function positionOf(positions: Map<string, number>, value: string): number | undefined {
+  const exact = positions.get(value);
+  if (exact !== undefined) return exact;
+  const folded = value.toLowerCase();
+  const matches = [...positions].filter(([member]) => member.toLowerCase() === folded);
+  return matches.length === 1 ? matches[0]?.[1] : undefined;
+}
+
+/**
+ * An ENUM sorts by its members' list positions but compares with a string as text, so a keyset
+ * bound `k > 'z'` would skip members listed after `z` that sort before it as text. Bound by the
+ * position instead (an integer compares by position): `''`, the value of an invalid member, is 0.
+ */
+function enumParameter(databaseType: string, value: JsonValue): unknown {
+  if (typeof value !== 'string') return value;
+  if (value === '') return 0;
+  return positionOf(positionsOf(databaseType), value) ?? value;
+}
+
+/** A SET sorts by its bit mask (member n is bit n-1), and compares with an integer by it too. */
+function setParameter(databaseType: string, value: JsonValue): unknown {
+  if (typeof value !== 'string') return value;
+  const positions = positionsOf(databaseType);
+  let mask = 0n;
+  for (const member of value === '' ? [] : value.split(',')) {
+    const position = positionOf(positions, member);
+    if (position === undefined) return value;
+    mask |= 1n << BigInt(position - 1);
+  }
+  return mask;
+}
+
+/**
  * The query parameter for a JSON value of a column, compared exactly: big integers as BigInt (a
  * quoted string would be compared as a double), decimals cast to the column's own precision for
- * the same reason, base64 back to bytes, ISO timestamps back to MySQL's spelling.
+ * the same reason, base64 back to bytes, ISO timestamps back to MySQL's spelling, ENUM and SET
+ * members as the numbers they sort by.
  */
 export function mysqlParameter(column: SourceColumn, value: JsonValue): unknown {
   if (value === null) return null;
@@ -222,6 +300,10 @@ export function mysqlParameter(column: SourceColumn, value: JsonValue): unknown 
       return typeof value === 'string' ? Buffer.from(value, 'base64') : value;
     case 'json':
       return JSON.stringify(value);
+    case 'enum':
+      return enumParameter(column.databaseType, value);
+    case 'set':
+      return setParameter(column.databaseType, value);
     default:
       return value;
   }

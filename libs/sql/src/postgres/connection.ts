@@ -5,153 +5,53 @@
 
 import { ConveyorError, configError, type JsonObject, systemError, transientError } from '@conveyor/protocol';
 import pg from 'pg';
+import {
+  COMMON_SSL_MODES,
+  capitalize,
+  codeOf,
+  connectionProperties,
+  messageOf,
+  REQUIRED_CONNECTION_FIELDS,
+  readConnectionSettings,
+  type ServerConnectionSettings,
+  type ServerKind,
+  tlsRequirement,
+} from '../connection-settings.js';
 
-export type PostgresSslMode = 'disable' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
+export type PostgresSslMode = (typeof COMMON_SSL_MODES)[number] | 'verify-full';
 
-export const POSTGRES_SSL_MODES: readonly PostgresSslMode[] = [
-  'disable',
-  'prefer',
-  'require',
-  'verify-ca',
-  'verify-full',
-];
+export const POSTGRES_SSL_MODES: readonly PostgresSslMode[] = [...COMMON_SSL_MODES, 'verify-full'];
 
 /** The connection fields of a Postgres connector's config, checked and with defaults applied. */
-export interface PostgresConnectionSettings {
-  host: string;
-  port: number;
-  database: string;
-  username: string;
-  password: string | undefined;
-  sslMode: PostgresSslMode;
-  /** PEM text of the certificate authority, for verify-ca and verify-full */
-  sslCa: string | undefined;
-}
+export type PostgresConnectionSettings = ServerConnectionSettings<PostgresSslMode>;
 
-/**
- * The JSON Schema properties every Postgres connector's spec shares (source and destination), in
- * the order a form shows them. spec.json files repeat them (a spec is data, not code); a test in
- * each connector checks that its spec.json still agrees with this fragment.
- */
-export const POSTGRES_CONNECTION_PROPERTIES: JsonObject = {
-  host: {
-    type: 'string',
-    title: 'Host',
-    description: 'Host name or IP address of the PostgreSQL server.',
-    order: 0,
-  },
-  port: {
-    type: 'integer',
-    title: 'Port',
-    description: 'Port the server listens on.',
-    default: 5432,
-    minimum: 1,
-    maximum: 65535,
-    order: 1,
-  },
-  database: {
-    type: 'string',
-    title: 'Database',
-    description: 'Name of the database to connect to.',
-    order: 2,
-  },
-  username: {
-    type: 'string',
-    title: 'User',
-    description: 'User (role) to log in as.',
-    order: 3,
-  },
-  password: {
-    type: 'string',
-    title: 'Password',
-    description: 'Password of the user; leave out when the server does not ask for one.',
-    airbyte_secret: true,
-    order: 4,
-  },
-  ssl_mode: {
-    type: 'string',
-    title: 'SSL mode',
-    description:
-      'disable: never encrypt; prefer: encrypt when the server offers it; require: always encrypt, accept any certificate; verify-ca: encrypt and check the certificate against ssl_ca; verify-full: also check that the certificate names the host.',
-    enum: [...POSTGRES_SSL_MODES],
-    default: 'prefer',
-    order: 5,
-  },
-  ssl_ca: {
-    type: 'string',
-    title: 'SSL certificate authority',
-    description:
-      'PEM text of the certificate authority that signed the server certificate (verify-ca, verify-full).',
-    multiline: true,
-    order: 6,
-  },
+const POSTGRES: ServerKind<PostgresSslMode> = {
+  name: 'PostgreSQL',
+  serverTitle: 'PostgreSQL server',
+  defaultPort: 5432,
+  userDescription: 'User (role) to log in as.',
+  sslModes: POSTGRES_SSL_MODES,
 };
 
-/** Fields a Postgres config must have. */
-export const POSTGRES_REQUIRED_FIELDS = ['host', 'database', 'username'];
+/** The JSON Schema properties every Postgres connector's spec shares (see `connectionProperties`). */
+export const POSTGRES_CONNECTION_PROPERTIES: JsonObject = connectionProperties(POSTGRES);
 
-function text(config: JsonObject, field: string): string | undefined {
-  const value = config[field];
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
+/** Fields a Postgres config must have. */
+export const POSTGRES_REQUIRED_FIELDS = REQUIRED_CONNECTION_FIELDS;
 
 /** Reads the connection fields of a config (already validated against the spec, but checked again here). */
 export function postgresSettings(config: JsonObject): PostgresConnectionSettings {
-  const host = text(config, 'host');
-  const database = text(config, 'database');
-  const username = text(config, 'username');
-  const missing = [
-    host ? undefined : 'host',
-    database ? undefined : 'database',
-    username ? undefined : 'username',
-  ];
-  const absent = missing.filter((f) => f !== undefined);
-  if (absent.length > 0) {
-    throw configError(
-      `The PostgreSQL config lacks ${absent.join(', ')}. Set ${absent.length === 1 ? 'it' : 'them'} and try again.`,
-    );
-  }
-  const port = config.port === undefined ? 5432 : config.port;
-  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
-    throw configError('The PostgreSQL config field "port" must be a whole number from 1 to 65535.');
-  }
-  const sslMode = (text(config, 'ssl_mode') ?? 'prefer') as PostgresSslMode;
-  if (!POSTGRES_SSL_MODES.includes(sslMode)) {
-    throw configError(
-      `The PostgreSQL config field "ssl_mode" must be one of ${POSTGRES_SSL_MODES.join(', ')}.`,
-    );
-  }
-  const sslCa = text(config, 'ssl_ca');
-  if ((sslMode === 'verify-ca' || sslMode === 'verify-full') && sslCa === undefined) {
-    throw configError(
-      `ssl_mode "${sslMode}" checks the server's certificate against a certificate authority: set "ssl_ca" to the CA certificate (PEM text).`,
-    );
-  }
-  return {
-    host: host as string,
-    port,
-    database: database as string,
-    username: username as string,
-    password: typeof config.password === 'string' ? config.password : undefined,
-    sslMode,
-    sslCa,
-  };
+  return readConnectionSettings(config, POSTGRES);
 }
 
 function sslOptions(settings: PostgresConnectionSettings): pg.ClientConfig['ssl'] {
-  switch (settings.sslMode) {
-    case 'disable':
-      return false;
-    case 'prefer':
-    case 'require':
-      // Encrypted, but any certificate is accepted: that is what these modes promise.
-      return { rejectUnauthorized: false };
-    case 'verify-ca':
-      // The chain must lead to the CA, whatever name the certificate carries.
-      return { ca: settings.sslCa, rejectUnauthorized: true, checkServerIdentity: () => undefined };
-    case 'verify-full':
-      return { ca: settings.sslCa, rejectUnauthorized: true };
-  }
+  const tls = tlsRequirement(settings);
+  if (tls === undefined) return false;
+  if (!tls.verifyChain) return { rejectUnauthorized: false };
+  // pg checks the host name unless told otherwise
+  return tls.verifyHost
+    ? { ca: tls.ca, rejectUnauthorized: true }
+    : { ca: tls.ca, rejectUnauthorized: true, checkServerIdentity: () => undefined };
 }
 
 export interface PostgresConnectOptions {
@@ -225,23 +125,6 @@ export async function openPostgres(
 export function describePostgres(settings: PostgresConnectionSettings, database?: string): string {
   const server = `PostgreSQL server ${settings.host}:${settings.port}`;
   return database === undefined ? server : `database "${database}" on ${server}`;
-}
-
-/** The SQLSTATE of a server error, or the Node error code (ECONNREFUSED) of a network one. */
-function codeOf(error: unknown): string | undefined {
-  if (error === null || typeof error !== 'object') return undefined;
-  const code = (error as { code?: unknown }).code;
-  if (typeof code === 'string') return code;
-  // Node's happy-eyeballs connect reports every address it tried in an AggregateError.
-  const inner = (error as { errors?: unknown }).errors;
-  if (Array.isArray(inner)) for (const e of inner) if (codeOf(e)) return codeOf(e);
-  return undefined;
-}
-
-function messageOf(error: unknown): string {
-  if (error instanceof AggregateError && error.errors.length > 0)
-    return error.errors.map(messageOf).join('; ');
-  return error instanceof Error ? error.message : String(error);
 }
 
 const NETWORK_CODES = new Set([
@@ -378,8 +261,4 @@ function serverDetail(error: unknown): string {
   const extra =
     error !== null && typeof error === 'object' ? (error as { detail?: unknown }).detail : undefined;
   return typeof extra === 'string' && extra !== '' ? ` (${extra.split('\n').join('; ')})` : '';
-}
-
-function capitalize(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }

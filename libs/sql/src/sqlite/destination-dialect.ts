@@ -12,7 +12,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { QueryResult } from '@conveyor/cdk';
-import { ConveyorError, configError, systemError, transientError } from '@conveyor/protocol';
+import { configError } from '@conveyor/protocol';
 import Database from 'better-sqlite3';
 import type {
   DestinationDialect,
@@ -25,6 +25,7 @@ import type {
 import { standardMergeStatements } from '../destination/merge-sql.js';
 import { qualify, SQLITE_IDENTIFIERS } from '../identifiers.js';
 import type { LogicalType } from '../logical-types.js';
+import { openSqliteReadOnly, sqliteFailure } from './connection.js';
 
 const rules = SQLITE_IDENTIFIERS;
 const q = (name: string) => rules.quote(name);
@@ -123,40 +124,6 @@ function bindable(value: SqlValue): null | number | bigint | string {
 
 function parameters(values: readonly SqlValue[] | undefined): (null | number | bigint | string)[] {
   return values ? values.map(bindable) : [];
-}
-
-function sqliteFailure(path: string, doing: string, error: unknown): ConveyorError {
-  if (error instanceof ConveyorError) return error;
-  const code = (error as { code?: unknown } | null)?.code;
-  const detail = error instanceof Error ? error.message : String(error);
-  const options = { internalMessage: typeof code === 'string' ? `${code}: ${detail}` : detail, cause: error };
-  if (typeof code === 'string') {
-    if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
-      return transientError(
-        `The SQLite file ${path} is locked by another writer while ${doing}. Wait for it to finish and retry.`,
-        options,
-      );
-    }
-    if (code === 'SQLITE_FULL') {
-      return transientError(
-        `The disk holding ${path} is full (while ${doing}). Free some space and retry.`,
-        options,
-      );
-    }
-    if (code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_CANTOPEN') || code === 'SQLITE_PERM') {
-      return configError(
-        `Cannot write the SQLite file ${path} while ${doing}: ${detail}. Choose a writable path.`,
-        options,
-      );
-    }
-    if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
-      return configError(
-        `${path} is not a usable SQLite database (${detail}). Check the "path" field.`,
-        options,
-      );
-    }
-  }
-  return systemError(`SQLite failed while ${doing}: ${detail}`, options);
 }
 
 /** A `DestinationDialect` over an open database. */
@@ -283,13 +250,7 @@ export async function openSqliteDestination(
   }
   if (purpose === 'read') {
     if (!existsSync(path)) return undefined;
-    try {
-      const db = new Database(path, { readonly: true, fileMustExist: true });
-      db.pragma('busy_timeout = 5000');
-      return sqliteDestinationDialect(db, path);
-    } catch (error) {
-      throw sqliteFailure(path, 'opening the database', error);
-    }
+    return sqliteDestinationDialect(openSqliteReadOnly(path), path);
   }
   try {
     mkdirSync(dirname(path), { recursive: true });

@@ -202,11 +202,9 @@ class SqliteSourceDriver implements SourceDriver {
   }
 
   classify(error: unknown, context: FailureContext): ConveyorError {
-    const where = `the SQLite database ${this.path}`;
     return sqliteFailure(
-      context.table === undefined
-        ? `${context.operation} ${where}`
-        : `${context.operation} table ${context.table} of ${where}`,
+      this.path,
+      context.table === undefined ? context.operation : `${context.operation} table ${context.table}`,
       error,
     );
   }
