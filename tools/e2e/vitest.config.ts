@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 300_000,
     hookTimeout: 60_000,
     fileParallelism: false,
+    // the SQL end-to-end tests need the PostgreSQL and MariaDB servers (started when installed)
+    globalSetup: ['@conveyor/testing/services-setup'],
   },
 });
