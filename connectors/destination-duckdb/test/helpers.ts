@@ -4,17 +4,20 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Logger, RecordBatch, WriteContext } from '@conveyor/cdk';
-import type {
-  ConfiguredCatalog,
-  ConfiguredStream,
-  DestinationSyncMode,
-  JsonObject,
-  StateMessage,
-} from '@conveyor/protocol';
+import type { RecordBatch, WriteContext } from '@conveyor/cdk';
+import type { ConfiguredCatalog, JsonObject, StateMessage } from '@conveyor/protocol';
+import { type RecordingLogger, recordingLogger } from '@conveyor/testing';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterEach } from 'vitest';
 import { destination } from '../src/index.js';
+
+export {
+  catalogOf,
+  configuredStream,
+  type RecordingLogger,
+  recordingLogger,
+  type StreamOptions,
+} from '@conveyor/testing';
 
 const directories: string[] = [];
 
@@ -31,54 +34,6 @@ export async function tempDirectory(): Promise<string> {
 
 export async function tempDatabase(): Promise<string> {
   return join(await tempDirectory(), 'warehouse.duckdb');
-}
-
-export interface StreamOptions {
-  name: string;
-  namespace?: string;
-  mode?: DestinationSyncMode;
-  properties?: Record<string, JsonObject>;
-  primaryKey?: string[][];
-  cursor?: string[];
-  generationId?: number;
-  minimumGenerationId?: number;
-  destinationObjectName?: string;
-}
-
-export function configuredStream(options: StreamOptions): ConfiguredStream {
-  return {
-    stream: {
-      name: options.name,
-      ...(options.namespace ? { namespace: options.namespace } : {}),
-      json_schema: { type: 'object', ...(options.properties ? { properties: options.properties } : {}) },
-      supported_sync_modes: ['full_refresh', 'incremental'],
-    },
-    sync_mode: options.mode === 'append_dedup' ? 'incremental' : 'full_refresh',
-    destination_sync_mode: options.mode ?? 'append',
-    ...(options.primaryKey ? { primary_key: options.primaryKey } : {}),
-    ...(options.cursor ? { cursor_field: options.cursor } : {}),
-    ...(options.generationId !== undefined ? { generation_id: options.generationId } : {}),
-    ...(options.minimumGenerationId !== undefined
-      ? { minimum_generation_id: options.minimumGenerationId }
-      : {}),
-    ...(options.destinationObjectName ? { destination_object_name: options.destinationObjectName } : {}),
-  };
-}
-
-export function catalogOf(...streams: StreamOptions[]): ConfiguredCatalog {
-  return { streams: streams.map(configuredStream) };
-}
-
-export interface RecordingLogger extends Logger {
-  lines: string[];
-}
-
-export function recordingLogger(): RecordingLogger {
-  const lines: string[] = [];
-  const log = (level: string) => (message: string) => {
-    lines.push(`${level} ${message}`);
-  };
-  return { lines, debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
 }
 
 export function writeContext(

@@ -13,6 +13,13 @@ export {
   type TestDatabase,
   testDatabaseName,
 } from './databases.js';
+export {
+  catalogOf,
+  configuredStream,
+  type RecordingLogger,
+  recordingLogger,
+  type StreamOptions,
+} from './destination-fixtures.js';
 export { expectAcceptance, isSuiteName, type KitOptions, type KitReport, runAcceptance } from './kit.js';
 export {
   type PasswordPostgres,
