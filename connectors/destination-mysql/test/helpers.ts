@@ -4,8 +4,8 @@
 
 import type { DestinationConnector, ReadContext, RecordBatch, WriteContext } from '@conveyor/cdk';
 import type { ConfiguredCatalog, DestinationSyncMode, JsonObject, StateMessage } from '@conveyor/protocol';
-import { mariadbDatabase, type TestDatabase } from '@conveyor/testing';
-import mysql, { type Connection } from 'mysql2/promise';
+import { mariadbAdmin, mariadbDatabase, type TestDatabase } from '@conveyor/testing';
+import type { Connection } from 'mysql2/promise';
 
 export interface MysqlFixture {
   db: TestDatabase;
@@ -16,18 +16,11 @@ export interface MysqlFixture {
 
 export async function mysqlFixture(): Promise<MysqlFixture> {
   const db = await mariadbDatabase();
-  const admin = await mysql.createConnection({
-    host: db.host,
-    port: db.port,
-    user: db.user,
-    password: db.password,
-    database: db.database,
-    charset: 'utf8mb4_general_ci',
+  const admin = await mariadbAdmin(db, {
     dateStrings: true,
     supportBigNumbers: true,
     bigNumberStrings: true,
   });
-  await admin.query("SET time_zone = '+00:00'");
   return {
     db,
     admin,

@@ -10,8 +10,8 @@ import type {
   StateMessage,
   SyncMode,
 } from '@conveyor/protocol';
-import { mariadbDatabase, type TestDatabase } from '@conveyor/testing';
-import mysql, { type Connection } from 'mysql2/promise';
+import { mariadbAdmin, mariadbDatabase, type TestDatabase } from '@conveyor/testing';
+import type { Connection } from 'mysql2/promise';
 
 export interface MysqlFixture {
   db: TestDatabase;
@@ -22,16 +22,7 @@ export interface MysqlFixture {
 
 export async function mysqlFixture(): Promise<MysqlFixture> {
   const db = await mariadbDatabase();
-  const admin = await mysql.createConnection({
-    host: db.host,
-    port: db.port,
-    user: db.user,
-    password: db.password,
-    database: db.database,
-    charset: 'utf8mb4_general_ci',
-    timezone: '+00:00',
-  });
-  await admin.query("SET time_zone = '+00:00'");
+  const admin = await mariadbAdmin(db, { timezone: '+00:00' });
   return {
     db,
     admin,

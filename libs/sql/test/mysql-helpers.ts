@@ -4,8 +4,8 @@
 // it (named after it, for namespaces and fresh destinations).
 
 import type { JsonObject } from '@conveyor/protocol';
-import { mariadbDatabase, type TestDatabase } from '@conveyor/testing';
-import mysql, { type Connection } from 'mysql2/promise';
+import { mariadbAdmin, mariadbDatabase, type TestDatabase } from '@conveyor/testing';
+import type { Connection } from 'mysql2/promise';
 
 export interface MysqlTestDatabase {
   database: string;
@@ -22,17 +22,7 @@ const quote = (name: string) => `\`${name.replaceAll('`', '``')}\``;
 
 export async function mysqlTestDatabase(): Promise<MysqlTestDatabase> {
   const server = await mariadbDatabase();
-  const admin = await mysql.createConnection({
-    host: server.host,
-    port: server.port,
-    user: server.user,
-    password: server.password,
-    database: server.database,
-    charset: 'utf8mb4_general_ci',
-    dateStrings: true,
-    supportBigNumbers: true,
-  });
-  await admin.query("SET time_zone = '+00:00'");
+  const admin = await mariadbAdmin(server, { dateStrings: true, supportBigNumbers: true });
   const config: JsonObject = { ...server.config, ssl_mode: 'prefer' };
   return {
     database: server.database,

@@ -10,7 +10,12 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { type ConveyorError, configError } from '@conveyor/protocol';
-import { createConnection, type Connection as MysqlConnection, type RowDataPacket } from 'mysql2/promise';
+import {
+  type ConnectionOptions,
+  createConnection,
+  type Connection as MysqlConnection,
+  type RowDataPacket,
+} from 'mysql2/promise';
 import pg from 'pg';
 
 /** Connector config for the SQL connectors (source-postgres, destination-mysql, ...). */
@@ -84,6 +89,28 @@ export async function mariadbDatabase(): Promise<TestDatabase> {
     await dropMariadbDatabase(target, database);
     dropped = true;
   });
+}
+
+/**
+ * An administrator's connection to a MariaDB/MySQL test database, for arranging rows and looking at
+ * what landed: utf8mb4, session time zone UTC; `options` adds the mysql2 settings a test wants
+ * (dateStrings, bigNumberStrings, ...).
+ */
+export async function mariadbAdmin(
+  db: TestDatabase,
+  options: ConnectionOptions = {},
+): Promise<MysqlConnection> {
+  const connection = await createConnection({
+    host: db.host,
+    port: db.port,
+    user: db.user,
+    ...(db.password === undefined ? {} : { password: db.password }),
+    database: db.database,
+    charset: 'utf8mb4_general_ci',
+    ...options,
+  });
+  await connection.query("SET time_zone = '+00:00'");
+  return connection;
 }
 
 /** The PostgreSQL server tests use: CONVEYOR_TEST_PG_URL, else postgres@127.0.0.1:5432. */

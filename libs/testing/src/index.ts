@@ -7,6 +7,7 @@ export {
   type DatabaseConnectorConfig,
   ensureMariadb,
   ensurePostgres,
+  mariadbAdmin,
   mariadbDatabase,
   postgresDatabase,
   sweepStaleTestDatabases,
