@@ -300,7 +300,8 @@ export async function syncCommand(
   const store = openStore(home);
   const logger = stderrLogger(opts.verbosity);
   let failed = 0;
-  let paused = 0;
+  // failures the user must fix in the configuration: a paused connection, a config_error
+  let misconfigured = 0;
   try {
     for (const connection of connections) {
       const ctx = context(opts.verbosity);
@@ -316,7 +317,7 @@ export async function syncCommand(
       if (schema.blocked) {
         // the other connections still sync; this one says why it did not
         failed += 1;
-        paused += 1;
+        misconfigured += 1;
         process.stderr.write(`Configuration error: Connection ${connection.name} is ${schema.blocked}\n`);
         continue;
       }
@@ -382,6 +383,7 @@ export async function syncCommand(
         );
       } else {
         failed += 1;
+        if (result.error?.failureType === 'config_error') misconfigured += 1;
         const reason = result.error?.userMessage ?? 'unknown reason';
         process.stderr.write(
           `\nSync ${connection.name} failed (run ${result.runId}, ${result.error?.failureType ?? 'system_error'}): ${reason}\nCommitted data and state were kept; the next sync resumes from the last checkpoint.\n`,
@@ -393,8 +395,8 @@ export async function syncCommand(
   } finally {
     store.close();
   }
-  // paused by a schema change and nothing else failed: a configuration matter (exit 2)
-  return failed > 0 ? (failed === paused ? 2 : 1) : 0;
+  // every failure was a configuration matter (a config_error, or paused by a schema change): exit 2
+  return failed > 0 ? (failed === misconfigured ? 2 : 1) : 0;
 }
 
 export async function stateCommand(

@@ -116,3 +116,30 @@ describe('every sync mode for every SQL source × destination pair', () => {
     }
   });
 });
+
+describe('a destination that cannot be used', () => {
+  it('fails the sync with the cause, exit 2 (configuration), recorded in the run history', async () => {
+    const dir = tempProject();
+    const source = await openEnd('sqlite', dir, 'source');
+    opened.push(source);
+    await seed(source, 'items');
+    const destination = await openEnd('postgres', dir, 'destination');
+    opened.push(destination);
+    const missing = { ...destination, config: { ...destination.config, database: 'conveyor_no_such_db' } };
+    const project = tempProject(
+      projectYaml(source, missing, [
+        { name: 'items', sync_mode: 'full_refresh', destination_sync_mode: 'overwrite' },
+      ]),
+    );
+    const r = conveyor(['sync'], { cwd: project });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/"conveyor_no_such_db" does not exist/);
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    const runs = JSON.parse(conveyor(['runs', '--json'], { cwd: project }).stdout) as {
+      status: string;
+      failureReason: string;
+    }[];
+    expect(runs[0]).toMatchObject({ status: 'failed' });
+    expect(runs[0]?.failureReason).toMatch(/conveyor_no_such_db/);
+  });
+});
