@@ -21,18 +21,22 @@ import {
 } from '@conveyor/engine';
 import {
   type AirbyteMessage,
+  asConveyorError,
   type Catalog,
   type ConfiguredCatalog,
+  type ConnectorSpecification,
   ConveyorError,
   configError,
   type JsonObject,
   MessageWriter,
+  SecretMasker,
   type StateMessage,
   type StreamDescriptor,
+  secretValues,
   streamKey,
 } from '@conveyor/protocol';
 import { adHocDestinationConfig, conveyorHome, launchOptions, openStore } from './home.js';
-import { printTable, stderrLogger, type Verbosity } from './output.js';
+import { describeError, printTable, stderrLogger, type Verbosity } from './output.js';
 import { type ConnectionEntry, loadProject, substituteEnv } from './project.js';
 import { resolveStreams, withoutStreams } from './state-reset.js';
 
@@ -291,6 +295,23 @@ function schemaForSync(home: string, connection: ConnectionEntry, discovered: Ca
   }
 }
 
+/** An error's user message with the secrets of the connection's configs masked (as far as the source's spec says). */
+async function maskedReason(
+  error: ConveyorError,
+  connection: ConnectionEntry,
+  sourceLaunch: Promise<SourceHandle>,
+): Promise<string> {
+  const masker = new SecretMasker();
+  try {
+    const source = await sourceLaunch;
+    const spec = await source.spec(context('quiet'));
+    masker.add(secretValues(spec.connectionSpecification, connection.source.config));
+  } catch {
+    // the source did not start: its message cannot hold a config value it never read
+  }
+  return masker.mask(error.userMessage);
+}
+
 export async function syncCommand(
   names: string[],
   options: SyncOptions,
@@ -307,12 +328,35 @@ export async function syncCommand(
       const ctx = context(opts.verbosity);
       // discovery (often a subprocess) runs while the destination's package is still loading
       const sourceLaunch = launchSource(connection.source.connector, launchOptions(home));
-      const [source, destination, discovered] = await Promise.all([
-        sourceLaunch,
-        launchDestination(connection.destination.connector, launchOptions(home)),
-        sourceLaunch.then((launched) => launched.discover(connection.source.config, ctx)),
-      ]);
-      const destinationSpec = await destination.spec(ctx);
+      let prepared: [SourceHandle, DestinationHandle, Catalog, ConnectorSpecification];
+      try {
+        const [source, destination, discovered] = await Promise.all([
+          sourceLaunch,
+          launchDestination(connection.destination.connector, launchOptions(home)),
+          sourceLaunch.then((launched) => launched.discover(connection.source.config, ctx)),
+        ]);
+        prepared = [source, destination, discovered, await destination.spec(ctx)];
+      } catch (thrown) {
+        // a source or destination that cannot even start is a failed run too: scheduled syncs
+        // must find it in the history, and the other connections still sync
+        const error = asConveyorError(thrown);
+        const reason = await maskedReason(error, connection, sourceLaunch);
+        const runId = store.startRun(connection.name);
+        store.finishRun(runId, {
+          status: 'failed',
+          records: 0,
+          streams: [],
+          failureType: error.failureType,
+          failureReason: reason,
+        });
+        failed += 1;
+        if (error.failureType === 'config_error') misconfigured += 1;
+        process.stderr.write(
+          `${describeError(new ConveyorError(reason, { failureType: error.failureType, ...(error.internalMessage ? { internalMessage: error.internalMessage } : {}) }), opts.verbosity === 'debug')}\nSync ${connection.name} did not start (run ${runId}).\n`,
+        );
+        continue;
+      }
+      const [source, destination, discovered, destinationSpec] = prepared;
       const schema = schemaForSync(home, connection, discovered);
       if (schema.blocked) {
         // the other connections still sync; this one says why it did not

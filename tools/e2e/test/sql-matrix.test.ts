@@ -143,3 +143,34 @@ describe('a destination that cannot be used', () => {
     expect(runs[0]?.failureReason).toMatch(/conveyor_no_such_db/);
   });
 });
+
+describe('a source that cannot be reached', () => {
+  it('is a failed run in the history, and the other connections still sync', async () => {
+    const dir = tempProject();
+    const source = await openEnd('sqlite', dir, 'source');
+    opened.push(source);
+    await seed(source, 'items');
+    const project = tempProject(`sources:
+  down: { connector: postgres, config: { host: 127.0.0.1, port: 1, database: x, username: postgres, password: hidden-pw-123, ssl_mode: disable } }
+  up: { connector: sqlite, config: ${JSON.stringify(source.config)} }
+destinations:
+  dk: { connector: duckdb, config: { path: ./out.duckdb } }
+connections:
+  first: { source: down, destination: dk }
+  second: { source: up, destination: dk }
+`);
+    const r = conveyor(['sync'], { cwd: project });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/Could not reach the PostgreSQL server 127\.0\.0\.1:1/);
+    expect(r.stdout).toMatch(/Sync second succeeded/);
+    const runs = JSON.parse(conveyor(['runs', '--json'], { cwd: project }).stdout) as {
+      connection: string;
+      status: string;
+      failureReason: string;
+    }[];
+    const first = runs.find((run) => run.connection === 'first');
+    expect(first).toMatchObject({ status: 'failed' });
+    expect(first?.failureReason).toMatch(/Could not reach/);
+    expect(JSON.stringify(runs)).not.toContain('hidden-pw-123');
+  });
+});
