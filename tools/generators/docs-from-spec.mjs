@@ -74,7 +74,9 @@ if (streams.length) {
 lines.push(
   '## Develop',
   '',
-  `- \`npx conveyor test ${join('connectors', pkg.name.split('/')[1])}\`: the acceptance tests from \`acceptance.yml\` (also \`npm test\` here).`,
+  existsSync(acceptanceFile)
+    ? `- \`npx conveyor test ${join('connectors', pkg.name.split('/')[1])}\`: the acceptance tests from \`acceptance.yml\` (also \`npm test\` here).`
+    : '- `npm test`: the tests in `test/` (the SQL connectors run against a throwaway database on the local PostgreSQL, or `CONVEYOR_TEST_PG_URL`).',
   '- `npm run docs`: this page again, from the spec.',
   '- `npx changeset`: describe a change for the next release.',
   '',

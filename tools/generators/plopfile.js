@@ -10,19 +10,21 @@ import { fileURLToPath } from 'node:url';
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..', '..');
 
-/** Templates per kind. `declarative` arrives with the manifest engine; `sql` is not written yet. */
+/** Templates per kind. `declarative` arrives with the manifest engine. */
+const SQL = 'a database that speaks the PostgreSQL protocol, on the SQL family: configuration only';
 const TEMPLATES = {
   source: {
     http: 'TypeScript on the CDK: a paginated, incremental REST API source with a recorded HTTP fixture',
     python: 'Python, standard library only: the same REST API source, run as an executable',
+    sql: SQL,
   },
   destination: {
     destination: 'TypeScript on the CDK: a destination that commits batches durably before confirming states',
+    sql: SQL,
   },
 };
 const LATER = {
   declarative: 'the declarative (YAML manifest) template needs the manifest engine, which is not built yet',
-  sql: 'there is no sql template yet: a database connector is a driver or dialect plus a few lines on @conveyor/sql (libs/sql/README.md, "Adding a database"; connectors/source-postgres is the model)',
 };
 
 const NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
@@ -32,6 +34,22 @@ function titleOf(name) {
     .split('-')
     .map((w) => w[0].toUpperCase() + w.slice(1))
     .join(' ');
+}
+
+/** One choice per template, naming the kinds that have it (sql: source, destination). */
+function templateChoices() {
+  const kinds = new Map();
+  const descriptions = new Map();
+  for (const [kind, templates] of Object.entries(TEMPLATES)) {
+    for (const [value, description] of Object.entries(templates)) {
+      kinds.set(value, [...(kinds.get(value) ?? []), kind]);
+      descriptions.set(value, description);
+    }
+  }
+  return [...kinds].map(([value, of]) => ({
+    name: `${value} (${of.join(', ')}): ${descriptions.get(value)}`,
+    value,
+  }));
 }
 
 function run(command, args, cwd) {
@@ -77,12 +95,7 @@ export default function (plop) {
         message: 'Template',
         // one static list (plop's non-interactive arguments match against it); the kind is checked below
         choices: [
-          ...Object.entries(TEMPLATES).flatMap(([kind, templates]) =>
-            Object.entries(templates).map(([value, description]) => ({
-              name: `${value} (${kind}): ${description}`,
-              value,
-            })),
-          ),
+          ...templateChoices(),
           ...Object.entries(LATER).map(([value, why]) => ({ name: `${value}: not yet, ${why}`, value })),
         ],
       },
@@ -101,12 +114,19 @@ export default function (plop) {
       };
       const target = `${ROOT}/connectors/{{kind}}-{{name}}`;
       const typescript = answers.template !== 'python';
+      // sql has one template per kind (a source on the driver, a destination on the dialect)
+      const templateDir = join(
+        HERE,
+        'templates',
+        answers.template,
+        ...(answers.template === 'sql' ? [answers.kind] : []),
+      );
       return [
         {
           type: 'addMany',
           destination: target,
-          base: join(HERE, 'templates', answers.template),
-          templateFiles: join(HERE, 'templates', answers.template, '**', '*'),
+          base: templateDir,
+          templateFiles: join(templateDir, '**', '*'),
           stripExtensions: ['hbs'],
           globOptions: { dot: true },
           data,
@@ -173,13 +193,21 @@ export default function (plop) {
           args: (a) => [join(HERE, 'docs-from-spec.mjs'), join('connectors', `${a.kind}-${a.name}`)],
         },
         () =>
-          `Next: npx conveyor test connectors/${answers.kind}-${answers.name}   (then ${
-            answers.kind === 'destination'
-              ? 'change commit() in src/index.ts to write to your system'
-              : answers.template === 'python'
-                ? 'change main.py for your API and record it with --record'
-                : 'change src/ for your API, npm run build, and record it with --record'
-          })`,
+          answers.template === 'sql'
+            ? `Next: cd connectors/${answers.kind}-${answers.name} && npm test   (against a throwaway database on the local PostgreSQL; CONVEYOR_TEST_PG_URL=postgres://... for a server of your database), then change what differs from PostgreSQL: the defaults in src/spec.json (the port, ${
+                answers.kind === 'source' ? 'the schemas' : 'the schema'
+              }) and, if its types differ, the type mapping in src/index.ts (${
+                answers.kind === 'source'
+                  ? "wrap the driver's jsonSchemaFor/converterFor"
+                  : "wrap the dialect's columnType"
+              }); npm run build and npm run docs after`
+            : `Next: npx conveyor test connectors/${answers.kind}-${answers.name}   (then ${
+                answers.kind === 'destination'
+                  ? 'change commit() in src/index.ts to write to your system'
+                  : answers.template === 'python'
+                    ? 'change main.py for your API and record it with --record'
+                    : 'change src/ for your API, npm run build, and record it with --record'
+              })`,
       ];
     },
   });

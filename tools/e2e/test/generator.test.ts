@@ -1,6 +1,6 @@
 // The golden path's first half: `npx plop connector <kind> <name> <template>` in a throwaway copy of
 // the workspace makes a package that nx and turbo see, that builds, and whose acceptance tests pass
-// offline at once.
+// offline at once; the sql template's package passes its own tests against a throwaway database.
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -67,8 +67,45 @@ describe('plop connector', () => {
     },
   );
 
+  it('makes a source package from the sql template whose own tests pass against a throwaway Postgres database', () => {
+    const made = plop('source', 'acme-db', 'sql');
+    expect(made.status, `${made.stdout}\n${made.stderr}`).toBe(0);
+    expect(made.stdout).toMatch(/Next: .*src\/spec\.json \(the port/);
+    const dir = join(ws.dir, 'connectors', 'source-acme-db');
+    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+    expect(pkg).toMatchObject({
+      name: '@conveyor/source-acme-db',
+      bin: { 'source-acme-db': expect.any(String) },
+      conveyor: { kind: 'source', supportLevel: 'community' },
+      dependencies: {
+        '@conveyor/cdk': expect.any(String),
+        '@conveyor/protocol': expect.any(String),
+        '@conveyor/sql': expect.any(String),
+      },
+      devDependencies: { '@conveyor/testing': expect.any(String) },
+    });
+    expect(readFileSync(join(dir, 'src', 'index.ts'), 'utf8')).toMatch(
+      /sqlSource<[\s\S]*openPostgresSourceDriver/,
+    );
+    const spec = JSON.parse(readFileSync(join(dir, 'src', 'spec.json'), 'utf8'));
+    expect(spec.connectionSpecification).toMatchObject({
+      title: 'Acme Db source',
+      required: ['host', 'database', 'username'],
+      properties: { port: { default: 5432 }, password: { airbyte_secret: true } },
+    });
+    // the docs page is made from the spec: the Postgres connection fields
+    expect(readFileSync(join(dir, 'README.md'), 'utf8')).toMatch(
+      /## Config\n\n\| field \| type \|[\s\S]*`ssl_mode`/,
+    );
+    expect(existsSync(join(dir, 'dist', 'main.js'))).toBe(true);
+
+    const tested = spawnSync('npm', ['test'], { cwd: dir, env: { ...env, NO_COLOR: '1' }, encoding: 'utf8' });
+    expect(tested.status, tested.stdout + tested.stderr).toBe(0);
+    expect(tested.stdout).toMatch(/Tests\s+4 passed \(4\)/);
+  }, 240_000);
+
   it('the new packages are projects for nx (affected) and turbo (tasks) with no edit', () => {
-    ws.commit('three new connectors');
+    ws.commit('four new connectors');
     const affected = execFileSync('npm', ['run', '--silent', 'affected', '--', '--base', base], {
       cwd: ws.dir,
       env,
@@ -78,6 +115,7 @@ describe('plop connector', () => {
       '@conveyor/source-acme-api',
       '@conveyor/source-acme-py',
       '@conveyor/destination-acme-sink',
+      '@conveyor/source-acme-db',
     ]) {
       expect(affected).toContain(p);
     }
@@ -104,11 +142,14 @@ describe('plop connector', () => {
       return r.stdout + r.stderr;
     };
     expect(said('source', 'Acme_API', 'http')).toMatch(/"Acme_API" is not a name: use lowercase letters/);
-    expect(said('source', 'acme-db', 'sql')).toMatch(
-      /sql: there is no sql template yet: .*libs\/sql\/README\.md/,
+    expect(said('source', 'acme-x', 'declarative')).toMatch(
+      /declarative: the declarative \(YAML manifest\) template/,
     );
     expect(said('source', 'acme-x', 'destination')).toMatch(
-      /"destination" is not a source template; source templates: http, python/,
+      /"destination" is not a source template; source templates: http, python, sql/,
+    );
+    expect(said('destination', 'acme-x', 'http')).toMatch(
+      /"http" is not a destination template; destination templates: destination, sql/,
     );
     expect(said('source', 'acme-api', 'http')).toMatch(/connectors\/source-acme-api already exists/);
   });
