@@ -3,7 +3,13 @@
 // data and states together. DuckDB writes large uncommitted appends to the database file as it
 // goes, so memory stays bounded however much is written between commits.
 
-import { type DestinationWriter, type Logger, type RecordBatch, RejectedRecordLine } from '@conveyor/cdk';
+import {
+  batchSize,
+  type DestinationWriter,
+  type Logger,
+  type RecordBatch,
+  RejectedRecordLine,
+} from '@conveyor/cdk';
 import {
   type ConfiguredStream,
   ConveyorError,
@@ -136,8 +142,7 @@ export class DuckDBWriter implements DestinationWriter {
     if (!loader) {
       throw systemError(`Received records for stream "${key}", which is not in the configured catalog.`);
     }
-    const empty = batch.format === 'objects' ? batch.records.length === 0 : batch.lines.length === 0;
-    if (empty) return;
+    if (batchSize(batch) === 0) return;
     try {
       if (batch.format === 'jsonl') await this.stage(loader, batch.lines, batch.lineNumbers);
       else {

@@ -9,7 +9,7 @@
 
 import { type FileHandle, mkdir, open, readdir, rename, rm, stat, truncate } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import type { DestinationWriter, Logger, RecordBatch } from '@conveyor/cdk';
+import { batchSize, type DestinationWriter, type Logger, type RecordBatch } from '@conveyor/cdk';
 import { ConveyorError, type StateMessage, streamKey, systemError } from '@conveyor/protocol';
 import { replaceFile, syncDirectory } from './durable-files.js';
 import { fileFailure } from './file-failure.js';
@@ -147,8 +147,7 @@ export class JsonlWriter implements DestinationWriter {
     const file = this.files.get(key);
     if (!file)
       throw systemError(`Received records for stream "${key}", which is not in the configured catalog.`);
-    const empty = batch.format === 'objects' ? batch.records.length === 0 : batch.lines.length === 0;
-    if (empty) return;
+    if (batchSize(batch) === 0) return;
     try {
       const bytes =
         batch.format === 'objects'

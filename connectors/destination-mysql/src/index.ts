@@ -7,6 +7,7 @@ import { type DestinationConnector, validateConfig } from '@conveyor/cdk';
 import type { ConnectorSpecification, JsonObject } from '@conveyor/protocol';
 import {
   describeMysql,
+  type MysqlConnectionConfig,
   type MysqlConnectionSettings,
   mysqlSettings,
   openMysqlDestination,
@@ -17,15 +18,7 @@ import specJson from './spec.json' with { type: 'json' };
 export const spec = specJson as ConnectorSpecification;
 
 /** The config as spec.json describes it. */
-export type MysqlDestinationConfig = JsonObject & {
-  host: string;
-  port?: number;
-  database: string;
-  username: string;
-  password?: string;
-  ssl_mode?: 'disable' | 'prefer' | 'require' | 'verify-ca' | 'verify-identity';
-  ssl_ca?: string;
-};
+export type MysqlDestinationConfig = JsonObject & MysqlConnectionConfig;
 
 type Resolved = MysqlConnectionSettings & { schema: string };
 

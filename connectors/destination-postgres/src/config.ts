@@ -4,21 +4,16 @@
 
 import { validateConfig } from '@conveyor/cdk';
 import type { ConnectorSpecification, JsonObject } from '@conveyor/protocol';
-import { type PostgresConnectionSettings, postgresSettings } from '@conveyor/sql';
+import {
+  type PostgresConnectionConfig,
+  type PostgresConnectionSettings,
+  postgresSettings,
+} from '@conveyor/sql';
 import specJson from './spec.json' with { type: 'json' };
 
 export const spec = specJson as ConnectorSpecification;
 
-export type PostgresDestinationConfig = {
-  host: string;
-  /** default 5432 */
-  port?: number;
-  database: string;
-  username: string;
-  password?: string;
-  /** default `prefer` */
-  ssl_mode?: 'disable' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
-  ssl_ca?: string;
+export type PostgresDestinationConfig = PostgresConnectionConfig & {
   /** schema of streams without a namespace; default `public` */
   schema?: string;
 };

@@ -4,21 +4,13 @@
 
 import type { SourceConnector } from '@conveyor/cdk';
 import type { ConnectorSpecification, JsonObject } from '@conveyor/protocol';
-import { mysqlSettings, openMysqlSourceDriver, sqlSource } from '@conveyor/sql';
+import { type MysqlConnectionConfig, mysqlSettings, openMysqlSourceDriver, sqlSource } from '@conveyor/sql';
 import specJson from './spec.json' with { type: 'json' };
 
 export const spec = specJson as ConnectorSpecification;
 
 /** The config as spec.json describes it. */
-export type MysqlSourceConfig = JsonObject & {
-  host: string;
-  port?: number;
-  database: string;
-  username: string;
-  password?: string;
-  ssl_mode?: 'disable' | 'prefer' | 'require' | 'verify-ca' | 'verify-identity';
-  ssl_ca?: string;
-};
+export type MysqlSourceConfig = JsonObject & MysqlConnectionConfig;
 
 export const source: SourceConnector<MysqlSourceConfig> = sqlSource({
   spec,

@@ -6,20 +6,15 @@
 import type { SourceConnector } from '@conveyor/cdk';
 import {
   openPostgresSourceDriver,
+  type PostgresConnectionConfig,
   type PostgresConnectionSettings,
   postgresSettings,
   sqlSource,
 } from '@conveyor/sql';
 import { SPEC } from './spec.js';
 
-export type PostgresSourceConfig = {
-  host: string;
-  port?: number;
-  database: string;
-  username: string;
-  password?: string;
-  ssl_mode?: 'disable' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
-  ssl_ca?: string;
+export type PostgresSourceConfig = PostgresConnectionConfig & {
+  /** schemas whose tables and views are offered; default `["public"]` */
   schemas?: string[];
 };
 

@@ -15,6 +15,19 @@ export type SslMode = 'disable' | 'prefer' | 'require' | 'verify-ca' | 'verify-i
 /** The ssl_mode values every database has, weakest first; each adds its strongest mode after them. */
 export const COMMON_SSL_MODES = ['disable', 'prefer', 'require', 'verify-ca'] as const;
 
+/** The connection fields of a server database's config as the connector specs write them. */
+export type ServerConnectionConfig<Mode extends SslMode> = {
+  host: string;
+  /** default: the database's usual port */
+  port?: number;
+  database: string;
+  username: string;
+  password?: string;
+  /** default `prefer` */
+  ssl_mode?: Mode;
+  ssl_ca?: string;
+};
+
 /** The connection fields of a server database's config, checked and with defaults applied. */
 export interface ServerConnectionSettings<Mode extends SslMode> {
   host: string;

@@ -13,6 +13,7 @@ export {
   MYSQL_CONNECTION_PROPERTIES,
   MYSQL_REQUIRED_FIELDS,
   MYSQL_SSL_MODES,
+  type MysqlConnectionConfig,
   type MysqlConnectionSettings,
   type MysqlSslMode,
   mysqlFailure,

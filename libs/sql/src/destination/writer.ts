@@ -3,7 +3,7 @@
 // the states and commits data and states together (exactly-once). `finish` swaps overwritten
 // tables into place and removes older generations. A writer closed without commit leaves nothing.
 
-import type { DestinationWriter, Logger, RecordBatch } from '@conveyor/cdk';
+import { batchSize, type DestinationWriter, type Logger, type RecordBatch } from '@conveyor/cdk';
 import {
   type ConfiguredStream,
   ConveyorError,
@@ -87,8 +87,7 @@ export class SqlWriter implements DestinationWriter {
     if (!loader) {
       throw systemError(`Received records for stream "${key}", which is not in the configured catalog.`);
     }
-    const empty = batch.format === 'objects' ? batch.records.length === 0 : batch.lines.length === 0;
-    if (empty) return;
+    if (batchSize(batch) === 0) return;
     try {
       const load = toLoadBatch(loader.shape, batch, this.sequence);
       this.sequence += load.rowCount;

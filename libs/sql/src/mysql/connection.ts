@@ -15,12 +15,16 @@ import {
   messageOf,
   REQUIRED_CONNECTION_FIELDS,
   readConnectionSettings,
+  type ServerConnectionConfig,
   type ServerConnectionSettings,
   type ServerKind,
   tlsRequirement,
 } from '../connection-settings.js';
 
 export type MysqlSslMode = (typeof COMMON_SSL_MODES)[number] | 'verify-identity';
+
+/** The connection fields of a MySQL connector's config, as its spec writes them. */
+export type MysqlConnectionConfig = ServerConnectionConfig<MysqlSslMode>;
 
 export const MYSQL_SSL_MODES: readonly MysqlSslMode[] = [...COMMON_SSL_MODES, 'verify-identity'];
 

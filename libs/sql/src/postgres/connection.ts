@@ -13,12 +13,16 @@ import {
   messageOf,
   REQUIRED_CONNECTION_FIELDS,
   readConnectionSettings,
+  type ServerConnectionConfig,
   type ServerConnectionSettings,
   type ServerKind,
   tlsRequirement,
 } from '../connection-settings.js';
 
 export type PostgresSslMode = (typeof COMMON_SSL_MODES)[number] | 'verify-full';
+
+/** The connection fields of a Postgres connector's config, as its spec writes them. */
+export type PostgresConnectionConfig = ServerConnectionConfig<PostgresSslMode>;
 
 export const POSTGRES_SSL_MODES: readonly PostgresSslMode[] = [...COMMON_SSL_MODES, 'verify-full'];
 
