@@ -18,7 +18,7 @@ function bypassed(host: string): boolean {
 }
 
 /** The proxy for a URL from HTTPS_PROXY / HTTP_PROXY / NO_PROXY, as curl and most clients read them. */
-function proxyFor(url: string): Dispatcher | undefined {
+export function proxyFor(url: string): Dispatcher | undefined {
   const { protocol, hostname } = new URL(url);
   const env = process.env;
   const proxy =
@@ -44,7 +44,7 @@ export interface HttpRequest {
 }
 
 /** Where a request went, safe to print: no query string, no credentials. */
-function describe(url: string): string {
+export function describeUrl(url: string): string {
   try {
     const u = new URL(url);
     return `${u.origin}${u.pathname}`;
@@ -58,7 +58,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** GET (or another method) a JSON document; throws a classified ConveyorError on failure. */
 export async function fetchJson<T = unknown>(url: string, request: HttpRequest = {}): Promise<T> {
   const attempts = request.attempts ?? 3;
-  const where = describe(url);
+  const where = describeUrl(url);
   try {
     new URL(url);
   } catch {

@@ -3,7 +3,7 @@ export { CheckpointPolicy, type CheckpointPolicyOptions } from './checkpoint.js'
 export { validateConfig } from './config.js';
 export { Destination } from './destination.js';
 export { type ConnectorIO, runConnector, writeRecordBatch } from './entrypoint.js';
-export { fetchJson, type HttpRequest } from './http.js';
+export { describeUrl, fetchJson, type HttpRequest, proxyFor } from './http.js';
 export { consoleLogger, createLogger, type MessageSink, maskedLogger } from './logger.js';
 export { RejectedRecordLine } from './rejected-line.js';
 export { Source, streamFailure, streamStateMessage } from './source.js';
