@@ -3,6 +3,7 @@
 // The `conveyor` command. Argument parsing only; each command lives in commands.ts.
 
 import { asConveyorError } from '@conveyor/protocol';
+import './manifest-launcher.js';
 import { Command, CommanderError } from 'commander';
 import {
   checkCommand,

@@ -310,7 +310,16 @@ export async function runSync(request: SyncRequest): Promise<SyncResult> {
 
     try {
       for (;;) {
-        const item = await channel.pull();
+        let item: Awaited<ReturnType<typeof channel.pull>>;
+        try {
+          item = await channel.pull();
+        } catch (error) {
+          // The source failed. Everything it sent up to its last STATE is consistent: when no
+          // rows came after that state, commit it, so a resume starts there instead of at the
+          // last periodic commit.
+          if (stateChanged && dirty.size === 0) await commit().catch(() => undefined);
+          throw error;
+        }
         if (item === undefined) break;
         if (item.kind === 'records') {
           const n = await writeBatch(

@@ -1,0 +1,207 @@
+// One DeclarativeStream of a manifest, built into the parts that read it: schema, primary key,
+// partitions × datetime windows = slices, and per slice the page loop (build the request, send,
+// decode, select records, ask the paginator for the next token).
+
+import { type Authenticator, describeRequest, type HttpClient, type HttpResponse } from '@conveyor/http';
+import { type AirbyteStream, configError, type JsonObject, systemError } from '@conveyor/protocol';
+import { DatetimeCursor } from './datetime-cursor.js';
+import { type Decoder, decoderFrom } from './decoders.js';
+import type { Config } from './interpolated.js';
+import { Interpolated } from './interpolated.js';
+import { type Paginator, paginatorFrom } from './paginator.js';
+import { type ParentReader, type PartitionRouter, partitionRouterFrom } from './partition-routers.js';
+import { DpathExtractor, MissingRecordPath, RecordFilter, RecordSelector } from './records.js';
+import { Requester } from './requester.js';
+import { type Mapping, type StreamSlice, sliceOf, sliceScope } from './slice.js';
+import { transformationFrom } from './transformations.js';
+
+export interface StreamServices {
+  readonly config: Config;
+  /** the HTTP client and authenticator of a requester model (shared per source) */
+  clientFor(requester: Mapping, parameters: Mapping): { client: HttpClient; authenticator?: Authenticator };
+  schemaFor(stream: Mapping, parameters: Mapping): Mapping;
+  /** reads a parent stream for a substream router */
+  readParent: ParentReader;
+}
+
+/** One page read: the records kept and the slice they belong to. */
+export interface PageRead {
+  records: Mapping[];
+  slice: StreamSlice;
+}
+
+function primaryKeyOf(value: unknown): string[][] | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value === 'string') return [[value]];
+  if (Array.isArray(value)) {
+    if (value.length === 0) return undefined;
+    return value.map((k) => (Array.isArray(k) ? k.map(String) : [String(k)]));
+  }
+  return undefined;
+}
+
+export class DeclarativeStreamRuntime {
+  readonly name: string;
+  readonly primaryKey: string[][] | undefined;
+  readonly cursor: DatetimeCursor | undefined;
+  private readonly parameters: Mapping;
+  private readonly requester: Requester;
+  private readonly paginator: Paginator;
+  private readonly selector: RecordSelector;
+  private readonly decoder: Decoder;
+  private readonly router: PartitionRouter;
+  private readonly schemaModel: Mapping;
+  private schemaCache: Mapping | undefined;
+
+  constructor(
+    readonly model: Mapping,
+    private readonly services: StreamServices,
+  ) {
+    this.parameters = (model.$parameters as Mapping) ?? {};
+    const p = this.parameters;
+    this.name = String(Interpolated.of(model.name ?? p.name ?? '', p).eval({}) ?? '');
+    if (!this.name) throw configError('A stream of the manifest has no name.');
+    this.schemaModel = model;
+    const retriever = model.retriever as Mapping | undefined;
+    if (!retriever || retriever.type !== 'SimpleRetriever') {
+      throw configError(
+        `Stream "${this.name}": the retriever "${String(retriever?.type)}" is not supported (SimpleRetriever).`,
+      );
+    }
+    const rp = { ...p, ...((retriever.$parameters as Mapping) ?? {}) };
+    this.primaryKey = primaryKeyOf(model.primary_key ?? retriever.primary_key ?? p.primary_key);
+    const requesterModel = retriever.requester as Mapping;
+    const reqParams = { ...rp, ...((requesterModel.$parameters as Mapping) ?? {}) };
+    const { client, authenticator } = services.clientFor(requesterModel, reqParams);
+    this.requester = new Requester(requesterModel, reqParams, client, authenticator);
+    this.paginator = paginatorFrom(retriever.paginator as Mapping | undefined, rp, services.config);
+    this.decoder = decoderFrom(retriever.decoder as Mapping | undefined);
+    const selectorModel = (retriever.record_selector as Mapping) ?? {};
+    const sp = { ...rp, ...((selectorModel.$parameters as Mapping) ?? {}) };
+    const extractorModel = (selectorModel.extractor as Mapping) ?? { field_path: [] };
+    if (extractorModel.type !== undefined && extractorModel.type !== 'DpathExtractor') {
+      throw configError(
+        `Stream "${this.name}": the record extractor "${String(extractorModel.type)}" is not supported (DpathExtractor).`,
+      );
+    }
+    const filterModel = selectorModel.record_filter as Mapping | undefined;
+    this.selector = new RecordSelector({
+      extractor: new DpathExtractor((extractorModel.field_path as unknown[]) ?? [], {
+        ...sp,
+        ...((extractorModel.$parameters as Mapping) ?? {}),
+      }),
+      filter: filterModel?.condition === undefined ? undefined : new RecordFilter(filterModel.condition, sp),
+      transformations: ((model.transformations as Mapping[]) ?? []).map((t) =>
+        transformationFrom(t, { ...p, ...((t.$parameters as Mapping) ?? {}) }),
+      ),
+      transformBeforeFiltering: selectorModel.transform_before_filtering === true,
+      normalize: selectorModel.schema_normalization === 'Default',
+      schema: () => this.schema(),
+    });
+    const incremental = model.incremental_sync as Mapping | undefined;
+    if (incremental && incremental.type !== 'DatetimeBasedCursor') {
+      throw configError(
+        `Stream "${this.name}": incremental_sync "${String(incremental.type)}" is not supported (DatetimeBasedCursor).`,
+      );
+    }
+    this.cursor = incremental ? new DatetimeCursor(incremental, p) : undefined;
+    this.router = partitionRouterFrom(retriever.partition_router, rp, services.readParent);
+  }
+
+  schema(): Mapping {
+    this.schemaCache ??= this.services.schemaFor(this.schemaModel, this.parameters);
+    return this.schemaCache;
+  }
+
+  describe(config: Config): AirbyteStream {
+    const stream: AirbyteStream = {
+      name: this.name,
+      json_schema: this.schema() as JsonObject,
+      supported_sync_modes: this.cursor ? ['full_refresh', 'incremental'] : ['full_refresh'],
+      is_resumable: this.cursor !== undefined,
+      is_file_based: false,
+    };
+    if (this.cursor) {
+      stream.source_defined_cursor = true;
+      stream.default_cursor_field = [this.cursor.field(config)];
+    }
+    if (this.primaryKey) stream.source_defined_primary_key = this.primaryKey;
+    return stream;
+  }
+
+  /** The slices to read: every partition, times every datetime window when incremental. */
+  async *slices(
+    config: Config,
+    state: Mapping | undefined,
+    signal: AbortSignal,
+  ): AsyncGenerator<StreamSlice> {
+    const windows = this.cursor ? this.cursor.windows(config, state) : [{}];
+    for await (const { partition, extra } of this.router.partitions(config, signal)) {
+      for (const window of windows) yield sliceOf(partition, window, extra);
+    }
+  }
+
+  private extract(bodies: unknown[], config: Config, response: HttpResponse): unknown[] {
+    try {
+      return this.selector.extract(bodies, config);
+    } catch (error) {
+      if (!(error instanceof MissingRecordPath)) throw error;
+      const keys = error.keys
+        .slice(0, 10)
+        .map((k) => `"${k}"`)
+        .join(', ');
+      throw systemError(
+        `The answer to ${describeRequest(response.request)} has no ${error.path.map((k) => `"${k}"`).join(' → ')} where the manifest's record selector looks for records; it has ${keys}. The API may have answered with an error, or the extractor's field_path is wrong.`,
+      );
+    }
+  }
+
+  /** Reads one slice page by page. */
+  async *readSlice(config: Config, slice: StreamSlice, signal: AbortSignal): AsyncGenerator<PageRead> {
+    const scopeBase = sliceScope(slice);
+    let token = this.paginator.initialToken();
+    for (;;) {
+      signal.throwIfAborted();
+      const pageToken = token === undefined || token === null ? null : { next_page_token: token };
+      const scope = { ...scopeBase, next_page_token: pageToken };
+      const contributions = [this.paginator.requestParts(token, config)];
+      contributions.push(this.router.requestParts(slice, config));
+      if (this.cursor) contributions.push(this.cursor.requestParts(slice, config));
+      const request = this.requester.build(config, scope, contributions, this.paginator.path(token));
+      const response: HttpResponse = await this.requester.send(request, signal, this.name);
+      if (response.ignored) return; // the error handler chose to ignore this answer: no records, no next page
+      const bodies = this.decoder.decode(response);
+      const extracted = this.extract(bodies, config, response);
+      const records = this.selector.select(extracted, config, scope);
+      yield { records, slice };
+      const next = this.paginator.next({
+        response,
+        body: bodies[0] ?? {},
+        headers: headersForTemplates(response),
+        extracted,
+        lastPageSize: records.length,
+        lastRecord: records.at(-1),
+        lastToken: token,
+        sliceScope: scopeBase,
+      });
+      if (next === undefined || next === null) return;
+      token = next;
+    }
+  }
+}
+
+/** Response headers as templates see them, with `link` parsed into `{rel: {url}}` as requests does. */
+function headersForTemplates(response: HttpResponse): Mapping {
+  const headers: Mapping = { ...response.headers };
+  const link = response.headers.link;
+  const links: Mapping = {};
+  if (link) {
+    for (const part of link.split(/,(?=\s*<)/)) {
+      const url = /<([^>]*)>/.exec(part)?.[1];
+      const rel = /rel="?([^";]+)"?/.exec(part)?.[1];
+      if (url !== undefined && rel) links[rel] = { url, rel };
+    }
+  }
+  headers.link = links;
+  return headers;
+}

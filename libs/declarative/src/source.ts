@@ -1,0 +1,220 @@
+// A loaded manifest as a Conveyor source: spec, check (the manifest's CheckStream), discover and
+// read, with the reference's state shapes so that a connection moved from Airbyte keeps its
+// cursor. Streams are read one after another; an incremental stream checkpoints after every slice
+// (a datetime window of a partition), never behind the state it resumed from.
+
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { ReadContext, SourceConnector, SourceOutput } from '@conveyor/cdk';
+import {
+  errorTrace,
+  streamFailure,
+  streamStateFor,
+  streamStateMessage,
+  streamStatusTrace,
+} from '@conveyor/cdk';
+import type { HttpTransport } from '@conveyor/http';
+import {
+  asConveyorError,
+  type Catalog,
+  type ConfiguredCatalog,
+  type ConnectionStatus,
+  type ConnectorSpecification,
+  configError,
+  type JsonObject,
+  SecretMasker,
+  type StateMessage,
+  secretValues,
+  streamKey,
+} from '@conveyor/protocol';
+import type { LoadedManifest } from './manifest/index.js';
+import { HttpServices } from './runtime/http-services.js';
+import type { Config } from './runtime/interpolated.js';
+import { Interpolated } from './runtime/interpolated.js';
+import type { Mapping, StreamSlice } from './runtime/slice.js';
+import { DeclarativeStreamRuntime } from './runtime/stream.js';
+
+export interface DeclarativeSourceOptions {
+  /** carries every request; tests pass a scripted one */
+  transport?: HttpTransport;
+}
+
+export class DeclarativeSource implements SourceConnector<JsonObject> {
+  private readonly manifest: Mapping;
+  private readonly baseDir: string;
+
+  constructor(
+    readonly loaded: LoadedManifest,
+    private readonly options: DeclarativeSourceOptions = {},
+  ) {
+    this.manifest = loaded.manifest;
+    this.baseDir = loaded.file ? dirname(resolve(loaded.file)) : process.cwd();
+    if (loaded.customComponents.length > 0) {
+      const list = loaded.customComponents
+        .slice(0, 5)
+        .map((c) => `${c.path} (${c.className ?? c.type})`)
+        .join(', ');
+      throw configError(
+        `This manifest needs custom Python components, which Conveyor does not run: ${list}${loaded.customComponents.length > 5 ? ', …' : ''}. Run it with the Airbyte engine (airbyte:source-<name>) instead.`,
+      );
+    }
+  }
+
+  spec(): ConnectorSpecification {
+    const spec = this.manifest.spec as Mapping | undefined;
+    if (!spec) throw configError('The manifest has no `spec`; add one with a connection_specification.');
+    const out: ConnectorSpecification = {
+      connectionSpecification: spec.connection_specification as JsonObject,
+    };
+    if (typeof spec.documentation_url === 'string') out.documentationUrl = spec.documentation_url;
+    if (spec.advanced_auth) (out as JsonObject).advanced_auth = spec.advanced_auth as JsonObject;
+    return out;
+  }
+
+  private services(config: Config, ctx: ReadContext): HttpServices {
+    return new HttpServices({
+      config,
+      manifest: this.manifest,
+      baseDir: this.baseDir,
+      transport: this.options.transport,
+      logger: ctx.logger,
+      buildStream: (model, services) => new DeclarativeStreamRuntime(model, services),
+    });
+  }
+
+  private streams(config: Config, services: HttpServices): DeclarativeStreamRuntime[] {
+    const models = (this.manifest.streams as Mapping[] | undefined) ?? [];
+    if (this.manifest.dynamic_streams) {
+      throw configError('This manifest declares dynamic_streams, which Conveyor does not support yet.');
+    }
+    return models.map((m) => services.stream(m));
+  }
+
+  async check(config: JsonObject, ctx: ReadContext): Promise<ConnectionStatus> {
+    const masker = new SecretMasker(secretValues(this.spec().connectionSpecification, config));
+    try {
+      const services = this.services(config, ctx);
+      const streams = this.streams(config, services);
+      const check = (this.manifest.check as Mapping | undefined) ?? {};
+      const names = ((check.stream_names as unknown[]) ?? []).map((n) =>
+        Interpolated.of(n).evalString(config),
+      );
+      for (const name of names) {
+        const stream = streams.find((s) => s.name === name);
+        if (!stream)
+          throw configError(`The manifest's check names stream "${name}", which it does not define.`);
+        for await (const slice of stream.slices(config, undefined, ctx.signal)) {
+          for await (const _page of stream.readSlice(config, slice, ctx.signal)) break;
+          break;
+        }
+      }
+      return { status: 'SUCCEEDED' };
+    } catch (error) {
+      return { status: 'FAILED', message: masker.mask(asConveyorError(error).userMessage) };
+    }
+  }
+
+  async discover(config: JsonObject, ctx: ReadContext): Promise<Catalog> {
+    const streams = this.streams(config, this.services(config, ctx));
+    return { streams: streams.map((s) => s.describe(config)) };
+  }
+
+  async *read(
+    config: JsonObject,
+    catalog: ConfiguredCatalog,
+    state: StateMessage[],
+    ctx: ReadContext,
+  ): AsyncGenerator<SourceOutput> {
+    const masker = new SecretMasker(secretValues(this.spec().connectionSpecification, config));
+    const services = this.services(config, ctx);
+    const byName = new Map(this.streams(config, services).map((s) => [s.name, s]));
+    for (const configured of catalog.streams) {
+      const stream = byName.get(configured.stream.name);
+      if (!stream) {
+        throw configError(
+          `The catalog asks for stream "${streamKey(configured.stream)}", which this manifest does not define (it defines: ${[...byName.keys()].join(', ')}). Run discover and update the catalog.`,
+        );
+      }
+      const incremental = configured.sync_mode === 'incremental' && stream.cursor !== undefined;
+      const saved = incremental
+        ? (streamStateFor(state, { name: stream.name }) as Mapping | undefined)
+        : undefined;
+      yield* this.readStream(stream, config, saved, incremental, ctx, masker);
+    }
+  }
+
+  private async *readStream(
+    stream: DeclarativeStreamRuntime,
+    config: Config,
+    saved: Mapping | undefined,
+    incremental: boolean,
+    ctx: ReadContext,
+    masker: SecretMasker,
+  ): AsyncGenerator<SourceOutput> {
+    const descriptor = { name: stream.name };
+    const cursor = stream.cursor;
+    const field = cursor?.field(config);
+    let max =
+      saved && cursor && field && saved[field] !== undefined ? safeParse(cursor, saved[field]) : undefined;
+    yield { kind: 'message', message: streamStatusTrace(descriptor, 'STARTED') };
+    let running = false;
+    try {
+      for await (const slice of stream.slices(config, incremental ? saved : undefined, ctx.signal)) {
+        let count = 0;
+        for await (const page of stream.readSlice(config, slice, ctx.signal)) {
+          if (page.records.length === 0) continue;
+          if (!running) {
+            running = true;
+            yield { kind: 'message', message: streamStatusTrace(descriptor, 'RUNNING') };
+          }
+          if (incremental && cursor) {
+            for (const record of page.records) {
+              const at = cursor.recordCursor(record, config);
+              if (at !== undefined && (max === undefined || at > max)) max = at;
+            }
+          }
+          count += page.records.length;
+          yield {
+            kind: 'records',
+            batch: {
+              format: 'objects',
+              stream: stream.name,
+              records: page.records as JsonObject[],
+              emittedAt: Date.now(),
+            },
+          };
+        }
+        if (incremental && cursor && max !== undefined) {
+          yield {
+            kind: 'message',
+            message: streamStateMessage(descriptor, cursor.stateFor(max, config) as JsonObject, count),
+          };
+        }
+      }
+      yield { kind: 'message', message: streamStatusTrace(descriptor, 'COMPLETE') };
+    } catch (thrown) {
+      const error = streamFailure(thrown, descriptor, ctx.signal);
+      yield { kind: 'message', message: streamStatusTrace(descriptor, 'INCOMPLETE') };
+      yield { kind: 'message', message: errorTrace(error, masker, descriptor) };
+      throw error;
+    }
+  }
+}
+
+function safeParse(
+  cursor: NonNullable<DeclarativeStreamRuntime['cursor']>,
+  value: unknown,
+): number | undefined {
+  try {
+    return cursor.parse(value);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Reads a JSON file next to the manifest (JsonFileSchemaLoader). */
+export function readJsonBeside(baseDir: string, path: string): unknown {
+  return JSON.parse(readFileSync(resolve(baseDir, path), 'utf8'));
+}
+
+export type { StreamSlice };

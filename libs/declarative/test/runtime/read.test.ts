@@ -1,0 +1,262 @@
+// The engine reading small manifests of our own against a scripted API: the requests it sends
+// (URL, query, auth) and the records and states it emits, for the components most manifests use.
+
+import type { SourceOutput } from '@conveyor/cdk';
+import { type HttpRequest, scriptedTransport } from '@conveyor/http';
+import type { ConfiguredCatalog, JsonObject } from '@conveyor/protocol';
+import { describe, expect, it } from 'vitest';
+import { DeclarativeSource, parseManifest } from '../../src/index.js';
+
+const ctx = () => ({
+  logger: { debug() {}, info() {}, warn() {}, error() {} },
+  signal: new AbortController().signal,
+});
+
+function source(yaml: string, answer: (request: HttpRequest) => unknown) {
+  const transport = scriptedTransport((request) => ({ json: answer(request) }));
+  return { source: new DeclarativeSource(parseManifest(yaml), { transport }), transport };
+}
+
+function catalog(name: string, mode: 'full_refresh' | 'incremental' = 'full_refresh'): ConfiguredCatalog {
+  return {
+    streams: [
+      {
+        stream: { name, json_schema: {}, supported_sync_modes: ['full_refresh', 'incremental'] },
+        sync_mode: mode,
+        destination_sync_mode: 'append',
+      },
+    ],
+  };
+}
+
+async function collect(out: AsyncIterable<SourceOutput>) {
+  const records: JsonObject[] = [];
+  const states: JsonObject[] = [];
+  for await (const item of out) {
+    if (item.kind === 'records' && item.batch.format === 'objects') records.push(...item.batch.records);
+    else if (item.kind === 'message' && item.message.type === 'STATE') {
+      states.push((item.message.state as { stream: { stream_state: JsonObject } }).stream.stream_state);
+    }
+  }
+  return { records, states };
+}
+
+const SPEC = `
+spec:
+  type: Spec
+  connection_specification:
+    type: object
+    required: [api_key]
+    properties:
+      api_key: { type: string, airbyte_secret: true }
+      start_date: { type: string }
+`;
+
+const PAGED = `
+version: 6.0.0
+type: DeclarativeSource
+check: { type: CheckStream, stream_names: [items] }
+definitions:
+  requester:
+    type: HttpRequester
+    url_base: https://api.example.com/v1/
+    http_method: GET
+    authenticator:
+      type: ApiKeyAuthenticator
+      api_token: "{{ config['api_key'] }}"
+      inject_into: { type: RequestOption, inject_into: header, field_name: X-Api-Key }
+streams:
+  - type: DeclarativeStream
+    name: items
+    primary_key: id
+    schema_loader: { type: InlineSchemaLoader, schema: { type: object, properties: { id: { type: integer } } } }
+    retriever:
+      type: SimpleRetriever
+      requester:
+        $ref: "#/definitions/requester"
+        path: /items
+        request_parameters:
+          kind: "{{ parameters.kind }}"
+      record_selector:
+        type: RecordSelector
+        extractor: { type: DpathExtractor, field_path: [data] }
+        record_filter: { type: RecordFilter, condition: "{{ record.id != 3 }}" }
+      paginator:
+        type: DefaultPaginator
+        page_token_option: { type: RequestOption, inject_into: request_parameter, field_name: cursor }
+        page_size_option: { type: RequestOption, inject_into: request_parameter, field_name: limit }
+        pagination_strategy:
+          type: CursorPagination
+          page_size: 2
+          cursor_value: "{{ response.next }}"
+          stop_condition: "{{ not response.next }}"
+    transformations:
+      - type: AddFields
+        fields: [{ path: [source], value: "{{ parameters.kind }}-{{ record.id }}" }]
+    $parameters:
+      kind: widget
+${SPEC}`;
+
+describe('reading a manifest', () => {
+  it('pages with a cursor, authenticates, filters and transforms records', async () => {
+    const { source: s, transport } = source(PAGED, (request) => {
+      const cursor = new URL(request.url).searchParams.get('cursor');
+      if (cursor === null) return { data: [{ id: 1 }, { id: 2 }], next: 'p2' };
+      if (cursor === 'p2') return { data: [{ id: 3 }, { id: 4 }], next: 'p3' };
+      return { data: [{ id: 5 }], next: null };
+    });
+    const { records } = await collect(s.read({ api_key: 'k-123' }, catalog('items'), [], ctx()));
+    expect(records).toEqual([
+      { id: 1, source: 'widget-1' },
+      { id: 2, source: 'widget-2' },
+      { id: 4, source: 'widget-4' },
+      { id: 5, source: 'widget-5' },
+    ]);
+    expect(transport.requests.map((r) => r.url)).toEqual([
+      'https://api.example.com/v1/items?kind=widget&limit=2',
+      'https://api.example.com/v1/items?kind=widget&cursor=p2&limit=2',
+      'https://api.example.com/v1/items?kind=widget&cursor=p3&limit=2',
+    ]);
+    expect(transport.requests.every((r) => r.headers['X-Api-Key'] === 'k-123')).toBe(true);
+  });
+
+  it('discovers streams with their schema and primary key', async () => {
+    const { source: s } = source(PAGED, () => ({}));
+    const catalog = await s.discover({ api_key: 'k' }, ctx());
+    expect(catalog.streams).toEqual([
+      {
+        name: 'items',
+        json_schema: { type: 'object', properties: { id: { type: 'integer' } } },
+        supported_sync_modes: ['full_refresh'],
+        is_resumable: false,
+        is_file_based: false,
+        source_defined_primary_key: [['id']],
+      },
+    ]);
+  });
+
+  it('checks by reading the first page of the check stream, and reports a rejected key', async () => {
+    const ok = source(PAGED, () => ({ data: [{ id: 1 }] }));
+    expect(await ok.source.check({ api_key: 'k' }, ctx())).toEqual({ status: 'SUCCEEDED' });
+    const transport = scriptedTransport(() => ({ status: 401, json: { error: 'bad key' } }));
+    const rejected = new DeclarativeSource(parseManifest(PAGED), { transport });
+    const status = await rejected.check({ api_key: 'secret-key-value' }, ctx());
+    expect(status.status).toBe('FAILED');
+    expect(status.message).toMatch(/401/);
+    expect(status.message).not.toContain('secret-key-value');
+  });
+});
+
+const INCREMENTAL = `
+version: 6.0.0
+type: DeclarativeSource
+check: { type: CheckStream, stream_names: [events] }
+streams:
+  - type: DeclarativeStream
+    name: events
+    primary_key: [id]
+    schema_loader: { type: InlineSchemaLoader, schema: { type: object } }
+    incremental_sync:
+      type: DatetimeBasedCursor
+      cursor_field: updated_at
+      datetime_format: "%Y-%m-%d"
+      start_datetime: "{{ config['start_date'] }}"
+      end_datetime: "2024-01-05"
+      step: P2D
+      cursor_granularity: P1D
+      start_time_option: { type: RequestOption, inject_into: request_parameter, field_name: since }
+      end_time_option: { type: RequestOption, inject_into: request_parameter, field_name: until }
+    retriever:
+      type: SimpleRetriever
+      requester: { type: HttpRequester, url_base: "https://api.example.com", path: events }
+      record_selector: { type: RecordSelector, extractor: { type: DpathExtractor, field_path: [] } }
+${SPEC}`;
+
+describe('incremental reading by a datetime cursor', () => {
+  const answer = (request: HttpRequest) => {
+    const since = new URL(request.url).searchParams.get('since');
+    return [{ id: since, updated_at: since }];
+  };
+
+  it('reads windows of the step (the last one ends at the end) and checkpoints the greatest cursor after each', async () => {
+    const { source: s, transport } = source(INCREMENTAL, answer);
+    const config = { api_key: 'k', start_date: '2024-01-01' };
+    const { records, states } = await collect(s.read(config, catalog('events', 'incremental'), [], ctx()));
+    expect(transport.requests.map((r) => new URL(r.url).search)).toEqual([
+      '?since=2024-01-01&until=2024-01-02',
+      '?since=2024-01-03&until=2024-01-05',
+    ]);
+    expect(records.map((r) => r.id)).toEqual(['2024-01-01', '2024-01-03']);
+    expect(states).toEqual([{ updated_at: '2024-01-01' }, { updated_at: '2024-01-03' }]);
+  });
+
+  it('resumes from the saved state', async () => {
+    const { source: s, transport } = source(INCREMENTAL, answer);
+    const state = [
+      {
+        type: 'STREAM' as const,
+        stream: { stream_descriptor: { name: 'events' }, stream_state: { updated_at: '2024-01-04' } },
+      },
+    ];
+    await collect(
+      s.read({ api_key: 'k', start_date: '2024-01-01' }, catalog('events', 'incremental'), state, ctx()),
+    );
+    expect(new URL(transport.requests[0]!.url).searchParams.get('since')).toBe('2024-01-04');
+  });
+});
+
+const SUBSTREAM = `
+version: 6.0.0
+type: DeclarativeSource
+check: { type: CheckStream, stream_names: [projects] }
+definitions:
+  base:
+    type: SimpleRetriever
+    requester: { type: HttpRequester, url_base: "https://api.example.com" }
+    record_selector: { type: RecordSelector, extractor: { type: DpathExtractor, field_path: [] } }
+  projects:
+    type: DeclarativeStream
+    name: projects
+    schema_loader: { type: InlineSchemaLoader, schema: { type: object } }
+    retriever:
+      $ref: "#/definitions/base"
+      requester: { $ref: "#/definitions/base/requester", path: projects }
+streams:
+  - $ref: "#/definitions/projects"
+  - type: DeclarativeStream
+    name: tasks
+    schema_loader: { type: InlineSchemaLoader, schema: { type: object } }
+    retriever:
+      $ref: "#/definitions/base"
+      requester: { $ref: "#/definitions/base/requester", path: "projects/{{ stream_partition.project_id }}/tasks" }
+      partition_router:
+        type: SubstreamPartitionRouter
+        parent_stream_configs:
+          - type: ParentStreamConfig
+            stream: { $ref: "#/definitions/projects" }
+            parent_key: id
+            partition_field: project_id
+    transformations:
+      - type: AddFields
+        fields: [{ path: [project], value: "{{ stream_partition.project_id }}" }]
+${SPEC}`;
+
+describe('substreams', () => {
+  it('reads the child once per parent record, with the parent key in the path', async () => {
+    const { source: s, transport } = source(SUBSTREAM, (request) => {
+      const path = new URL(request.url).pathname;
+      if (path === '/projects') return [{ id: 7 }, { id: 9 }];
+      return [{ task: `${path}-a` }];
+    });
+    const { records } = await collect(s.read({ api_key: 'k' }, catalog('tasks'), [], ctx()));
+    expect(transport.requests.map((r) => new URL(r.url).pathname)).toEqual([
+      '/projects',
+      '/projects/7/tasks',
+      '/projects/9/tasks',
+    ]);
+    expect(records).toEqual([
+      { task: '/projects/7/tasks-a', project: 7 },
+      { task: '/projects/9/tasks-a', project: 9 },
+    ]);
+  });
+});

@@ -1,0 +1,122 @@
+// A config generated from a manifest's `spec.connection_specification`, the same for both engines:
+// every required field and every field with a default, with a value of the right type. Deterministic:
+// the same spec and options give the same config, so runs can be compared and repeated.
+
+import { isObject, type Json, type JsonObject } from './manifest-model.js';
+
+export interface ConfigOptions {
+  /** what date-time fields get (start dates above all): an ISO instant at midnight UTC */
+  startDate: string;
+}
+
+/** Midnight UTC `days` before `now`: recent enough that daily windows stay few, fixed for a run. */
+export function defaultStartDate(now: Date, days = 10): string {
+  const day = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() - days));
+  return day.toISOString().replace('.000Z', 'Z');
+}
+
+function typesOf(schema: JsonObject): string[] {
+  const type = schema.type;
+  if (typeof type === 'string') return [type];
+  if (Array.isArray(type)) return type.filter((t): t is string => typeof t === 'string' && t !== 'null');
+  if (isObject(schema.properties)) return ['object'];
+  if (Array.isArray(schema.enum)) return [typeof schema.enum[0] === 'number' ? 'number' : 'string'];
+  return ['string'];
+}
+
+/** The first of a few typical values that `pattern` accepts (dates above all); a fixed word otherwise. */
+function stringForPattern(pattern: string, options: ConfigOptions): string {
+  const date = options.startDate.slice(0, 10);
+  const candidates = [
+    options.startDate,
+    options.startDate.replace('Z', '.000Z'),
+    options.startDate.replace('Z', ''),
+    options.startDate.replace('Z', '+00:00'),
+    date,
+    `${date} 00:00:00`,
+    date.slice(0, 7),
+    '12345',
+    'user@example.com',
+    'https://example.com',
+    'mockvalue',
+    'MOCK',
+  ];
+  try {
+    const regex = new RegExp(pattern, 'u');
+    return candidates.find((candidate) => regex.test(candidate)) ?? 'mockvalue';
+  } catch {
+    return 'mockvalue';
+  }
+}
+
+function stringFor(name: string, schema: JsonObject, options: ConfigOptions): string {
+  const format = typeof schema.format === 'string' ? schema.format : '';
+  if (typeof schema.pattern === 'string') return stringForPattern(schema.pattern, options);
+  if (format === 'date-time') return options.startDate;
+  if (format === 'date') return options.startDate.slice(0, 10);
+  if (format === 'email') return 'user@example.com';
+  if (format === 'uri' || format === 'url') return 'https://example.com';
+  if (/(^|_)(start|end)_?(date|time)|_date$|date_from|from_date/i.test(name)) return options.startDate;
+  if (schema.airbyte_secret === true) return `secret-${name}`;
+  return `mock-${name}`;
+}
+
+/** A value for one field of the spec; `name` is the property name, used for secrets and hints. */
+export function valueFor(name: string, schema: JsonObject, options: ConfigOptions, depth = 0): Json {
+  if ('const' in schema) return schema.const ?? null;
+  if ('default' in schema && schema.default !== undefined) return schema.default;
+  if (Array.isArray(schema.enum) && schema.enum.length > 0) return schema.enum[0] ?? null;
+  const variants = Array.isArray(schema.oneOf)
+    ? schema.oneOf
+    : Array.isArray(schema.anyOf)
+      ? schema.anyOf
+      : [];
+  const first = variants.find(isObject);
+  if (first && depth < 8)
+    return valueFor(name, { ...schema, oneOf: null, anyOf: null, ...first }, options, depth + 1);
+  const type = typesOf(schema)[0];
+  switch (type) {
+    case 'integer':
+      return typeof schema.minimum === 'number' ? Math.ceil(schema.minimum) : 10;
+    case 'number':
+      return typeof schema.minimum === 'number' ? schema.minimum : 10;
+    case 'boolean':
+      return false;
+    case 'array': {
+      const items = isObject(schema.items) ? schema.items : { type: 'string' };
+      const minItems = typeof schema.minItems === 'number' ? Math.max(1, schema.minItems) : 1;
+      return Array.from({ length: minItems }, () => valueFor(name, items, options, depth + 1));
+    }
+    case 'object':
+      return depth < 8 ? objectFor(schema, options, depth + 1) : {};
+    default:
+      return stringFor(name, schema, options);
+  }
+}
+
+function objectFor(schema: JsonObject, options: ConfigOptions, depth: number): JsonObject {
+  const properties = isObject(schema.properties) ? schema.properties : {};
+  const required = new Set(
+    Array.isArray(schema.required) ? schema.required.filter((r): r is string => typeof r === 'string') : [],
+  );
+  const out: JsonObject = {};
+  for (const name of Object.keys(properties).sort()) {
+    const property = properties[name];
+    if (!isObject(property)) continue;
+    const hasDefault = 'default' in property || 'const' in property;
+    // an optional choice of variants (an auth block, mostly) is read by templates that assume it is set
+    const isChoice = Array.isArray(property.oneOf);
+    if (required.has(name) || hasDefault || isChoice) out[name] = valueFor(name, property, options, depth);
+  }
+  for (const name of [...required].sort()) {
+    if (!(name in out)) out[name] = `mock-${name}`;
+  }
+  return out;
+}
+
+/** The config for a manifest: required fields, fields with defaults, optional `oneOf` blocks; no spec gives `{}`. */
+export function generateConfig(manifest: JsonObject, options: ConfigOptions): JsonObject {
+  const spec = manifest.spec;
+  const schema = isObject(spec) ? spec.connection_specification : undefined;
+  return isObject(schema) ? objectFor(schema, options, 0) : {};
+}

@@ -1,0 +1,278 @@
+// What the mock answers, planned from a manifest already pointed at the mock: one route per stream
+// (its path as a pattern, where its records go, how its pagination ends) and one per token endpoint
+// (OAuth refresh, session login). Built once per manifest; the server then only looks routes up.
+
+import type { RecordShape } from './fake-data.js';
+import { formatDatetime } from './fake-data.js';
+import {
+  applyParameters,
+  isObject,
+  type Json,
+  type JsonObject,
+  resolveRefs,
+  walkObjects,
+} from './manifest-model.js';
+
+export interface TokenOption {
+  field: string;
+  injectInto: string;
+}
+
+export type Paging =
+  | { kind: 'none' }
+  | {
+      kind: 'cursor';
+      /** where the next token goes: a path in the body, the `Link` header, or the last record's field */
+      source: { in: 'body'; path: string[] } | { in: 'link' } | { in: 'last_record'; field: string };
+      /** the token is a whole URL the engine requests next (RequestPath) */
+      tokenIsUrl: boolean;
+      /** other body paths the stop condition reads: true while pages remain, false on the last */
+      flags: string[][];
+      recordsPerPage: number;
+    }
+  | {
+      kind: 'offset' | 'page';
+      option: TokenOption | undefined;
+      pageSize: number | undefined;
+      startFrom: number;
+    };
+
+export interface RecordRoute {
+  kind: 'records';
+  stream: string;
+  pattern: RegExp;
+  literalLength: number;
+  fieldPath: string[];
+  paging: Paging;
+  shape: RecordShape;
+  format: 'json' | 'jsonl';
+}
+
+export interface TokenRoute {
+  kind: 'token';
+  pattern: RegExp;
+  literalLength: number;
+  body: JsonObject;
+}
+
+export type Route = RecordRoute | TokenRoute;
+
+/** Pages a paginated stream answers before the last one. */
+export const PAGES = 3;
+const DEFAULT_RECORDS_PER_PAGE = 2;
+
+const CONFIG_EXPRESSION =
+  /^\{\{\s*config(?:\.(\w+)|\[\s*['"]([^'"]+)['"]\s*\]|\.get\(\s*['"]([^'"]+)['"]\s*(?:,\s*([^)]*))?\))\s*(?:\|\s*int\s*)?\}\}$/;
+
+/** The value of the simplest templates (`{{ config['x'] }}`, `{{ config.get('x', 5) }}`); else undefined. */
+export function evalConfigTemplate(text: string, config: JsonObject): Json | undefined {
+  const match = CONFIG_EXPRESSION.exec(text.trim());
+  if (!match) return undefined;
+  const key = (match[1] ?? match[2] ?? match[3])!;
+  if (key in config) return config[key];
+  const fallback = match[4]?.trim();
+  if (fallback === undefined) return undefined;
+  const number = Number(fallback);
+  return Number.isFinite(number) ? number : fallback.replace(/^['"]|['"]$/g, '');
+}
+
+function numberOf(value: Json | undefined, config: JsonObject): number | undefined {
+  if (typeof value === 'number') return value;
+  if (typeof value !== 'string') return undefined;
+  const direct = Number(value);
+  if (value.trim() !== '' && Number.isFinite(direct)) return direct;
+  const evaluated = evalConfigTemplate(value, config);
+  const n = typeof evaluated === 'number' ? evaluated : Number(evaluated);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+const ACCESSOR = /^\s*(?:\.get\(\s*['"]([^'"]+)['"][^)]*\)|\.(\w+)|\[\s*['"]([^'"]+)['"]\s*\])/;
+
+/** The chains of keys read from `variable` in a template (`response.a.get('b', {})['c']` -> a,b,c). */
+export function readPaths(template: string, variable: string): string[][] {
+  const paths: string[][] = [];
+  const start = new RegExp(`\\b${variable}\\b`, 'g');
+  for (let match = start.exec(template); match; match = start.exec(template)) {
+    let rest = template.slice(match.index + variable.length);
+    const path: string[] = [];
+    for (let step = ACCESSOR.exec(rest); step; step = ACCESSOR.exec(rest)) {
+      const key = (step[1] ?? step[2] ?? step[3])!;
+      if (step[2] !== undefined && ['get', 'keys', 'items', 'values', 'split', 'strip'].includes(key)) break;
+      path.push(key);
+      rest = rest.slice(step[0].length);
+    }
+    if (path.length > 0) paths.push(path);
+  }
+  return paths;
+}
+
+const startsWith = (path: readonly string[], prefix: readonly string[]): boolean =>
+  prefix.length <= path.length && prefix.every((key, i) => path[i] === key);
+
+function pagingOf(paginator: Json | undefined, fieldPath: string[], config: JsonObject): Paging {
+  if (!isObject(paginator) || paginator.type !== 'DefaultPaginator') return { kind: 'none' };
+  const strategy = isObject(paginator.pagination_strategy) ? paginator.pagination_strategy : {};
+  const tokenOption = isObject(paginator.page_token_option) ? paginator.page_token_option : {};
+  const pageSize = numberOf(strategy.page_size, config);
+  const option =
+    typeof tokenOption.field_name === 'string'
+      ? { field: tokenOption.field_name, injectInto: String(tokenOption.inject_into ?? 'request_parameter') }
+      : undefined;
+  if (strategy.type === 'OffsetIncrement' || strategy.type === 'PageIncrement') {
+    const startFrom =
+      strategy.type === 'PageIncrement' ? (numberOf(strategy.start_from_page, config) ?? 0) : 0;
+    return { kind: strategy.type === 'OffsetIncrement' ? 'offset' : 'page', option, pageSize, startFrom };
+  }
+  if (strategy.type !== 'CursorPagination') return { kind: 'none' };
+  const cursorValue = String(strategy.cursor_value ?? '');
+  const stop = String(strategy.stop_condition ?? '');
+  const usesPageSize = /last_page_size|last_records|\|\s*length|len\(/.test(stop);
+  const recordsPerPage = usesPageSize && pageSize ? pageSize : DEFAULT_RECORDS_PER_PAGE;
+  const tokenIsUrl = tokenOption.type === 'RequestPath';
+  let source: Extract<Paging, { kind: 'cursor' }>['source'];
+  if (/headers/.test(cursorValue) && /link/i.test(cursorValue)) source = { in: 'link' };
+  else if (/last_record/.test(cursorValue)) {
+    const field = readPaths(cursorValue, 'last_record')[0]?.[0];
+    if (!field) return { kind: 'none' };
+    source = { in: 'last_record', field };
+  } else {
+    const path = readPaths(cursorValue, 'response')[0];
+    if (!path) return { kind: 'none' };
+    source = { in: 'body', path };
+  }
+  const cursorPath = source.in === 'body' ? source.path : [];
+  const flags = readPaths(stop, 'response').filter(
+    (path) => !startsWith(cursorPath, path) && !startsWith(path, cursorPath) && !startsWith(fieldPath, path),
+  );
+  return { kind: 'cursor', source, tokenIsUrl, flags, recordsPerPage };
+}
+
+/** A regex over the request's path for a URL template: templates match any run of characters. */
+export function pathPattern(urlTemplate: string): { pattern: RegExp; literalLength: number } {
+  const path = urlTemplate.replace(/^https?:\/\/[^/]*/i, '').split('?')[0] ?? '';
+  let literalLength = 0;
+  const source = path
+    .split(/(\{\{.*?\}\})/)
+    .map((part) => {
+      if (part.startsWith('{{')) return '[^?]*?';
+      literalLength += part.length;
+      return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\/+/g, '/+');
+    })
+    .join('');
+  return { pattern: new RegExp(`^/*${source.replace(/^(\/\+)+/, '')}/*$`), literalLength };
+}
+
+function joinUrl(base: string, path: string): string {
+  if (/^https?:\/\//i.test(path)) return path;
+  if (!path) return base;
+  return `${base.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`;
+}
+
+function requesterUrl(requester: JsonObject): string {
+  const base = typeof requester.url_base === 'string' ? requester.url_base : '';
+  const url = typeof requester.url === 'string' ? requester.url : '';
+  const path = typeof requester.path === 'string' ? requester.path : '';
+  return joinUrl(url || base, path);
+}
+
+function shapeOf(stream: JsonObject, recordDate: Date): RecordShape {
+  const loader = isObject(stream.schema_loader) ? stream.schema_loader : {};
+  const schema = isObject(loader.schema) ? loader.schema : undefined;
+  const fixed: Record<string, Json> = {};
+  const cursor = isObject(stream.incremental_sync) ? stream.incremental_sync : {};
+  if (cursor.type === 'DatetimeBasedCursor' && typeof cursor.cursor_field === 'string') {
+    const formats = Array.isArray(cursor.cursor_datetime_formats) ? cursor.cursor_datetime_formats : [];
+    const format = typeof formats[0] === 'string' ? formats[0] : cursor.datetime_format;
+    if (typeof format === 'string') {
+      const value = formatDatetime(recordDate, format);
+      fixed[cursor.cursor_field] = /^%s$|^%ms$/.test(format) ? Number(value) : value;
+    }
+  }
+  return { schema, fixed, recordDate };
+}
+
+function streamsIn(manifest: JsonObject): JsonObject[] {
+  const byName = new Map<string, JsonObject>();
+  const roots: Json[] = [manifest.streams ?? [], manifest.definitions ?? {}];
+  for (const root of roots) {
+    for (const { node } of walkObjects(root)) {
+      if (node.type === 'DeclarativeStream' && typeof node.name === 'string' && !byName.has(node.name))
+        byName.set(node.name, node);
+    }
+  }
+  return [...byName.values()];
+}
+
+function tokenRoutes(manifest: JsonObject): TokenRoute[] {
+  const routes: TokenRoute[] = [];
+  for (const { node } of walkObjects(manifest)) {
+    if (node.type === 'OAuthAuthenticator' && typeof node.token_refresh_endpoint === 'string') {
+      const body: JsonObject = {
+        [typeof node.access_token_name === 'string' ? node.access_token_name : 'access_token']:
+          'mock-access-token',
+        refresh_token: 'mock-refresh-token',
+        token_type: 'Bearer',
+      };
+      const expiresName = typeof node.expires_in_name === 'string' ? node.expires_in_name : 'expires_in';
+      const expiryFormat = node.token_expiry_date_format;
+      body[expiresName] =
+        typeof expiryFormat === 'string'
+          ? formatDatetime(new Date(Date.UTC(2099, 0, 1)), expiryFormat)
+          : 3600;
+      routes.push({ kind: 'token', body, ...pathPattern(node.token_refresh_endpoint) });
+    }
+    if (node.type === 'SessionTokenAuthenticator' && isObject(node.login_requester)) {
+      const tokenPath = Array.isArray(node.session_token_path)
+        ? node.session_token_path.map(String)
+        : ['token'];
+      let body: Json = 'mock-session-token';
+      for (const key of [...tokenPath].reverse()) body = { [key]: body };
+      routes.push({
+        kind: 'token',
+        body: isObject(body) ? body : {},
+        ...pathPattern(requesterUrl(node.login_requester)),
+      });
+    }
+  }
+  return routes;
+}
+
+/** The routes for a manifest (already pointed at the mock) and the config both engines get. */
+export function planRoutes(pointed: JsonObject, config: JsonObject, recordDate: Date): Route[] {
+  const resolved = applyParameters(resolveRefs(pointed));
+  const manifest = isObject(resolved) ? resolved : {};
+  const routes: Route[] = [...tokenRoutes(manifest)];
+  for (const stream of streamsIn(manifest)) {
+    const retriever = isObject(stream.retriever) ? stream.retriever : {};
+    const requester = isObject(retriever.requester) ? retriever.requester : {};
+    const selector = isObject(retriever.record_selector) ? retriever.record_selector : {};
+    const extractor = isObject(selector.extractor) ? selector.extractor : {};
+    const fieldPath = Array.isArray(extractor.field_path)
+      ? extractor.field_path.map((key) => {
+          const text = String(key);
+          const value = evalConfigTemplate(text, config);
+          return value === undefined ? text : String(value);
+        })
+      : [];
+    const decoder = isObject(retriever.decoder) ? retriever.decoder.type : undefined;
+    routes.push({
+      kind: 'records',
+      stream: String(stream.name),
+      fieldPath,
+      paging: pagingOf(retriever.paginator, fieldPath, config),
+      shape: shapeOf(stream, recordDate),
+      format: decoder === 'JsonlDecoder' ? 'jsonl' : 'json',
+      ...pathPattern(requesterUrl(requester)),
+    });
+  }
+  return routes;
+}
+
+/** The route for a request path: the matching one with the most literal characters. */
+export function findRoute(routes: readonly Route[], path: string): Route | undefined {
+  let best: Route | undefined;
+  for (const route of routes) {
+    if (route.pattern.test(path) && (!best || route.literalLength > best.literalLength)) best = route;
+  }
+  return best;
+}

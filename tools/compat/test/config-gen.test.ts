@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { defaultStartDate, generateConfig } from '../src/config-gen.js';
+import type { Json, JsonObject } from '../src/manifest-model.js';
+
+const options = { startDate: '2024-01-01T00:00:00Z' };
+const manifest = (properties: Record<string, Json>, required: string[]): JsonObject => ({
+  spec: { type: 'Spec', connection_specification: { type: 'object', required, properties } },
+});
+
+describe('generateConfig', () => {
+  it('fills required fields with values of their type and keeps optional fields only when they have defaults', () => {
+    const config = generateConfig(
+      manifest(
+        {
+          api_key: { type: 'string', airbyte_secret: true },
+          page_size: { type: 'integer', default: 50 },
+          region: { type: 'string', enum: ['eu', 'us'] },
+          lookback: { type: 'integer' },
+          verbose: { type: 'boolean' },
+          ratio: { type: 'number', minimum: 0.5 },
+          start_date: { type: 'string', format: 'date-time' },
+          day: { type: 'string', format: 'date' },
+          optional_filter: { type: 'string' },
+        },
+        ['api_key', 'region', 'lookback', 'verbose', 'ratio', 'start_date', 'day'],
+      ),
+      options,
+    );
+    expect(config).toEqual({
+      api_key: 'secret-api_key',
+      page_size: 50,
+      region: 'eu',
+      lookback: 10,
+      verbose: false,
+      ratio: 0.5,
+      start_date: '2024-01-01T00:00:00Z',
+      day: '2024-01-01',
+    });
+  });
+
+  it('honours const, and picks the first oneOf variant of an auth block with its const discriminator', () => {
+    const config = generateConfig(
+      manifest(
+        {
+          credentials: {
+            type: 'object',
+            oneOf: [
+              {
+                type: 'object',
+                required: ['auth_type', 'access_token'],
+                properties: {
+                  auth_type: { type: 'string', const: 'token' },
+                  access_token: { type: 'string' },
+                },
+              },
+              { type: 'object', properties: { auth_type: { const: 'oauth' } } },
+            ],
+          },
+        },
+        [],
+      ),
+      options,
+    );
+    expect(config).toEqual({ credentials: { auth_type: 'token', access_token: 'mock-access_token' } });
+  });
+
+  it('generates a string that matches a date pattern', () => {
+    const config = generateConfig(
+      manifest(
+        {
+          a: {
+            type: 'string',
+            format: 'date-time',
+            pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}.[0-9]{3}Z$',
+          },
+          b: { type: 'string', pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' },
+          c: { type: 'string', pattern: '^\\d+$' },
+        },
+        ['a', 'b', 'c'],
+      ),
+      options,
+    );
+    expect(config).toEqual({ a: '2024-01-01T00:00:00.000Z', b: '2024-01-01', c: '12345' });
+  });
+
+  it('is deterministic and gives {} without a spec', () => {
+    const spec = manifest({ x: { type: 'array', items: { type: 'integer' } } }, ['x']);
+    expect(generateConfig(spec, options)).toEqual(generateConfig(spec, options));
+    expect(generateConfig(spec, options)).toEqual({ x: [10] });
+    expect(generateConfig({}, options)).toEqual({});
+  });
+
+  it('defaults the start date to midnight UTC ten days before now', () => {
+    expect(defaultStartDate(new Date('2026-03-05T17:45:00Z'))).toBe('2026-02-23T00:00:00Z');
+  });
+});
