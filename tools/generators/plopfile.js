@@ -10,10 +10,12 @@ import { fileURLToPath } from 'node:url';
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..', '..');
 
-/** Templates per kind. `declarative` arrives with the manifest engine. */
+/** Templates per kind. */
 const SQL = 'a database that speaks the PostgreSQL protocol, on the SQL family: configuration only';
 const TEMPLATES = {
   source: {
+    declarative:
+      'a YAML manifest run by the declarative engine: an API key, cursor pagination, recorded fixtures',
     http: 'TypeScript on the CDK: a paginated, incremental REST API source with a recorded HTTP fixture',
     python: 'Python, standard library only: the same REST API source, run as an executable',
     sql: SQL,
@@ -23,10 +25,6 @@ const TEMPLATES = {
     sql: SQL,
   },
 };
-const LATER = {
-  declarative: 'the declarative (YAML manifest) template needs the manifest engine, which is not built yet',
-};
-
 const NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 
 function titleOf(name) {
@@ -94,14 +92,10 @@ export default function (plop) {
         name: 'template',
         message: 'Template',
         // one static list (plop's non-interactive arguments match against it); the kind is checked below
-        choices: [
-          ...templateChoices(),
-          ...Object.entries(LATER).map(([value, why]) => ({ name: `${value}: not yet, ${why}`, value })),
-        ],
+        choices: templateChoices(),
       },
     ],
     actions: (answers) => {
-      if (LATER[answers.template]) throw new Error(`${answers.template}: ${LATER[answers.template]}.`);
       const known = TEMPLATES[answers.kind] ?? {};
       if (!known[answers.template]) {
         throw new Error(
@@ -206,7 +200,9 @@ export default function (plop) {
                   ? 'change commit() in src/index.ts to write to your system'
                   : answers.template === 'python'
                     ? 'change main.py for your API and record it with --record'
-                    : 'change src/ for your API, npm run build, and record it with --record'
+                    : answers.template === 'declarative'
+                      ? 'change manifest.yaml for your API (url_base, authenticator, streams) and test/fixtures/ with it, npm run build && npm test, and record it with --record'
+                      : 'change src/ for your API, npm run build, and record it with --record'
               })`,
       ];
     },

@@ -20,6 +20,7 @@ import {
   type ConfiguredCatalog,
   type ConnectionStatus,
   type ConnectorSpecification,
+  ConveyorError,
   configError,
   type JsonObject,
   SecretMasker,
@@ -139,7 +140,7 @@ export class DeclarativeSource implements SourceConnector<JsonObject> {
       const saved = incremental
         ? (streamStateFor(state, { name: stream.name }) as Mapping | undefined)
         : undefined;
-      yield* this.readStream(stream, config, saved, incremental, ctx, masker);
+      yield* this.readStream(stream, config, saved, incremental, ctx, masker, services);
     }
   }
 
@@ -150,8 +151,13 @@ export class DeclarativeSource implements SourceConnector<JsonObject> {
     incremental: boolean,
     ctx: ReadContext,
     masker: SecretMasker,
+    services: HttpServices,
   ): AsyncGenerator<SourceOutput> {
     const descriptor = { name: stream.name };
+    // a rotated OAuth refresh token goes out before anything else, so the platform keeps it
+    const control = function* (): Generator<SourceOutput> {
+      while (services.control.length > 0) yield { kind: 'message', message: services.control.shift()! };
+    };
     const cursor = stream.cursor;
     const field = cursor?.field(config);
     let max =
@@ -162,6 +168,7 @@ export class DeclarativeSource implements SourceConnector<JsonObject> {
       for await (const slice of stream.slices(config, incremental ? saved : undefined, ctx.signal)) {
         let count = 0;
         for await (const page of stream.readSlice(config, slice, ctx.signal)) {
+          yield* control();
           if (page.records.length === 0) continue;
           if (!running) {
             running = true;
@@ -191,14 +198,28 @@ export class DeclarativeSource implements SourceConnector<JsonObject> {
           };
         }
       }
+      yield* control();
       yield { kind: 'message', message: streamStatusTrace(descriptor, 'COMPLETE') };
     } catch (thrown) {
-      const error = streamFailure(thrown, descriptor, ctx.signal);
+      yield* control();
+      const error = failureOf(thrown, descriptor, ctx.signal);
       yield { kind: 'message', message: streamStatusTrace(descriptor, 'INCOMPLETE') };
       yield { kind: 'message', message: errorTrace(error, masker, descriptor) };
       throw error;
     }
   }
+}
+
+/** The stream being read owns the failure, also when a parent stream's request failed under it. */
+function failureOf(thrown: unknown, descriptor: { name: string }, signal: AbortSignal): ConveyorError {
+  const error = streamFailure(thrown, descriptor, signal);
+  if (error.stream?.name === descriptor.name) return error;
+  return new ConveyorError(error.userMessage, {
+    failureType: error.failureType,
+    internalMessage: error.internalMessage,
+    stream: descriptor,
+    cause: error,
+  });
 }
 
 function safeParse(

@@ -39,6 +39,7 @@ describe('plop connector', () => {
   it.each([
     ['source', 'acme-api', 'http'],
     ['source', 'acme-py', 'python'],
+    ['source', 'acme-yaml', 'declarative'],
     ['destination', 'acme-sink', 'destination'],
   ])(
     'makes a %s package %s from the %s template that passes conveyor test at once',
@@ -105,7 +106,7 @@ describe('plop connector', () => {
   }, 240_000);
 
   it('the new packages are projects for nx (affected) and turbo (tasks) with no edit', () => {
-    ws.commit('four new connectors');
+    ws.commit('five new connectors');
     const affected = execFileSync('npm', ['run', '--silent', 'affected', '--', '--base', base], {
       cwd: ws.dir,
       env,
@@ -114,6 +115,7 @@ describe('plop connector', () => {
     for (const p of [
       '@conveyor/source-acme-api',
       '@conveyor/source-acme-py',
+      '@conveyor/source-acme-yaml',
       '@conveyor/destination-acme-sink',
       '@conveyor/source-acme-db',
     ]) {
@@ -135,18 +137,15 @@ describe('plop connector', () => {
     );
   });
 
-  it('says what is wrong with a bad name, an unknown or unfinished template, or a taken name', () => {
+  it('says what is wrong with a bad name, an unknown template, or a taken name', () => {
     const said = (...args: string[]) => {
       const r = plop(...args);
       expect(r.status).not.toBe(0);
       return r.stdout + r.stderr;
     };
     expect(said('source', 'Acme_API', 'http')).toMatch(/"Acme_API" is not a name: use lowercase letters/);
-    expect(said('source', 'acme-x', 'declarative')).toMatch(
-      /declarative: the declarative \(YAML manifest\) template/,
-    );
     expect(said('source', 'acme-x', 'destination')).toMatch(
-      /"destination" is not a source template; source templates: http, python, sql/,
+      /"destination" is not a source template; source templates: declarative, http, python, sql/,
     );
     expect(said('destination', 'acme-x', 'http')).toMatch(
       /"http" is not a destination template; destination templates: destination, sql/,

@@ -37,7 +37,7 @@ export class DatetimeCursor {
   private readonly parseFormats: string[];
   private readonly start: Bound;
   private readonly end: Bound | undefined;
-  private readonly step: string | undefined;
+  private readonly step: Interpolated | undefined;
   private readonly granularity: string | undefined;
   private readonly lookback: Interpolated | undefined;
   private readonly startOption: RequestOption | undefined;
@@ -56,7 +56,7 @@ export class DatetimeCursor {
     if (!start) throw configError('A DatetimeBasedCursor needs start_datetime.');
     this.start = start;
     this.end = boundFrom(model.end_datetime, p);
-    this.step = model.step === undefined ? undefined : String(Interpolated.of(model.step, p).eval({}) ?? '');
+    this.step = model.step === undefined ? undefined : Interpolated.of(model.step, p);
     this.granularity = model.cursor_granularity === undefined ? undefined : String(model.cursor_granularity);
     this.lookback =
       model.lookback_window === undefined ? undefined : Interpolated.of(model.lookback_window, p);
@@ -119,7 +119,7 @@ export class DatetimeCursor {
       end,
       from,
       lookback,
-      step: this.step || undefined,
+      step: this.step?.evalString(config) || undefined,
       cursorGranularity: this.granularity,
     });
     return windows.map((w) => ({ [startName]: this.formatMs(w.start), [endName]: this.formatMs(w.end) }));

@@ -147,10 +147,25 @@ export class HttpServices implements StreamServices {
           string
         >)
       : undefined;
-    const expiry =
-      model.token_expiry_date === undefined ? undefined : Date.parse(str(model.token_expiry_date, p, config));
-    const accessToken =
-      model.access_token_value === undefined ? undefined : str(model.access_token_value, p, config);
+    // with a token updater, the access token and its expiry live in the config (where the last
+    // rotation put them) and are used until they expire
+    const atPath = (path: unknown, fallback: string[]) => {
+      let node: unknown = config;
+      for (const key of Array.isArray(path) ? path.map(String) : fallback)
+        node = node && typeof node === 'object' ? (node as Mapping)[key] : undefined;
+      return typeof node === 'string' && node !== '' ? node : undefined;
+    };
+    const expiryText = updater
+      ? atPath(updater.token_expiry_date_config_path, ['credentials', 'token_expiry_date'])
+      : model.token_expiry_date === undefined
+        ? undefined
+        : str(model.token_expiry_date, p, config);
+    const expiry = expiryText === undefined ? undefined : Date.parse(expiryText);
+    const accessToken = updater
+      ? atPath(updater.access_token_config_path, ['credentials', 'access_token'])
+      : model.access_token_value === undefined
+        ? undefined
+        : str(model.access_token_value, p, config);
     const grant = model.grant_type === undefined ? undefined : str(model.grant_type, p, config);
     const scopes = Array.isArray(model.scopes) ? model.scopes.map(String) : undefined;
     const refreshToken = model.refresh_token === undefined ? undefined : str(model.refresh_token, p, config);

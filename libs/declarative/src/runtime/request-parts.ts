@@ -145,11 +145,26 @@ export function encodeQuery(params: Mapping): string {
   return search.toString();
 }
 
-/** Adds query parameters to a URL that may already carry some. */
+/**
+ * Adds query parameters to a URL that may already carry some (a next-page URL). A parameter the URL
+ * already has with the same value is not added twice, as the reference drops it.
+ */
 export function withQuery(url: string, params: Mapping): string {
-  const query = encodeQuery(params);
-  if (!query) return url;
   const hash = url.indexOf('#');
   const base = hash === -1 ? url : url.slice(0, hash);
-  return `${base}${base.includes('?') ? (base.endsWith('?') || base.endsWith('&') ? '' : '&') : '?'}${query}`;
+  const q = base.indexOf('?');
+  let wanted = params;
+  if (q !== -1) {
+    const present = new URLSearchParams(base.slice(q + 1));
+    wanted = {};
+    for (const [key, value] of Object.entries(params)) {
+      const existing = present.get(key);
+      if (existing !== null && value !== null && value !== undefined && pythonStr(value) === existing)
+        continue;
+      wanted[key] = value;
+    }
+  }
+  const query = encodeQuery(wanted);
+  if (!query) return url;
+  return `${base}${q === -1 ? '?' : base.endsWith('?') || base.endsWith('&') ? '' : '&'}${query}`;
 }
