@@ -52,7 +52,36 @@ function describe(diff: MultisetDiff, referenceCount: number, oursCount: number)
   const [extra] = diff.extra;
   if (missing) parts.push(`only in reference (${diff.missing.length} distinct): ${clip(missing[0])}`);
   if (extra) parts.push(`only in ours (${diff.extra.length} distinct): ${clip(extra[0])}`);
+  if (missing && extra) {
+    const fields = differingFields(missing[0], extra[0]);
+    if (fields) parts.unshift(`first difference at ${fields}`);
+  }
   return parts.join('; ');
+}
+
+/** The keys where two JSON objects differ, with both values: what a reader needs to find the cause. */
+function differingFields(reference: string, ours: string): string | undefined {
+  let a: unknown;
+  let b: unknown;
+  try {
+    a = JSON.parse(reference);
+    b = JSON.parse(ours);
+  } catch {
+    return undefined;
+  }
+  if (!a || !b || typeof a !== 'object' || typeof b !== 'object') return undefined;
+  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])];
+  const diffs = keys
+    .filter(
+      (k) =>
+        canonicalJson((a as Record<string, unknown>)[k]) !== canonicalJson((b as Record<string, unknown>)[k]),
+    )
+    .slice(0, 3)
+    .map(
+      (k) =>
+        `${k}: reference ${clip(canonicalJson((a as Record<string, unknown>)[k]) ?? 'absent', 80)} / ours ${clip(canonicalJson((b as Record<string, unknown>)[k]) ?? 'absent', 80)}`,
+    );
+  return diffs.length > 0 ? diffs.join(', ') : undefined;
 }
 
 /** Streams sorted by name, so the catalog compares regardless of order. */

@@ -27,6 +27,8 @@ export function readManifest(path: string): JsonObject {
   const parsed: unknown = parse(readFileSync(path, 'utf8'), {
     version: '1.1',
     maxAliasCount: -1,
+    // PyYAML keeps the last of duplicate keys; some corpus manifests have them
+    uniqueKeys: false,
     customTags: (tags) =>
       tags.filter((tag) => typeof tag === 'object' && tag.tag !== 'tag:yaml.org,2002:timestamp'),
   });

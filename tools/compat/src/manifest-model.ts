@@ -14,7 +14,7 @@ export function isObject(value: unknown): value is JsonObject {
 }
 
 export function loadManifest(path: string): JsonObject {
-  const parsed: unknown = parse(readFileSync(path, 'utf8'), { maxAliasCount: -1 });
+  const parsed: unknown = parse(readFileSync(path, 'utf8'), { maxAliasCount: -1, uniqueKeys: false });
   if (!isObject(parsed)) throw new Error(`${path} does not hold a YAML mapping`);
   return parsed;
 }
