@@ -106,8 +106,17 @@ function setPath(body: Json, path: readonly string[], value: Json): Json {
 function seedOf(route: RecordRoute, request: LoggedRequest, index: number): string {
   const query = request.query.filter(([, value]) => !PAGE_MARK.test(value));
   return maskTimes(
-    `${route.stream}|${request.method}|${request.path}|${index}|${canonicalJson(query)}|${request.body}`,
+    `${route.stream}|${request.method}|${request.path}|${index}|${canonicalJson(query)}|${canonicalBody(request.body)}`,
   );
+}
+
+/** A JSON body as data (key order and spacing do not matter to a server), other bodies as sent. */
+function canonicalBody(body: string): string {
+  try {
+    return canonicalJson(JSON.parse(body));
+  } catch {
+    return body;
+  }
 }
 
 /** The answer to one request; `origin` is `http://127.0.0.1:PORT` for URLs the mock hands out. */

@@ -78,7 +78,7 @@ function substreamRouter(model: Mapping, parameters: Mapping, readParent: Parent
         const field = parent.partitionField.evalString(config);
         for await (const { record, slice } of readParent(parent.stream, signal)) {
           const found = valuesAt(record, keyPath);
-          if (found.length === 0 || found[0] === null || found[0] === undefined) continue;
+          if (found.length === 0) continue;
           const extra: Mapping = {};
           for (const path of parent.extraFields) {
             const keys = path.map((k) => k.evalString(config));
