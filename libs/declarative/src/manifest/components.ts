@@ -1,5 +1,5 @@
-// Finding components in a resolved manifest: those that need custom Python code (a `Custom*` type or
-// a `class_name`), which this engine cannot run, and the count of manifests using each component
+// Finding components in a resolved manifest: those that need custom Python code (a `Custom*` type, or
+// a `class_name` without a type), which this engine cannot run, and the count of manifests using each component
 // type (the table in the package README is made from it).
 //
 // A component is a mapping whose `type` names a component: component types are written in
@@ -45,7 +45,8 @@ export function findCustomComponents(manifest: Record<string, unknown>): CustomC
   const found: CustomComponent[] = [];
   walk(manifest, [], (component, type, path) => {
     const className = typeof component.class_name === 'string' ? component.class_name : undefined;
-    if (type?.startsWith('Custom') || className !== undefined) {
+    // a class_name on a built-in type (`type: HttpRequester`) is ignored, as the reference ignores it
+    if (type?.startsWith('Custom') || (className !== undefined && type === undefined)) {
       const entry: CustomComponent = { path: formatPath(path), type: type ?? String(component.type ?? '') };
       if (className !== undefined) entry.className = className;
       found.push(entry);

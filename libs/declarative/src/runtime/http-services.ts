@@ -51,7 +51,7 @@ export class HttpServices implements StreamServices {
   readonly control: AirbyteMessage[] = [];
 
   constructor(private readonly options: HttpServicesOptions) {
-    this.budget = budgetFrom(options.manifest.api_budget as Mapping | undefined);
+    this.budget = budgetFrom(options.manifest.api_budget as Mapping | undefined, options.config);
   }
 
   get config(): Config {
@@ -235,10 +235,14 @@ export class HttpServices implements StreamServices {
     const login = this.clientFor(loginModel, lp);
     const loginRequester = new Requester(loginModel, lp, login.client, login.authenticator);
     const auth = (model.request_authentication as Mapping | undefined) ?? { type: 'Bearer' };
-    const expires =
-      model.expiration_duration === undefined
+    // an ISO 8601 duration, or (as some manifests write it) a number of seconds
+    const duration = model.expiration_duration === undefined ? undefined : String(model.expiration_duration);
+    const expiresMs =
+      duration === undefined
         ? undefined
-        : parseIsoDuration(String(model.expiration_duration));
+        : /^\d+$/.test(duration)
+          ? Number(duration) * 1000
+          : fixedDurationMs(parseIsoDuration(duration));
     const tokenPath = ((model.session_token_path as unknown[]) ?? []).map(String);
     const inject = auth.inject_into as Mapping | undefined;
     const fieldName = inject ? str(inject.field_name, p, config) : undefined;
@@ -250,7 +254,7 @@ export class HttpServices implements StreamServices {
         : inject?.inject_into === 'request_parameter'
           ? { queryParam: fieldName }
           : { header: fieldName, prefix: '' }),
-      expiresAfterMs: expires ? fixedDurationMs(expires) : undefined,
+      expiresAfterMs: expiresMs,
     });
   }
 
@@ -318,7 +322,7 @@ function bodyFieldAuth(kind: 'json' | 'form', name: string, value: string): Auth
   };
 }
 
-function budgetFrom(model: Mapping | undefined): RequestBudget | undefined {
+function budgetFrom(model: Mapping | undefined, config: Config): RequestBudget | undefined {
   if (!model) return undefined;
   const policies: BudgetPolicy[] = [];
   for (const policy of (model.policies as Mapping[]) ?? []) {
@@ -328,7 +332,7 @@ function budgetFrom(model: Mapping | undefined): RequestBudget | undefined {
       for (const rate of (policy.rates as Mapping[]) ?? []) {
         policies.push({
           kind: 'moving',
-          limit: Number(rate.limit),
+          limit: Number(Interpolated.of(rate.limit).eval(config)),
           intervalMs: durationMs(rate.interval),
           matches,
         });
@@ -336,7 +340,7 @@ function budgetFrom(model: Mapping | undefined): RequestBudget | undefined {
     } else if (policy.type === 'FixedWindowCallRatePolicy') {
       policies.push({
         kind: 'fixed',
-        limit: Number(policy.call_limit),
+        limit: Number(Interpolated.of(policy.call_limit).eval(config)),
         intervalMs: durationMs(policy.period),
         matches,
       });

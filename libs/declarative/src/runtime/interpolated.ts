@@ -13,6 +13,22 @@ import type { Mapping } from './slice.js';
 
 export type Config = Record<string, unknown>;
 
+/**
+ * Compiles a template, or defers its syntax error to the first evaluation: the reference only
+ * fails when a broken template is used, so a manifest with one broken field still runs the
+ * streams that never read it.
+ */
+function compileLazily(source: string): CompiledTemplate {
+  try {
+    return compileTemplate(source);
+  } catch (error) {
+    const fail = (): never => {
+      throw error;
+    };
+    return { source, isStatic: false, render: fail, eval: fail };
+  }
+}
+
 export class Interpolated {
   private constructor(
     private readonly template: CompiledTemplate | undefined,
@@ -22,7 +38,7 @@ export class Interpolated {
 
   static of(value: unknown, parameters: Mapping = {}): Interpolated {
     return typeof value === 'string'
-      ? new Interpolated(compileTemplate(value), undefined, parameters)
+      ? new Interpolated(compileLazily(value), undefined, parameters)
       : new Interpolated(undefined, value, parameters);
   }
 
@@ -55,7 +71,7 @@ export class InterpolatedCondition {
     if (typeof value === 'boolean')
       return new InterpolatedCondition(compileTemplate(value ? 'True' : 'False'), parameters);
     return new InterpolatedCondition(
-      typeof value === 'string' && value !== '' ? compileTemplate(value) : undefined,
+      typeof value === 'string' && value !== '' ? compileLazily(value) : undefined,
       parameters,
     );
   }
