@@ -29,17 +29,24 @@ function compileLazily(source: string): CompiledTemplate {
   }
 }
 
+/**
+ * A field that may hold a template. By default it behaves as the reference's InterpolatedString:
+ * a template that renders nothing (or reads an undefined value) falls back to its own text, which
+ * is evaluated again (so `{{ record.missing }}` gives ""). Values inside request mappings are
+ * evaluated without that fallback (`inMapping`), so an undefined one is None and is dropped.
+ */
 export class Interpolated {
   private constructor(
     private readonly template: CompiledTemplate | undefined,
     private readonly constant: unknown,
     private readonly parameters: Mapping,
+    private readonly selfDefault: boolean,
   ) {}
 
-  static of(value: unknown, parameters: Mapping = {}): Interpolated {
+  static of(value: unknown, parameters: Mapping = {}, options: { inMapping?: boolean } = {}): Interpolated {
     return typeof value === 'string'
-      ? new Interpolated(compileLazily(value), undefined, parameters)
-      : new Interpolated(undefined, value, parameters);
+      ? new Interpolated(compileLazily(value), undefined, parameters, !options.inMapping)
+      : new Interpolated(undefined, value, parameters, false);
   }
 
   get isEmpty(): boolean {
@@ -51,7 +58,11 @@ export class Interpolated {
   /** The value, evaluated with `config`, the component's parameters and `scope` (slice, response, record...). */
   eval(config: Config, scope: Mapping = {}, options?: EvalOptions): unknown {
     if (!this.template) return this.constant;
-    return this.template.eval({ config, parameters: this.parameters, ...scope }, options);
+    const context = { config, parameters: this.parameters, ...scope };
+    return this.template.eval(
+      context,
+      this.selfDefault ? { default: this.template.source, ...options } : options,
+    );
   }
 
   /** Python's `str()` of the value, as the reference formats URLs, paths and headers. */
@@ -96,7 +107,7 @@ export class InterpolatedMapping {
 
   private constructor(source: Mapping, parameters: Mapping) {
     this.entries = Object.entries(source).map(([key, value]) => ({
-      key: Interpolated.of(key, parameters),
+      key: Interpolated.of(key, parameters, { inMapping: true }),
       value: nested(value, parameters),
     }));
   }
@@ -135,5 +146,5 @@ function nested(value: unknown, parameters: Mapping): InterpolatedMapping | Inte
   if (Array.isArray(value)) return new InterpolatedList(value, parameters);
   if (value !== null && typeof value === 'object')
     return InterpolatedMapping.of(value as Mapping, parameters);
-  return Interpolated.of(value, parameters);
+  return Interpolated.of(value, parameters, { inMapping: true });
 }
