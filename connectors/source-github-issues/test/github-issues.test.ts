@@ -3,9 +3,13 @@
 // out, the repository added to each issue, a repository with issues turned off skipped), and
 // what an unknown owner and a spent rate limit look like.
 
+import { readExchanges, replayTransport } from '@conveyor/http';
+import { readAll, readContext, sourceCatalog } from '@conveyor/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadSource } from '../src/index.js';
-import { catalogOf, fixture, readAll, readContext, replay } from './helpers.js';
+
+/** The recorded exchanges in test/fixtures/<name>.json. */
+const fixture = (name: string) => readExchanges(new URL(`./fixtures/${name}.json`, import.meta.url));
 
 const TOKEN = 'github_pat_11FIXTURE0000000000000000000000';
 const config = { owner: 'octo-org', personal_access_token: TOKEN };
@@ -16,8 +20,8 @@ afterEach(() => {
 
 describe('repositories', () => {
   it('follows the Link header to the next page, with the token and the API version on every request', async () => {
-    const transport = replay(...fixture('repositories'));
-    const read = await readAll(await loadSource({ transport }), config, catalogOf(['repositories']));
+    const transport = replayTransport(fixture('repositories'));
+    const read = await readAll(await loadSource({ transport }), config, sourceCatalog(['repositories']));
 
     expect(read.error).toBeUndefined();
     expect(read.records.repositories?.map((r) => r.full_name)).toEqual([
@@ -42,8 +46,8 @@ describe('repositories', () => {
 
 describe('issues, a substream of repositories', () => {
   it('reads the issues of each repository, page by page, leaving out pull requests and tagging each issue with its repository', async () => {
-    const transport = replay(...fixture('issues'));
-    const read = await readAll(await loadSource({ transport }), config, catalogOf(['issues']));
+    const transport = replayTransport(fixture('issues'));
+    const read = await readAll(await loadSource({ transport }), config, sourceCatalog(['issues']));
 
     expect(read.error).toBeUndefined();
     expect(transport.requests.map((r) => new URL(r.url).pathname)).toEqual([
@@ -67,7 +71,10 @@ describe('issues, a substream of repositories', () => {
   });
 
   it('discovers both streams, full refresh, keyed by id', async () => {
-    const catalog = await (await loadSource({ transport: replay() })).discover(config, readContext());
+    const catalog = await (await loadSource({ transport: replayTransport([]) })).discover(
+      config,
+      readContext(),
+    );
     expect(
       catalog.streams.map((s) => [s.name, s.supported_sync_modes, s.source_defined_primary_key]),
     ).toEqual([
@@ -81,9 +88,9 @@ describe('failures', () => {
   it('an unknown owner is a config error naming the owner, the request and the stream, and fails check', async () => {
     const wrong = { ...config, owner: 'no-such-owner' };
     const read = await readAll(
-      await loadSource({ transport: replay(...fixture('owner-not-found')) }),
+      await loadSource({ transport: replayTransport(fixture('owner-not-found')) }),
       wrong,
-      catalogOf(['issues']),
+      sourceCatalog(['issues']),
     );
     expect(read.error?.failureType).toBe('config_error');
     // the parent stream's request failed: the message names it, the request and the cause
@@ -94,7 +101,7 @@ describe('failures', () => {
     expect(traces).toMatch(/"stream_descriptor":\{"name":"issues"\},"status":"INCOMPLETE"/);
     expect(traces).not.toContain(TOKEN);
 
-    const status = await (await loadSource({ transport: replay(...fixture('owner-not-found')) })).check(
+    const status = await (await loadSource({ transport: replayTransport(fixture('owner-not-found')) })).check(
       wrong,
       readContext(),
     );
@@ -104,8 +111,8 @@ describe('failures', () => {
   it('waits for a spent rate limit to reset, then goes on', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     vi.setSystemTime(new Date('2026-05-01T00:00:00Z')); // the x-ratelimit-reset of the fixture
-    const transport = replay(...fixture('rate-limited'));
-    const read = await readAll(await loadSource({ transport }), config, catalogOf(['repositories']));
+    const transport = replayTransport(fixture('rate-limited'));
+    const read = await readAll(await loadSource({ transport }), config, sourceCatalog(['repositories']));
 
     expect(read.error).toBeUndefined();
     expect(transport.requests).toHaveLength(3);
@@ -115,9 +122,9 @@ describe('failures', () => {
 
   it('never writes the token to a log line', async () => {
     const read = await readAll(
-      await loadSource({ transport: replay(...fixture('issues')) }),
+      await loadSource({ transport: replayTransport(fixture('issues')) }),
       config,
-      catalogOf(['issues']),
+      sourceCatalog(['issues']),
     );
     expect(read.logs.join('\n')).not.toContain(TOKEN);
   });

@@ -3,10 +3,14 @@
 // `after`/`before`, a state after each window and a read that resumes from it, and what an HTML
 // page or a revoked refresh token looks like to the user. The clock is set to 2026-05-01.
 
+import { readExchanges, replayTransport } from '@conveyor/http';
 import type { JsonObject, StateMessage } from '@conveyor/protocol';
+import { readAll, readContext, sourceCatalog } from '@conveyor/testing';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadSource } from '../src/index.js';
-import { catalogOf, fixture, readAll, readContext, replay } from './helpers.js';
+
+/** The recorded exchanges in test/fixtures/<name>.json. */
+const fixture = (name: string) => readExchanges(new URL(`./fixtures/${name}.json`, import.meta.url));
 
 const config: JsonObject = {
   client_id: '98765',
@@ -33,8 +37,8 @@ const stateOf = (s: StateMessage) => (s as { stream: { stream_state: JsonObject 
 
 describe('OAuth with a rotating refresh token', () => {
   it('gets an access token with the refresh token first, then sends it as a bearer token', async () => {
-    const transport = replay(...fixture('athlete'));
-    const read = await readAll(await loadSource({ transport }), { ...config }, catalogOf(['athlete']));
+    const transport = replayTransport(fixture('athlete'));
+    const read = await readAll(await loadSource({ transport }), { ...config }, sourceCatalog(['athlete']));
 
     expect(read.error).toBeUndefined();
     const [token, athlete] = transport.requests;
@@ -52,9 +56,9 @@ describe('OAuth with a rotating refresh token', () => {
 
   it('hands the rotated refresh token back in a CONTROL message with the whole updated config', async () => {
     const read = await readAll(
-      await loadSource({ transport: replay(...fixture('athlete')) }),
+      await loadSource({ transport: replayTransport(fixture('athlete')) }),
       { ...config },
-      catalogOf(['athlete']),
+      sourceCatalog(['athlete']),
     );
     expect(read.controls).toHaveLength(1);
     expect(read.controls[0]).toMatchObject({
@@ -76,9 +80,9 @@ describe('OAuth with a rotating refresh token', () => {
 
   it('never writes a secret or token to a log line', async () => {
     const read = await readAll(
-      await loadSource({ transport: replay(...fixture('activities')) }),
+      await loadSource({ transport: replayTransport(fixture('activities')) }),
       { ...config },
-      catalogOf(['activities'], 'incremental'),
+      sourceCatalog(['activities'], 'incremental'),
     );
     const logs = read.logs.join('\n');
     for (const secret of SECRETS) expect(logs).not.toContain(secret);
@@ -87,11 +91,11 @@ describe('OAuth with a rotating refresh token', () => {
 
 describe('activities, incremental by start_date', () => {
   it('reads 90-day windows with epoch after/before around each, and checkpoints after each window', async () => {
-    const transport = replay(...fixture('activities'));
+    const transport = replayTransport(fixture('activities'));
     const read = await readAll(
       await loadSource({ transport }),
       { ...config },
-      catalogOf(['activities'], 'incremental'),
+      sourceCatalog(['activities'], 'incremental'),
     );
 
     expect(read.error).toBeUndefined();
@@ -117,7 +121,7 @@ describe('activities, incremental by start_date', () => {
   });
 
   it('resumes from the saved start_date: the activity at the cursor again (at least once), then the new ones', async () => {
-    const transport = replay(...fixture('activities-resumed'));
+    const transport = replayTransport(fixture('activities-resumed'));
     const saved: StateMessage[] = [
       {
         type: 'STREAM',
@@ -130,7 +134,7 @@ describe('activities, incremental by start_date', () => {
     const read = await readAll(
       await loadSource({ transport }),
       { ...config },
-      catalogOf(['activities'], 'incremental'),
+      sourceCatalog(['activities'], 'incremental'),
       saved,
     );
 
@@ -143,16 +147,19 @@ describe('activities, incremental by start_date', () => {
 
   it('reads every window in full refresh too, without states', async () => {
     const read = await readAll(
-      await loadSource({ transport: replay(...fixture('activities')) }),
+      await loadSource({ transport: replayTransport(fixture('activities')) }),
       { ...config },
-      catalogOf(['activities']),
+      sourceCatalog(['activities']),
     );
     expect(read.records.activities).toHaveLength(3);
     expect(read.states).toEqual([]);
   });
 
   it('discovers activities as incremental with start_date as the cursor', async () => {
-    const catalog = await (await loadSource({ transport: replay() })).discover({ ...config }, readContext());
+    const catalog = await (await loadSource({ transport: replayTransport([]) })).discover(
+      { ...config },
+      readContext(),
+    );
     expect(catalog.streams.find((s) => s.name === 'activities')).toMatchObject({
       supported_sync_modes: ['full_refresh', 'incremental'],
       source_defined_cursor: true,
@@ -165,9 +172,9 @@ describe('activities, incremental by start_date', () => {
 describe('failures', () => {
   it('an HTML page instead of JSON ends the read with an error naming the stream and the request', async () => {
     const read = await readAll(
-      await loadSource({ transport: replay(...fixture('maintenance-page')) }),
+      await loadSource({ transport: replayTransport(fixture('maintenance-page')) }),
       { ...config },
-      catalogOf(['athlete']),
+      sourceCatalog(['athlete']),
     );
     expect(read.error?.stream).toEqual({ name: 'athlete' });
     expect(read.error?.userMessage).toMatch(/athlete/);
@@ -177,16 +184,16 @@ describe('failures', () => {
   });
 
   it('a revoked refresh token fails check, and a read with a config error, saying to authorize again', async () => {
-    const source = await loadSource({ transport: replay(...fixture('revoked-refresh-token')) });
+    const source = await loadSource({ transport: replayTransport(fixture('revoked-refresh-token')) });
     const status = await source.check({ ...config }, readContext());
     expect(status.status).toBe('FAILED');
     expect(status.message).toMatch(/oauth\/token rejected the refresh request \(HTTP 400\)/);
     for (const secret of SECRETS) expect(status.message).not.toContain(secret);
 
     const read = await readAll(
-      await loadSource({ transport: replay(...fixture('revoked-refresh-token')) }),
+      await loadSource({ transport: replayTransport(fixture('revoked-refresh-token')) }),
       { ...config },
-      catalogOf(['activities'], 'incremental'),
+      sourceCatalog(['activities'], 'incremental'),
     );
     expect(read.error?.failureType).toBe('config_error');
     expect(read.error?.stream).toEqual({ name: 'activities' });

@@ -2,18 +2,22 @@
 // limit and starting_after, the bearer key), what it reads, and what a rejected key looks like.
 
 import { validateConfig } from '@conveyor/cdk';
+import { readExchanges, replayTransport } from '@conveyor/http';
+import { readAll, readContext, sourceCatalog } from '@conveyor/testing';
 import { describe, expect, it } from 'vitest';
 import { loadSource } from '../src/index.js';
-import { catalogOf, fixture, readAll, readContext, replay } from './helpers.js';
+
+/** The recorded exchanges in test/fixtures/<name>.json. */
+const fixture = (name: string) => readExchanges(new URL(`./fixtures/${name}.json`, import.meta.url));
 
 const KEY = 'sk_test_51FixtureKey0000000000000000000000002222';
 const config = { secret_key: KEY };
 
 describe('reading', () => {
   it('pages through customers with starting_after = the last id while has_more, sending the key as a bearer token', async () => {
-    const transport = replay(...fixture('customers'));
+    const transport = replayTransport(fixture('customers'));
     const source = await loadSource({ transport });
-    const read = await readAll(source, config, catalogOf(['customers']));
+    const read = await readAll(source, config, sourceCatalog(['customers']));
 
     expect(read.error).toBeUndefined();
     expect(read.records.customers?.map((c) => c.id)).toEqual(['cus_Q3', 'cus_Q2', 'cus_Q1']);
@@ -33,8 +37,12 @@ describe('reading', () => {
   });
 
   it('reads every stream of the catalog, one after the other', async () => {
-    const transport = replay(...fixture('customers'), ...fixture('charges'));
-    const read = await readAll(await loadSource({ transport }), config, catalogOf(['customers', 'charges']));
+    const transport = replayTransport([...fixture('customers'), ...fixture('charges')]);
+    const read = await readAll(
+      await loadSource({ transport }),
+      config,
+      sourceCatalog(['customers', 'charges']),
+    );
 
     expect(read.error).toBeUndefined();
     const page = fixture('charges')[0]?.response.json as { data: unknown[] };
@@ -48,9 +56,9 @@ describe('reading', () => {
 
   it('never writes the key to a log line', async () => {
     const read = await readAll(
-      await loadSource({ transport: replay(...fixture('customers')) }),
+      await loadSource({ transport: replayTransport(fixture('customers')) }),
       config,
-      catalogOf(['customers']),
+      sourceCatalog(['customers']),
     );
     expect(read.logs.join('\n')).not.toContain(KEY);
   });
@@ -58,7 +66,10 @@ describe('reading', () => {
 
 describe('discover and spec', () => {
   it('offers customers and charges, full refresh, keyed by id', async () => {
-    const catalog = await (await loadSource({ transport: replay() })).discover(config, readContext());
+    const catalog = await (await loadSource({ transport: replayTransport([]) })).discover(
+      config,
+      readContext(),
+    );
     expect(
       catalog.streams.map((s) => [s.name, s.supported_sync_modes, s.source_defined_primary_key]),
     ).toEqual([
@@ -79,7 +90,7 @@ describe('discover and spec', () => {
 
 describe('a rejected key', () => {
   it('fails check with a message that says what to fix, without the key', async () => {
-    const source = await loadSource({ transport: replay(...fixture('unauthorized')) });
+    const source = await loadSource({ transport: replayTransport(fixture('unauthorized')) });
     const status = await source.check(config, readContext());
     expect(status.status).toBe('FAILED');
     expect(status.message).toMatch(/HTTP 401 \(Stripe rejected the secret key/);
@@ -87,8 +98,8 @@ describe('a rejected key', () => {
   });
 
   it('ends the read with a config error naming the stream, and says so in an ERROR trace', async () => {
-    const source = await loadSource({ transport: replay(...fixture('unauthorized')) });
-    const read = await readAll(source, config, catalogOf(['customers', 'charges']));
+    const source = await loadSource({ transport: replayTransport(fixture('unauthorized')) });
+    const read = await readAll(source, config, sourceCatalog(['customers', 'charges']));
 
     expect(read.error?.failureType).toBe('config_error');
     expect(read.error?.stream).toEqual({ name: 'customers' });

@@ -49,8 +49,11 @@ export {
 } from './partitions.js';
 export {
   type Exchange,
+  type RecordedExchange,
   type RecordingTransport,
+  readExchanges,
   recordingTransport,
+  replayTransport,
   type Script,
   type ScriptedAnswer,
   type ScriptedTransport,

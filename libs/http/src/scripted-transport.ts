@@ -1,7 +1,10 @@
 // Transports for tests: `scriptedTransport` answers from a list or a function instead of a network,
-// and `recordingTransport` wraps any transport and keeps every exchange. Exported (not test-only)
+// `replayTransport` answers recorded exchanges and fails on the first request that differs, and
+// `recordingTransport` wraps any transport and keeps every exchange. Exported (not test-only)
 // because connector tests and the declarative engine's tests build their clients on them too.
 
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { systemError } from '@conveyor/protocol';
 import { describeRequest, NetworkError, type NetworkErrorKind } from './errors.js';
 import type { HttpRequest, HttpResponse, HttpTransport } from './types.js';
@@ -89,6 +92,60 @@ export function scriptedTransport(script: Script): ScriptedTransport {
     return toResponse(request, answer);
   };
   return Object.assign(transport, { requests });
+}
+
+/** One recorded request → response pair, as a connector's test fixture holds it. */
+export interface RecordedExchange {
+  request: { method: string; url: string };
+  response: { status?: number; headers?: Record<string, string>; json?: unknown; body?: string };
+}
+
+/** The exchanges of a fixture file: JSON of the shape `{ "exchanges": [...] }`. */
+export function readExchanges(file: URL | string): RecordedExchange[] {
+  const path = typeof file === 'string' ? file : fileURLToPath(file);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw systemError(
+      `Cannot read the exchanges fixture ${path}: ${error instanceof Error ? error.message : String(error)}. Check that the file exists and holds JSON.`,
+      { cause: error },
+    );
+  }
+  const exchanges = (parsed as { exchanges?: unknown } | null)?.exchanges;
+  if (!Array.isArray(exchanges))
+    throw systemError(
+      `The exchanges fixture ${path} has no "exchanges" list; write it as { "exchanges": [{ "request": ..., "response": ... }] }.`,
+    );
+  return exchanges as RecordedExchange[];
+}
+
+/** Method, origin, path and the query sorted by name: the order of query parameters carries no meaning. */
+function requestKey(method: string, url: string): string {
+  const u = new URL(url);
+  const query = [...u.searchParams].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `${method} ${u.origin}${u.pathname}${query.length ? `?${new URLSearchParams(query)}` : ''}`;
+}
+
+/**
+ * A transport answering the n-th request with the n-th exchange's response, when the request has
+ * that exchange's method and URL (query parameters in any order). A request that differs, or one
+ * past the last exchange, gets a 400 whose body names both: a 400 is not retried, so the read ends
+ * at once with that text, at the first request the connector sends differently.
+ */
+export function replayTransport(exchanges: readonly RecordedExchange[]): ScriptedTransport {
+  return scriptedTransport((request, index) => {
+    const expected = exchanges[index];
+    const got = requestKey(request.method, request.url);
+    const want = expected && requestKey(expected.request.method, expected.request.url);
+    if (!expected || got !== want) {
+      return {
+        status: 400,
+        body: `fixture mismatch at request ${index + 1}: got ${got}, the fixture has ${want ?? 'no more requests'}`,
+      };
+    }
+    return expected.response;
+  });
 }
 
 /** One request a recording transport saw, and what came of it. */

@@ -20,6 +20,7 @@ export {
   type RecordingLogger,
   recordingLogger,
   type StreamOptions,
+  sourceCatalog,
 } from './destination-fixtures.js';
 export { expectAcceptance, isSuiteName, type KitOptions, type KitReport, runAcceptance } from './kit.js';
 export {
@@ -29,5 +30,6 @@ export {
   unusedPort,
 } from './password-postgres.js';
 export { formatReport, junitReport } from './report.js';
+export { type ReadResult, readAll, readContext } from './source-reads.js';
 export { breakingSpecChanges, pendingBump } from './suites/compatibility-suite.js';
 export { unmarkedCredentials } from './suites/interface-suites.js';
