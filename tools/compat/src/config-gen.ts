@@ -7,6 +7,8 @@ import { isObject, type Json, type JsonObject } from './manifest-model.js';
 export interface ConfigOptions {
   /** what date-time fields get (start dates above all): an ISO instant at midnight UTC */
   startDate: string;
+  /** fill every optional field too (the fallback when the reference cannot run on the minimal config) */
+  allFields?: boolean;
 }
 
 /** Midnight UTC `days` before `now`: recent enough that daily windows stay few, fixed for a run. */
@@ -106,7 +108,8 @@ function objectFor(schema: JsonObject, options: ConfigOptions, depth: number): J
     const hasDefault = 'default' in property || 'const' in property;
     // an optional choice of variants (an auth block, mostly) is read by templates that assume it is set
     const isChoice = Array.isArray(property.oneOf);
-    if (required.has(name) || hasDefault || isChoice) out[name] = valueFor(name, property, options, depth);
+    if (required.has(name) || hasDefault || isChoice || options.allFields)
+      out[name] = valueFor(name, property, options, depth);
   }
   for (const name of [...required].sort()) {
     if (!(name in out)) out[name] = `mock-${name}`;

@@ -18,6 +18,8 @@ export interface EngineRun {
   ms: number;
   /** the first error the engine reported: an error trace, a FATAL log, or stderr's tail */
   error?: string;
+  /** the last 2,000 characters of stderr */
+  stderr: string;
 }
 
 export interface ProtocolMessage {
@@ -109,7 +111,7 @@ export function runEngine(engine: Engine, options: RunOptions): Promise<EngineRu
       const error = timedOut
         ? `timed out after ${Math.round(options.timeoutMs / 1000)} s`
         : (firstError ?? (code !== 0 ? `exit code ${code}: ${lastStderr ?? ''}` : undefined));
-      done({ code, timedOut, ms, ...(error === undefined ? {} : { error }) });
+      done({ code, timedOut, ms, stderr: stderrTail, ...(error === undefined ? {} : { error }) });
     });
   });
 }

@@ -157,10 +157,18 @@ async function main(): Promise<number> {
     console.log(
       table([
         ['records', result.records],
-        ['reference, records/s', Math.round(result.reference.recordsPerSecond)],
-        ['ours, records/s', Math.round(result.ours.recordsPerSecond)],
-        ['ours / reference (target >= 5)', result.ratio.toFixed(2)],
-        ['records identical', result.identical ? 'yes' : 'NO'],
+        ['reference, records/s (median pair)', Math.round(result.reference.recordsPerSecond)],
+        ['ours, records/s (median pair)', Math.round(result.ours.recordsPerSecond)],
+        [
+          `ours / reference, median of ${result.pairs.length} pairs (target >= 5)`,
+          `${result.ratio.median.toFixed(2)} (min ${result.ratio.min.toFixed(2)}, max ${result.ratio.max.toFixed(2)})`,
+        ],
+        ['A/A control, ours / ours (1.00 is a quiet machine)', result.control.toFixed(2)],
+        [
+          'peak RSS, reference / ours (MiB)',
+          `${result.reference.peakRssMiB ?? '?'} / ${result.ours.peakRssMiB ?? '?'}`,
+        ],
+        ['records identical (count and checksum, every run)', result.identical ? 'yes' : 'NO'],
       ]),
     );
     if (!result.identical) return 1;

@@ -4,7 +4,7 @@
 // spawn to exit of `read`; the outputs are compared by count and an order-independent checksum.
 
 import { createHash } from 'node:crypto';
-import { createReadStream, mkdirSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -20,15 +20,37 @@ export interface EngineSpeed {
   records: number;
   recordsPerSecond: number;
   checksum: string;
+  /** peak resident memory of the engine process, from /usr/bin/time */
+  peakRssMiB?: number;
   error?: string;
 }
 
 export interface SpeedResult {
   records: number;
+  /** the pairs, run reference then ours, after one warm-up of each */
+  pairs: { reference: EngineSpeed; ours: EngineSpeed; ratio: number }[];
+  /** median of the pairs' ratios (ours records/s ÷ reference records/s), with min and max */
+  ratio: { median: number; min: number; max: number };
+  /** ours against ours, run the same way: how noisy the machine was (1.0 is quiet) */
+  control: number;
+  /** the median pair's figures */
   reference: EngineSpeed;
   ours: EngineSpeed;
-  ratio: number;
   identical: boolean;
+}
+
+const PAIRS = 3;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+/** Runs the engine under /usr/bin/time (when the machine has it) to learn its peak memory. */
+function measured(engine: Engine): Engine {
+  return existsSync('/usr/bin/time')
+    ? { ...engine, command: ['/usr/bin/time', '-f', 'compat-maxrss-kb=%M', ...engine.command] }
+    : engine;
 }
 
 /** The pages of the speed API: page n (from 1) holds ids (n-1)*1000+1 onwards, and the next cursor. */
@@ -130,18 +152,20 @@ async function timeRead(
   const configPath = join(dir, 'config.json');
   const catalogPath = join(dir, 'catalog.json');
   const outFile = join(dir, `${engine.name}.out.jsonl`);
-  const run = await runEngine(engine, {
+  const run = await runEngine(measured(engine), {
     args: ['read', '--config', configPath, '--catalog', catalogPath, '--manifest-path', manifestPath],
     timeoutMs,
     stdoutFile: outFile,
   });
   const seconds = run.ms / 1000;
   const { records, checksum } = await recordChecksum(outFile);
+  const rss = /compat-maxrss-kb=(\d+)/.exec(run.stderr)?.[1];
   return {
     seconds,
     records,
     recordsPerSecond: records / seconds,
     checksum,
+    ...(rss ? { peakRssMiB: Math.round(Number(rss) / 1024) } : {}),
     ...(run.error || run.code !== 0 ? { error: run.error ?? `exit ${run.code}` } : {}),
   };
 }
@@ -173,21 +197,39 @@ export async function speedRun(options: HarnessOptions & { records: number }): P
       `${JSON.stringify({ streams: [{ stream, sync_mode: 'full_refresh', destination_sync_mode: 'overwrite' }] })}\n`,
     );
     const timeoutMs = Math.max(options.timeoutMs, 1_800_000);
-    options.log('speed: reference reading');
-    const reference = await timeRead(options.reference, dir, manifestPath, timeoutMs);
-    options.log(`speed: reference ${Math.round(reference.recordsPerSecond)} records/s; ours reading`);
-    const ours = await timeRead(options.ours, dir, manifestPath, timeoutMs);
-    const identical =
-      !reference.error &&
-      !ours.error &&
-      reference.records === options.records &&
-      ours.records === reference.records &&
-      ours.checksum === reference.checksum;
+    const read = (engine: Engine) => timeRead(engine, dir, manifestPath, timeoutMs);
+    options.log('speed: warming up both engines');
+    await read(options.reference);
+    await read(options.ours);
+    const pairs: SpeedResult['pairs'] = [];
+    for (let i = 1; i <= PAIRS; i++) {
+      const reference = await read(options.reference);
+      const ours = await read(options.ours);
+      const ratio = ours.recordsPerSecond / reference.recordsPerSecond;
+      options.log(
+        `speed: pair ${i}: reference ${Math.round(reference.recordsPerSecond)} records/s, ours ${Math.round(ours.recordsPerSecond)} records/s, ratio ${ratio.toFixed(2)}`,
+      );
+      pairs.push({ reference, ours, ratio });
+    }
+    const controlA = await read(options.ours);
+    const controlB = await read(options.ours);
+    const ratios = pairs.map((p) => p.ratio);
+    const middle = pairs.find((p) => p.ratio === median(ratios))!;
+    const identical = pairs.every(
+      ({ reference, ours }) =>
+        !reference.error &&
+        !ours.error &&
+        reference.records === options.records &&
+        ours.records === reference.records &&
+        ours.checksum === reference.checksum,
+    );
     return {
       records: options.records,
-      reference,
-      ours,
-      ratio: ours.recordsPerSecond / reference.recordsPerSecond,
+      pairs,
+      ratio: { median: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios) },
+      control: controlB.recordsPerSecond / controlA.recordsPerSecond,
+      reference: middle.reference,
+      ours: middle.ours,
       identical,
     };
   } finally {
