@@ -83,7 +83,7 @@ export class DeclarativeSource implements SourceConnector<JsonObject> {
     });
   }
 
-  private streams(config: Config, services: HttpServices): DeclarativeStreamRuntime[] {
+  private streams(services: HttpServices): DeclarativeStreamRuntime[] {
     const models = (this.manifest.streams as Mapping[] | undefined) ?? [];
     if (this.manifest.dynamic_streams) {
       throw configError('This manifest declares dynamic_streams, which Conveyor does not support yet.');
@@ -95,7 +95,7 @@ export class DeclarativeSource implements SourceConnector<JsonObject> {
     const masker = new SecretMasker(secretValues(this.spec().connectionSpecification, config));
     try {
       const services = this.services(config, ctx);
-      const streams = this.streams(config, services);
+      const streams = this.streams(services);
       const check = (this.manifest.check as Mapping | undefined) ?? {};
       const names = ((check.stream_names as unknown[]) ?? []).map((n) =>
         Interpolated.of(n).evalString(config),
@@ -116,7 +116,7 @@ export class DeclarativeSource implements SourceConnector<JsonObject> {
   }
 
   async discover(config: JsonObject, ctx: ReadContext): Promise<Catalog> {
-    const streams = this.streams(config, this.services(config, ctx));
+    const streams = this.streams(this.services(config, ctx));
     return { streams: streams.map((s) => s.describe(config)) };
   }
 
@@ -128,7 +128,7 @@ export class DeclarativeSource implements SourceConnector<JsonObject> {
   ): AsyncGenerator<SourceOutput> {
     const masker = new SecretMasker(secretValues(this.spec().connectionSpecification, config));
     const services = this.services(config, ctx);
-    const byName = new Map(this.streams(config, services).map((s) => [s.name, s]));
+    const byName = new Map(this.streams(services).map((s) => [s.name, s]));
     for (const configured of catalog.streams) {
       const stream = byName.get(configured.stream.name);
       if (!stream) {
@@ -164,6 +164,7 @@ export class DeclarativeSource implements SourceConnector<JsonObject> {
       saved && cursor && field && saved[field] !== undefined ? safeParse(cursor, saved[field]) : undefined;
     yield { kind: 'message', message: streamStatusTrace(descriptor, 'STARTED') };
     let running = false;
+    let sinceState = 0;
     try {
       for await (const slice of stream.slices(config, incremental ? saved : undefined, ctx.signal)) {
         let count = 0;
@@ -191,12 +192,22 @@ export class DeclarativeSource implements SourceConnector<JsonObject> {
             },
           };
         }
-        if (incremental && cursor && max !== undefined) {
+        sinceState += count;
+        // One cursor covers every partition, so a checkpoint between partitions could skip the
+        // older records of partitions not read yet: partitioned streams checkpoint once, at the end.
+        if (incremental && cursor && max !== undefined && !stream.partitioned) {
           yield {
             kind: 'message',
-            message: streamStateMessage(descriptor, cursor.stateFor(max, config) as JsonObject, count),
+            message: streamStateMessage(descriptor, cursor.stateFor(max, config) as JsonObject, sinceState),
           };
+          sinceState = 0;
         }
+      }
+      if (incremental && cursor && max !== undefined && stream.partitioned) {
+        yield {
+          kind: 'message',
+          message: streamStateMessage(descriptor, cursor.stateFor(max, config) as JsonObject, sinceState),
+        };
       }
       yield* control();
       yield { kind: 'message', message: streamStatusTrace(descriptor, 'COMPLETE') };

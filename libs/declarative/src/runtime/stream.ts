@@ -9,7 +9,12 @@ import { type Decoder, decoderFrom } from './decoders.js';
 import type { Config } from './interpolated.js';
 import { Interpolated } from './interpolated.js';
 import { type Paginator, paginatorFrom } from './paginator.js';
-import { type ParentReader, type PartitionRouter, partitionRouterFrom } from './partition-routers.js';
+import {
+  type ParentReader,
+  type PartitionRouter,
+  partitionRouterFrom,
+  singlePartition,
+} from './partition-routers.js';
 import { DpathExtractor, MissingRecordPath, RecordFilter, RecordSelector } from './records.js';
 import { Requester } from './requester.js';
 import { type Mapping, type StreamSlice, sliceOf, sliceScope } from './slice.js';
@@ -63,7 +68,7 @@ export class DeclarativeStreamRuntime {
     if (!this.name) throw configError('A stream of the manifest has no name.');
     this.schemaModel = model;
     const retriever = model.retriever as Mapping | undefined;
-    if (!retriever || retriever.type !== 'SimpleRetriever') {
+    if (retriever?.type !== 'SimpleRetriever') {
       throw configError(
         `Stream "${this.name}": the retriever "${String(retriever?.type)}" is not supported (SimpleRetriever).`,
       );
@@ -106,6 +111,11 @@ export class DeclarativeStreamRuntime {
     }
     this.cursor = incremental ? new DatetimeCursor(incremental, p) : undefined;
     this.router = partitionRouterFrom(retriever.partition_router, rp, services.readParent);
+  }
+
+  /** true when a partition router splits the stream (a substream, a list of values) */
+  get partitioned(): boolean {
+    return this.router !== singlePartition;
   }
 
   schema(): Mapping {

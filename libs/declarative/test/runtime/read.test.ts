@@ -260,3 +260,30 @@ describe('substreams', () => {
     ]);
   });
 });
+
+const PARTITIONED = INCREMENTAL.replace(
+  'record_selector: { type: RecordSelector, extractor: { type: DpathExtractor, field_path: [] } }',
+  `record_selector: { type: RecordSelector, extractor: { type: DpathExtractor, field_path: [] } }
+      partition_router: { type: ListPartitionRouter, values: [eu, us], cursor_field: region, request_option: { type: RequestOption, inject_into: request_parameter, field_name: region } }`,
+);
+
+describe('incremental reading of a partitioned stream', () => {
+  it('checkpoints once, after every partition, so a resume cannot skip a partition not read yet', async () => {
+    const { source: s, transport } = source(PARTITIONED, (request) => {
+      const url = new URL(request.url);
+      // the eu partition has newer records than anything in us
+      const day = url.searchParams.get('region') === 'eu' ? '2024-01-04' : '2024-01-02';
+      return [{ id: `${url.searchParams.get('region')}-${url.searchParams.get('since')}`, updated_at: day }];
+    });
+    const config = { api_key: 'k', start_date: '2024-01-01' };
+    const { records, states } = await collect(s.read(config, catalog('events', 'incremental'), [], ctx()));
+    expect(transport.requests.map((r) => new URL(r.url).searchParams.get('region'))).toEqual([
+      'eu',
+      'eu',
+      'us',
+      'us',
+    ]);
+    expect(records).toHaveLength(4);
+    expect(states).toEqual([{ updated_at: '2024-01-04' }]);
+  });
+});
