@@ -3,10 +3,12 @@
 // connector). It carries a request and nothing more: no retries, no classification, no auth. What
 // fetch does to bodies it still does (a gzip Content-Encoding is decoded), so `body` is what the API
 // meant to send. A request that gets no response throws a NetworkError saying why, without the
-// URL's query string.
+// URL's query string. fetch refuses a body on GET (some APIs want one, and Python clients send it),
+// so such a request goes through undici's lower-level `request`, decoded the same way.
 
+import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import { proxyFor } from '@conveyor/cdk';
-import { type Dispatcher, fetch as undiciFetch } from 'undici';
+import { type Dispatcher, fetch as undiciFetch, request as undiciRequest } from 'undici';
 import { describeRequest, NetworkError, type NetworkErrorKind } from './errors.js';
 import type { HttpRequest, HttpResponse, HttpTransport } from './types.js';
 
@@ -94,6 +96,9 @@ export function fetchTransport(options: FetchTransportOptions = {}): HttpTranspo
     if (signal?.aborted) throw networkError(request, signal.reason, signal, timeout, timeoutMs);
     const dispatcher = options.dispatcher ?? proxyFor(request.url);
     try {
+      if ((request.method === 'GET' || request.method === 'HEAD') && request.body !== undefined) {
+        return await withBody(request, combined, dispatcher);
+      }
       const res = await undiciFetch(request.url, {
         method: request.method,
         headers: request.headers,
@@ -114,4 +119,30 @@ export function fetchTransport(options: FetchTransportOptions = {}): HttpTranspo
       throw networkError(request, error, signal, timeout, timeoutMs);
     }
   };
+}
+
+/** A GET or HEAD that carries a body, through undici's `request` (redirects followed, body decoded). */
+async function withBody(
+  request: HttpRequest,
+  signal: AbortSignal | undefined,
+  dispatcher: Dispatcher | undefined,
+): Promise<HttpResponse> {
+  const res = await undiciRequest(request.url, {
+    method: request.method,
+    headers: request.headers,
+    body: request.body,
+    maxRedirections: 5,
+    ...(signal ? { signal } : {}),
+    ...(dispatcher ? { dispatcher } : {}),
+  });
+  let body = new Uint8Array(await res.body.arrayBuffer());
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(res.headers)) {
+    if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  const encoding = headers['content-encoding']?.trim().toLowerCase();
+  if (body.length > 0 && encoding === 'gzip') body = new Uint8Array(gunzipSync(body));
+  else if (body.length > 0 && encoding === 'deflate') body = new Uint8Array(inflateSync(body));
+  else if (body.length > 0 && encoding === 'br') body = new Uint8Array(brotliDecompressSync(body));
+  return { status: res.statusCode, headers, body, url: request.url, request };
 }

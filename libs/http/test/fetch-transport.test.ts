@@ -61,6 +61,18 @@ describe('fetchTransport', () => {
     expect(response.body).toBeInstanceOf(Uint8Array);
   });
 
+  it('sends a GET that carries a body (fetch refuses one; some APIs want it)', async () => {
+    const response = await fetchTransport()({
+      method: 'GET',
+      url: `${base}/echo`,
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'q=1',
+    });
+    expect(response.status).toBe(201);
+    expect(response.headers['x-custom']).toBe('Yes');
+    expect(responseJson(response)).toEqual({ method: 'GET', body: 'q=1' });
+  });
+
   it('decodes a gzip Content-Encoding as fetch does', async () => {
     const response = await fetchTransport()({ method: 'GET', url: `${base}/gzip`, headers: {} });
     expect(responseJson(response)).toEqual({ zipped: true });

@@ -1,6 +1,6 @@
 // A declarative manifest (`manifest:PATH`) synced into DuckDB through the CLI, against a mock API
 // in this process: paging, incremental windows, dedup, a token that expires mid-sync, and the
-// bad answers of real APIs (HTML instead of JSON, a 500 storm, a missing record path). Each
+// bad answers of real APIs (HTML instead of JSON, a 500 storm, an error where records belong). Each
 // failure names the stream, the request and the cause, and keeps what was committed before it.
 
 import { writeFileSync } from 'node:fs';
@@ -232,19 +232,32 @@ describe('a declarative manifest synced through the CLI', () => {
     expect(api.requests.length).toBe(3);
   });
 
-  it('a record path missing from the answer is named, not read as an empty page', async () => {
+  it('an error answered with status 200 where records were expected is named, not read as an empty page', async () => {
     api.override = (_req, url, res) => {
       if (url.pathname !== '/v1/orders') return false;
-      json(res, 200, { results: [{ id: 1 }], next: null });
+      json(res, 200, { error: { message: 'Daily quota exceeded' }, next: null });
       return true;
     };
     const dir = tempProject();
     project(dir, manifest());
-    const r = await conveyorAsync(['sync'], { cwd: dir });
+    const r = await conveyorAsync(['sync', '--retries', '0'], { cwd: dir });
     expect(r.code).not.toBe(0);
     const said = r.stdout + r.stderr;
     expect(said).toContain('orders');
+    expect(said).toMatch(/GET http:\/\/127\.0\.0\.1:\d+\/v1\/orders/);
     expect(said).toMatch(/"data"/);
-    expect(said).toMatch(/results/);
+    expect(said).toContain('Daily quota exceeded');
+  });
+
+  it('a record path an answer leaves out is an empty page, as APIs leave out empty lists', async () => {
+    api.override = (_req, url, res) => {
+      if (url.pathname !== '/v1/orders') return false;
+      json(res, 200, { meta: { count: 0 }, next: null });
+      return true;
+    };
+    const dir = tempProject();
+    project(dir, manifest());
+    const r = await conveyorAsync(['sync', '--retries', '0'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
   });
 });

@@ -71,9 +71,9 @@ export class HttpServices implements StreamServices {
     let entry = this.clients.get(requester);
     if (!entry) {
       const config = this.options.config;
-      const authenticator = requester.authenticator
-        ? this.authenticatorFrom(requester.authenticator as Mapping, parameters)
-        : undefined;
+      // built on first use: discover never evaluates credentials (the reference does not either)
+      const model = requester.authenticator as Mapping | undefined;
+      const authenticator = model ? lazily(() => this.authenticatorFrom(model, parameters)) : undefined;
       const handling = errorHandlingFrom(requester.error_handler as Mapping | undefined, parameters, config);
       const client = new HttpClient({
         transport: this.options.transport,
@@ -168,12 +168,14 @@ export class HttpServices implements StreamServices {
         : str(model.access_token_value, p, config);
     const grant = model.grant_type === undefined ? undefined : str(model.grant_type, p, config);
     const scopes = Array.isArray(model.scopes) ? model.scopes.map(String) : undefined;
-    const refreshToken = model.refresh_token === undefined ? undefined : str(model.refresh_token, p, config);
+    // the refresh-token grant always sends the field (empty when the config has none), as the reference does
+    const refreshGrant = (grant ?? 'refresh_token') === 'refresh_token';
+    const refreshToken = refreshGrant ? str(model.refresh_token ?? '', p, config) : undefined;
     return oauth2RefreshAuth({
       tokenEndpoint: str(model.token_refresh_endpoint, p, config),
       clientId: model.client_id === undefined ? undefined : str(model.client_id, p, config),
       clientSecret: model.client_secret === undefined ? undefined : str(model.client_secret, p, config),
-      refreshToken: refreshToken || undefined,
+      refreshToken,
       grantType: grant,
       scopes,
       extraBody: bodyExtra,
@@ -293,6 +295,22 @@ export class HttpServices implements StreamServices {
       }
     }
   }.bind(this);
+}
+
+/** An authenticator made on its first use. */
+function lazily(make: () => Authenticator | undefined): Authenticator {
+  let made: { auth: Authenticator | undefined } | undefined;
+  const get = () => {
+    made ??= { auth: make() };
+    return made.auth;
+  };
+  return {
+    apply: async (request, signal) => {
+      const auth = get();
+      return auth ? auth.apply(request, signal) : request;
+    },
+    invalidate: (rejected) => get()?.invalidate?.(rejected) ?? false,
+  };
 }
 
 /** An API key placed in the request body (form or JSON). */

@@ -36,10 +36,12 @@ function listRouter(model: Mapping, parameters: Mapping): PartitionRouter {
         typeof model.values === 'string'
           ? Interpolated.of(model.values, parameters).eval(config)
           : model.values;
-      if (!Array.isArray(raw))
+      // a string is iterated character by character, as Python iterates it (empty: no partitions)
+      const values = typeof raw === 'string' ? [...raw] : raw;
+      if (!Array.isArray(values))
         throw configError(`ListPartitionRouter values evaluate to ${JSON.stringify(raw)}, not a list.`);
       const name = field.evalString(config);
-      for (const value of raw) yield { partition: { [name]: value }, extra: {} };
+      for (const value of values) yield { partition: { [name]: value }, extra: {} };
     },
     requestParts(slice, config) {
       const parts = emptyParts();

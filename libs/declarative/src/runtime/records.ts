@@ -29,11 +29,19 @@ export function valuesAt(body: unknown, path: readonly string[]): unknown[] {
   return current;
 }
 
-/** The answer is an object without the first key of the record path: the API said something else. */
+/**
+ * Keys an API puts an error under when it answers 200 anyway. A record path missing from an answer
+ * is otherwise an empty page (APIs leave out empty lists: JSON:API's `included`, Twitter's
+ * `includes`), as in the reference; missing beside one of these keys, it is the error it says.
+ */
+const ERROR_KEYS = ['error', 'errors', 'fault', 'error_message', 'errorMessage'];
+
+/** The answer holds an error (under `key`) where records were expected. */
 export class MissingRecordPath extends Error {
   constructor(
     readonly path: string[],
-    readonly keys: string[],
+    readonly key: string,
+    readonly value: unknown,
   ) {
     super(`the record path "${path.join('.')}" is not in the answer`);
   }
@@ -53,8 +61,8 @@ export class DpathExtractor {
       const found = valuesAt(body, path);
       const first = path[0]!;
       if (found.length === 0 && first !== '*' && isObject(body) && !Object.hasOwn(body, first)) {
-        const keys = Object.keys(body);
-        if (keys.length > 0) throw new MissingRecordPath(path, keys);
+        const errorKey = ERROR_KEYS.find((k) => Object.hasOwn(body, k) && truthy(body[k]));
+        if (errorKey) throw new MissingRecordPath(path, errorKey, body[errorKey]);
       }
       extracted = path.includes('*') ? found : found.length === 0 ? [] : found[0];
     }

@@ -156,12 +156,9 @@ export class DeclarativeStreamRuntime {
       return this.selector.extract(bodies, config);
     } catch (error) {
       if (!(error instanceof MissingRecordPath)) throw error;
-      const keys = error.keys
-        .slice(0, 10)
-        .map((k) => `"${k}"`)
-        .join(', ');
+      const said = JSON.stringify(error.value) ?? '';
       throw systemError(
-        `The answer to ${describeRequest(response.request)} has no ${error.path.map((k) => `"${k}"`).join(' → ')} where the manifest's record selector looks for records; it has ${keys}. The API may have answered with an error, or the extractor's field_path is wrong.`,
+        `The answer to ${describeRequest(response.request)} (status ${response.status}) has no ${error.path.map((k) => `"${k}"`).join(' → ')} where the manifest's record selector looks for records, and an error instead: "${error.key}": ${said.length > 200 ? `${said.slice(0, 200)}…` : said}.`,
       );
     }
   }
