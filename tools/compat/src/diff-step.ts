@@ -66,7 +66,9 @@ export function requestText(
     .filter((h) => request.headers[h] !== undefined)
     .map((h) => `${h}: ${String(request.headers[h])}`);
   const text = `${request.method} ${request.path} ${canonicalJson(request.query)} body=${body} headers=${picked.join(' | ')}`;
-  return normalizeClock(text.replaceAll(origin, '<mock>'), window);
+  // the mock's URL shows up form-encoded in bodies too (an OAuth scope rewritten to the mock)
+  const plain = text.replaceAll(origin, '<mock>').replaceAll(encodeURIComponent(origin), '<mock>');
+  return normalizeClock(plain, window);
 }
 
 interface RawRun {

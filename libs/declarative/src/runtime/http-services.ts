@@ -170,7 +170,12 @@ export class HttpServices implements StreamServices {
     const scopes = Array.isArray(model.scopes) ? model.scopes.map(String) : undefined;
     // the refresh-token grant always sends the field (empty when the config has none), as the reference does
     const refreshGrant = (grant ?? 'refresh_token') === 'refresh_token';
-    const refreshToken = refreshGrant ? str(model.refresh_token ?? '', p, config) : undefined;
+    // with a token updater the refresh token lives in the config where the last rotation put it
+    const refreshToken = !refreshGrant
+      ? undefined
+      : updater
+        ? (atPath(updater.refresh_token_config_path, ['credentials', 'refresh_token']) ?? '')
+        : str(model.refresh_token ?? '', p, config);
     return oauth2RefreshAuth({
       tokenEndpoint: str(model.token_refresh_endpoint, p, config),
       clientId: model.client_id === undefined ? undefined : str(model.client_id, p, config),

@@ -19,6 +19,14 @@ export function joinUrl(base: string, path: string): string {
   return new URL(path, root).toString();
 }
 
+/** `a//b` in a URL's path becomes `a/b`, as the reference's HTTP client sends it. */
+export function collapseSlashes(url: string): string {
+  return url.replace(
+    /^([a-z][a-z0-9+.-]*:\/\/[^/?#]*)([^?#]*)/i,
+    (_m, origin: string, path: string) => origin + path.replace(/\/{2,}/g, '/'),
+  );
+}
+
 export class Requester {
   private readonly urlBase: Interpolated;
   private readonly path: Interpolated;
@@ -80,7 +88,7 @@ export class Requester {
     const parts = combineParts([this.ownParts(config, scope), ...contributions]);
     const base = this.url ? this.url.evalString(config, scope) : this.urlBase.evalString(config, scope);
     const path = nextUrl ?? this.path.evalString(config, scope).replace(/^\/+/, '');
-    const url = withQuery(base === '' ? path : joinUrl(base, path), parts.params);
+    const url = withQuery(collapseSlashes(base === '' ? path : joinUrl(base, path)), parts.params);
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(parts.headers)) headers[k] = typeof v === 'string' ? v : String(v);
     const request: HttpRequest = { method: this.method, url, headers };

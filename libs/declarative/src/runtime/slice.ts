@@ -26,8 +26,9 @@ export function sliceView(slice: StreamSlice): Mapping {
 }
 
 /**
- * The variables every template evaluated while reading a slice can use. `stream_slice` reads as
- * the merged mapping and also has the reference's `.partition`, `.cursor_slice` and `.extra_fields`.
+ * The variables every template evaluated while reading a slice can use. `stream_slice` (and its
+ * aliases `stream_partition`, `stream_interval`) reads as the merged mapping and also has the
+ * reference's `.partition`, `.cursor_slice` and `.extra_fields`.
  */
 export function sliceScope(slice: StreamSlice): Mapping {
   const view = new TemplateMapping(sliceView(slice), {
@@ -35,5 +36,6 @@ export function sliceScope(slice: StreamSlice): Mapping {
     cursor_slice: slice.cursor,
     extra_fields: slice.extra,
   });
-  return { stream_slice: view, stream_partition: slice.partition, stream_interval: slice.cursor };
+  // the reference passes the whole slice under all three names
+  return { stream_slice: view, stream_partition: view, stream_interval: view };
 }
