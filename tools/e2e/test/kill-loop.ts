@@ -60,10 +60,18 @@ export async function killRepeatedly(options: {
     (JSON.parse(conveyor(['state', 'show', connection], { cwd: dir }).stdout) as { seq: number }).seq;
 
   const kills: number[] = [];
-  for (let attempt = 0; attempt < wanted * 3 && interrupted() < wanted; attempt++) {
-    const at = Math.round(250 + random() * (fullMs / wanted) * 1.5);
+  // A kill before the run is recorded (start-up: loading the destination's native library) does
+  // not count; each such kill moves the window's start later, so a slow start-up cannot use up
+  // the attempts.
+  let floor = 250;
+  let counted = interrupted();
+  for (let attempt = 0; attempt < wanted * 6 && counted < wanted; attempt++) {
+    const at = Math.round(floor + random() * (fullMs / wanted) * 1.5);
     const outcome = await syncKilledAfter(['sync'], dir, at);
     if (outcome.killed) kills.push(at);
+    const now = interrupted();
+    if (outcome.killed && now === counted) floor = Math.min(floor + 150, Math.round(fullMs * 0.7));
+    counted = now;
   }
   for (let extra = 0; options.needCheckpoint && extra < 6 && committedSeq() === 0; extra++) {
     const at = Math.round(fullMs * (0.5 + random() * 0.5));
