@@ -9,4 +9,5 @@ export {
   parseManifest,
   validateManifest,
 } from './manifest/index.js';
+export { type ManifestPackage, manifestPackage } from './package.js';
 export { DeclarativeSource, type DeclarativeSourceOptions } from './source.js';
