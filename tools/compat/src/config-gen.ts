@@ -27,8 +27,9 @@ function typesOf(schema: JsonObject): string[] {
 }
 
 /** The first of a few typical values that `pattern` accepts (dates above all); a fixed word otherwise. */
-function stringForPattern(pattern: string, options: ConfigOptions): string {
+function stringForPattern(pattern: string, options: ConfigOptions, examples: string[]): string {
   const date = options.startDate.slice(0, 10);
+  const [year, month, day] = date.split('-');
   const candidates = [
     options.startDate,
     options.startDate.replace('Z', '.000Z'),
@@ -37,29 +38,79 @@ function stringForPattern(pattern: string, options: ConfigOptions): string {
     date,
     `${date} 00:00:00`,
     date.slice(0, 7),
+    `${day}-${month}-${year}`,
+    `${month}/${day}/${year} 00:00`,
+    `${month}/${day}/${year}`,
     '12345',
+    `${year}${month}${day}T000000Z`,
+    `${year}${month}${day}`,
+    String(epochSeconds(options)),
     'user@example.com',
     'https://example.com',
     'mockvalue',
     'MOCK',
   ];
+  const regex = patternRegex(pattern);
+  if (!regex) return 'mockvalue';
+  return (
+    candidates.find((candidate) => regex.test(candidate)) ??
+    examples.find((example) => regex.test(example)) ??
+    'mockvalue'
+  );
+}
+
+function patternRegex(pattern: string): RegExp | undefined {
   try {
-    const regex = new RegExp(pattern, 'u');
-    return candidates.find((candidate) => regex.test(candidate)) ?? 'mockvalue';
+    return new RegExp(pattern, 'u');
   } catch {
-    return 'mockvalue';
+    return undefined;
   }
+}
+
+function epochSeconds(options: ConfigOptions): number {
+  return Math.floor(Date.parse(options.startDate) / 1000);
+}
+
+/** A field that holds a point in time, by its name or description. */
+function isDateField(name: string, schema: JsonObject): boolean {
+  const description = typeof schema.description === 'string' ? schema.description : '';
+  return (
+    /(^|_)(start|end)_?(date|time)|_date$|date_from|from_date|timestamp|date_created/i.test(name) ||
+    /unix|epoch|timestamp/i.test(description)
+  );
+}
+
+/** The spec's first example of the field's type (strings must match its pattern), if any. */
+function exampleOf(schema: JsonObject, type: string | undefined): Json | undefined {
+  if (!Array.isArray(schema.examples)) return undefined;
+  for (const example of schema.examples) {
+    if (type === 'integer' && Number.isInteger(example)) return example;
+    if (type === 'number' && typeof example === 'number') return example;
+    if (type === 'string' && typeof example === 'string') {
+      const regex = typeof schema.pattern === 'string' ? patternRegex(schema.pattern) : undefined;
+      if (!regex || regex.test(example)) return example;
+    }
+  }
+  return undefined;
 }
 
 function stringFor(name: string, schema: JsonObject, options: ConfigOptions): string {
   const format = typeof schema.format === 'string' ? schema.format : '';
-  if (typeof schema.pattern === 'string') return stringForPattern(schema.pattern, options);
+  if (typeof schema.pattern === 'string') {
+    const examples = Array.isArray(schema.examples)
+      ? schema.examples.filter((e): e is string => typeof e === 'string')
+      : [];
+    return stringForPattern(schema.pattern, options, examples);
+  }
   if (format === 'date-time') return options.startDate;
   if (format === 'date') return options.startDate.slice(0, 10);
   if (format === 'email') return 'user@example.com';
   if (format === 'uri' || format === 'url') return 'https://example.com';
-  if (/(^|_)(start|end)_?(date|time)|_date$|date_from|from_date/i.test(name)) return options.startDate;
+  if (isDateField(name, schema)) return options.startDate;
   if (schema.airbyte_secret === true) return `secret-${name}`;
+  // a spec's example is what the templates were written against (a region, a host, an account id)
+  const example = exampleOf(schema, 'string');
+  if (typeof example === 'string') return example;
   return `mock-${name}`;
 }
 
@@ -79,9 +130,17 @@ export function valueFor(name: string, schema: JsonObject, options: ConfigOption
   const type = typesOf(schema)[0];
   switch (type) {
     case 'integer':
-      return typeof schema.minimum === 'number' ? Math.ceil(schema.minimum) : 10;
     case 'number':
-      return typeof schema.minimum === 'number' ? schema.minimum : 10;
+      // a Unix timestamp where a start date goes; otherwise the spec's example, its minimum, or 10
+      if (isDateField(name, schema)) return epochSeconds(options);
+      return (
+        exampleOf(schema, type) ??
+        (typeof schema.minimum === 'number'
+          ? type === 'integer'
+            ? Math.ceil(schema.minimum)
+            : schema.minimum
+          : 10)
+      );
     case 'boolean':
       return false;
     case 'array': {

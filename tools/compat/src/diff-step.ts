@@ -136,6 +136,8 @@ async function runOne(
     mock.requests.length = 0;
     let records: Record<string, string[]> = {};
     let read: Awaited<ReturnType<typeof runEngine>> | undefined;
+    // the messages other than records (logs, traces, states) of the last read, kept when it fails
+    const transcript: string[] = [];
     // The reference sometimes ends a read with exit 0 while a stream it started never finished
     // (a race in its concurrent reader); such a run is retried, and reported if it persists.
     for (let attempt = 1; attempt <= 3; attempt++) {
@@ -143,10 +145,12 @@ async function runOne(
       mock.requests.length = 0;
       const started = new Set<string>();
       const finished = new Set<string>();
+      transcript.length = 0;
       read = await runEngine(engine, {
         args: ['read', ...common, '--catalog', catalogPath],
         timeoutMs: options.timeoutMs,
         onMessage: (m) => {
+          if (m.type !== 'RECORD' && transcript.length < TRANSCRIPT_LINES) transcript.push(JSON.stringify(m));
           const status = m.trace?.stream_status;
           if (m.type === 'TRACE' && status) {
             const name = String(status.stream_descriptor?.name);
@@ -173,6 +177,8 @@ async function runOne(
         .slice(0, 200)
         .map((r) => `${r.method} ${r.path} ${JSON.stringify(r.query)} ${r.body}`);
       writeFileSync(join(dir, `${engine.name}.failed-requests.txt`), `${sample.join('\n')}\n`);
+      writeFileSync(join(dir, `${engine.name}.failed-read.jsonl`), `${transcript.join('\n')}\n`);
+      if (read?.stderr) writeFileSync(join(dir, `${engine.name}.failed-read.stderr.txt`), read.stderr);
       return { ...failed(`read: ${read?.error}`), catalog };
     }
     return {
@@ -186,6 +192,9 @@ async function runOne(
     await mock.close();
   }
 }
+
+/** How many messages of a failed read are kept for whoever investigates. */
+const TRANSCRIPT_LINES = 2000;
 
 /** The instant records carry in their cursor fields: two and a half days after the start date. */
 export function recordDateOf(startDate: string): Date {

@@ -83,6 +83,25 @@ export interface RecordShape {
   fixed: Record<string, Json>;
   /** when the record date goes into a date-time field without a fixed format */
   recordDate: Date;
+  /** nested paths the stream's templates read: each is present in every record */
+  readPaths?: string[][];
+}
+
+/** Makes `path` present in `record`, keeping what is there when it is already reachable. */
+function ensurePath(record: JsonObject, path: readonly string[], random: SeededRandom): void {
+  let node = record;
+  for (let i = 0; i < path.length - 1; i++) {
+    const key = path[i]!;
+    const next = node[key];
+    if (isObject(next)) node = next;
+    else {
+      const created: JsonObject = {};
+      node[key] = created;
+      node = created;
+    }
+  }
+  const leaf = path[path.length - 1]!;
+  if (!(leaf in node) || node[leaf] === null) node[leaf] = `${leaf}-${random.word()}`;
 }
 
 function firstType(schema: JsonObject): string {
@@ -151,6 +170,7 @@ export function fakeRecords(shape: RecordShape, seed: string, count: number): Js
       record.id = 1 + random.int(1_000_000);
       record.name = `name-${random.word()}`;
     }
+    for (const path of shape.readPaths ?? []) ensurePath(record, path, random);
     Object.assign(record, shape.fixed);
     records.push(record);
   }

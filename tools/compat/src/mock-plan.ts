@@ -188,7 +188,36 @@ function shapeOf(stream: JsonObject, recordDate: Date): RecordShape {
       fixed[cursor.cursor_field] = /^%s$|^%ms$/.test(format) ? Number(value) : value;
     }
   }
-  return { schema, fixed, recordDate };
+  return { schema, fixed, recordDate, readPaths: recordPathsReadBy(stream) };
+}
+
+const RECORD_ACCESS = /\brecord((?:\[\s*['"][^'"\]]+['"]\s*\]|\.[A-Za-z_]\w*)+)/g;
+const ACCESS_STEP = /\[\s*['"]([^'"\]]+)['"]\s*\]|\.([A-Za-z_]\w*)/g;
+/** Python methods a template calls on a record or a value in it: not keys. */
+const METHODS = new Set(['get', 'items', 'keys', 'values', 'split', 'lower', 'upper', 'strip', 'replace']);
+
+/**
+ * The nested paths the stream's templates read from `record` (`record['a']['b']`, `record.a.b`),
+ * which the reference's strict templates fail on when a fake record leaves them out.
+ */
+export function recordPathsReadBy(stream: JsonObject): string[][] {
+  const paths = new Map<string, string[]>();
+  const visit = (node: Json): void => {
+    if (typeof node === 'string') {
+      for (const match of node.matchAll(RECORD_ACCESS)) {
+        const path: string[] = [];
+        for (const step of match[1]!.matchAll(ACCESS_STEP)) {
+          const key = step[1] ?? step[2]!;
+          if (step[2] !== undefined && METHODS.has(key)) break;
+          path.push(key);
+        }
+        if (path.length > 0) paths.set(JSON.stringify(path), path);
+      }
+    } else if (Array.isArray(node)) node.forEach(visit);
+    else if (isObject(node)) Object.values(node).forEach(visit);
+  };
+  visit(stream);
+  return [...paths.values()];
 }
 
 function streamsIn(manifest: JsonObject): JsonObject[] {

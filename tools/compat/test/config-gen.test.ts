@@ -83,6 +83,45 @@ describe('generateConfig', () => {
     expect(config).toEqual({ a: '2024-01-01T00:00:00.000Z', b: '2024-01-01', c: '12345' });
   });
 
+  it('writes the start date in the format a pattern asks for, and as Unix seconds in a numeric date field', () => {
+    const config = generateConfig(
+      manifest(
+        {
+          dmy: { type: 'string', pattern: '^[0-9]{2}-[0-9]{2}-[0-9]{4}$' },
+          mdy_time: { type: 'string', pattern: '^[0-9]{2}/[0-9]{2}/[0-9]{4} [0-9]{2}:[0-9]{2}$' },
+          compact: { type: 'string', pattern: '^[0-9]{8}T[0-9]{6}Z$' },
+          date_created_from: { type: 'integer', examples: [1651363200] },
+          since: { type: 'integer', description: 'Unix timestamp to start from' },
+        },
+        ['dmy', 'mdy_time', 'compact', 'date_created_from', 'since'],
+      ),
+      options,
+    );
+    expect(config).toEqual({
+      dmy: '01-01-2024',
+      mdy_time: '01/01/2024 00:00',
+      compact: '20240101T000000Z',
+      date_created_from: 1704067200,
+      since: 1704067200,
+    });
+  });
+
+  it("uses the spec's examples where the type gives no meaningful value, checked against the pattern", () => {
+    const config = generateConfig(
+      manifest(
+        {
+          region: { type: 'string', examples: ['eu-west-1'] },
+          token: { type: 'string', pattern: '^(sandbox|live)_.+$', examples: ['nope', 'live_abc'] },
+          count: { type: 'integer', examples: ['x', 25] },
+          secret: { type: 'string', airbyte_secret: true, examples: ['a real-looking key'] },
+        },
+        ['region', 'token', 'count', 'secret'],
+      ),
+      options,
+    );
+    expect(config).toEqual({ region: 'eu-west-1', token: 'live_abc', count: 25, secret: 'secret-secret' });
+  });
+
   it('is deterministic and gives {} without a spec', () => {
     const spec = manifest({ x: { type: 'array', items: { type: 'integer' } } }, ['x']);
     expect(generateConfig(spec, options)).toEqual(generateConfig(spec, options));
