@@ -39,8 +39,9 @@ function stringForPattern(pattern: string, options: ConfigOptions, examples: str
     `${date} 00:00:00`,
     date.slice(0, 7),
     `${day}-${month}-${year}`,
-    `${month}/${day}/${year} 00:00`,
-    `${month}/${day}/${year}`,
+    // day first, as the corpus's slash formats are (`%d/%m/%Y %H:%M`)
+    `${day}/${month}/${year} 00:00`,
+    `${day}/${month}/${year}`,
     '12345',
     `${year}${month}${day}T000000Z`,
     `${year}${month}${day}`,

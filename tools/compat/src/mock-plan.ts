@@ -106,6 +106,8 @@ export function readPaths(template: string, variable: string): string[][] {
   return paths;
 }
 
+const LAST_ITEM_FIELD = /\[\s*-1\s*\]\s*(?:\[\s*['"]([^'"]+)['"]\s*\]|\.(\w+))/;
+
 const startsWith = (path: readonly string[], prefix: readonly string[]): boolean =>
   prefix.length <= path.length && prefix.every((key, i) => path[i] === key);
 
@@ -138,7 +140,11 @@ function pagingOf(paginator: Json | undefined, fieldPath: string[], config: Json
   } else {
     const path = readPaths(cursorValue, 'response')[0];
     if (!path) return { kind: 'none' };
-    source = { in: 'body', path };
+    // `response['entries'][-1]['id']`: the token is a field of the page's last record
+    const lastField = LAST_ITEM_FIELD.exec(cursorValue);
+    if (lastField && fieldPath.length > 0 && startsWith(fieldPath, path))
+      source = { in: 'last_record', field: (lastField[1] ?? lastField[2])! };
+    else source = { in: 'body', path };
   }
   const cursorPath = source.in === 'body' ? source.path : [];
   const flags = readPaths(stop, 'response').filter(

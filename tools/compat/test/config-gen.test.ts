@@ -88,21 +88,21 @@ describe('generateConfig', () => {
       manifest(
         {
           dmy: { type: 'string', pattern: '^[0-9]{2}-[0-9]{2}-[0-9]{4}$' },
-          mdy_time: { type: 'string', pattern: '^[0-9]{2}/[0-9]{2}/[0-9]{4} [0-9]{2}:[0-9]{2}$' },
+          dmy_time: { type: 'string', pattern: '^[0-9]{2}/[0-9]{2}/[0-9]{4} [0-9]{2}:[0-9]{2}$' },
           compact: { type: 'string', pattern: '^[0-9]{8}T[0-9]{6}Z$' },
           date_created_from: { type: 'integer', examples: [1651363200] },
           since: { type: 'integer', description: 'Unix timestamp to start from' },
         },
-        ['dmy', 'mdy_time', 'compact', 'date_created_from', 'since'],
+        ['dmy', 'dmy_time', 'compact', 'date_created_from', 'since'],
       ),
-      options,
+      { startDate: '2024-01-16T00:00:00Z' },
     );
     expect(config).toEqual({
-      dmy: '01-01-2024',
-      mdy_time: '01/01/2024 00:00',
-      compact: '20240101T000000Z',
-      date_created_from: 1704067200,
-      since: 1704067200,
+      dmy: '16-01-2024',
+      dmy_time: '16/01/2024 00:00',
+      compact: '20240116T000000Z',
+      date_created_from: 1705363200,
+      since: 1705363200,
     });
   });
 
