@@ -104,16 +104,17 @@ export function* walkObjects(node: Json, key = ''): Generator<{ key: string; nod
   }
 }
 
-/** Component types whose implementation lives in Python code next to the manifest. */
+/**
+ * Component types whose implementation lives in Python code next to the manifest: `Custom*` types
+ * with a `class_name`, and components with a `class_name` and no type (which the reference builds
+ * as custom ones; listed by the key that holds them, e.g. `authenticator`).
+ */
 export function customComponents(manifest: JsonObject): string[] {
   const found = new Set<string>();
-  for (const { node } of walkObjects(manifest)) {
-    if (
-      typeof node.type === 'string' &&
-      node.type.startsWith('Custom') &&
-      typeof node.class_name === 'string'
-    )
-      found.add(node.type);
+  for (const { key, node } of walkObjects(manifest)) {
+    if (typeof node.class_name !== 'string') continue;
+    if (typeof node.type === 'string' && node.type.startsWith('Custom')) found.add(node.type);
+    else if (node.type === undefined) found.add(`${key} (class_name)`);
   }
   return [...found].sort();
 }
