@@ -28,24 +28,11 @@ function typesOf(schema: JsonObject): string[] {
 
 /** The first of a few typical values that `pattern` accepts (dates above all); a fixed word otherwise. */
 function stringForPattern(pattern: string, options: ConfigOptions, examples: string[]): string {
-  const date = options.startDate.slice(0, 10);
-  const [year, month, day] = date.split('-');
+  const dates = dateCandidates(options);
   const candidates = [
-    options.startDate,
-    options.startDate.replace('Z', '.000Z'),
-    options.startDate.replace('Z', ''),
-    options.startDate.replace('Z', '+00:00'),
-    date,
-    `${date} 00:00:00`,
-    date.slice(0, 7),
-    `${day}-${month}-${year}`,
-    // day first, as the corpus's slash formats are (`%d/%m/%Y %H:%M`)
-    `${day}/${month}/${year} 00:00`,
-    `${day}/${month}/${year}`,
+    ...dates.written,
     '12345',
-    `${year}${month}${day}T000000Z`,
-    `${year}${month}${day}`,
-    String(epochSeconds(options)),
+    ...dates.compact,
     'user@example.com',
     'https://example.com',
     'mockvalue',
@@ -70,6 +57,40 @@ function patternRegex(pattern: string): RegExp | undefined {
 
 function epochSeconds(options: ConfigOptions): number {
   return Math.floor(Date.parse(options.startDate) / 1000);
+}
+
+/** The start date written the ways specs ask for it: with separators, and as bare digits. */
+function dateCandidates(options: ConfigOptions): { written: string[]; compact: string[] } {
+  const date = options.startDate.slice(0, 10);
+  const [year, month, day] = date.split('-');
+  return {
+    written: [
+      options.startDate,
+      options.startDate.replace('Z', '.000Z'),
+      options.startDate.replace('Z', ''),
+      options.startDate.replace('Z', '+00:00'),
+      date,
+      `${date} 00:00:00`,
+      date.slice(0, 7),
+      `${day}-${month}-${year}`,
+      // day first, as the corpus's slash formats are (`%d/%m/%Y %H:%M`)
+      `${day}/${month}/${year} 00:00`,
+      `${day}/${month}/${year}`,
+    ],
+    compact: [`${year}${month}${day}T000000Z`, `${year}${month}${day}`, String(epochSeconds(options))],
+  };
+}
+
+const digitsShape = (text: string): string => text.replace(/\d/g, '9');
+
+/** The start date in the shape of `value` (a date string or Unix seconds/milliseconds); others as given. */
+function startDateLike(value: Json, options: ConfigOptions): Json {
+  if (typeof value === 'number' && value > 1e8)
+    return value > 1e11 ? epochSeconds(options) * 1000 : epochSeconds(options);
+  if (typeof value !== 'string' || !/\d{4}/.test(value)) return value;
+  const shape = digitsShape(value);
+  const dates = dateCandidates(options);
+  return [...dates.written, ...dates.compact].find((candidate) => digitsShape(candidate) === shape) ?? value;
 }
 
 /** A field that holds a point in time, by its name or description. */
@@ -118,7 +139,14 @@ function stringFor(name: string, schema: JsonObject, options: ConfigOptions): st
 /** A value for one field of the spec; `name` is the property name, used for secrets and hints. */
 export function valueFor(name: string, schema: JsonObject, options: ConfigOptions, depth = 0): Json {
   if ('const' in schema) return schema.const ?? null;
-  if ('default' in schema && schema.default !== undefined) return schema.default;
+  if ('default' in schema && schema.default !== undefined) {
+    // a default start date years back means years of windows: the start date, written the same way
+    const format = schema.format;
+    const dated = isDateField(name, schema) || format === 'date' || format === 'date-time';
+    // an end date's default (often far ahead, or today) is kept: it bounds the windows, not starts them
+    if (dated && !/(^|_)end|_to$|until/i.test(name)) return startDateLike(schema.default, options);
+    return schema.default;
+  }
   if (Array.isArray(schema.enum) && schema.enum.length > 0) return schema.enum[0] ?? null;
   const variants = Array.isArray(schema.oneOf)
     ? schema.oneOf

@@ -277,6 +277,7 @@ export function planRoutes(pointed: JsonObject, config: JsonObject, recordDate: 
   const resolved = applyParameters(resolveRefs(pointed));
   const manifest = isObject(resolved) ? resolved : {};
   const routes: Route[] = [...tokenRoutes(manifest)];
+  const parents = parentStreamNames(manifest);
   for (const stream of streamsIn(manifest)) {
     const retriever = isObject(stream.retriever) ? stream.retriever : {};
     const requester = isObject(retriever.requester) ? retriever.requester : {};
@@ -294,13 +295,40 @@ export function planRoutes(pointed: JsonObject, config: JsonObject, recordDate: 
       kind: 'records',
       stream: String(stream.name),
       fieldPath,
-      paging: pagingOf(retriever.paginator, fieldPath, config),
+      paging: parents.has(String(stream.name))
+        ? asParent(pagingOf(retriever.paginator, fieldPath, config))
+        : pagingOf(retriever.paginator, fieldPath, config),
       shape: shapeOf(stream, recordDate),
       format: decoder === 'JsonlDecoder' ? 'jsonl' : 'json',
       ...pathPattern(requesterUrl(requester)),
     });
   }
   return routes;
+}
+
+/** Streams other streams read as parents (SubstreamPartitionRouter), by name. */
+function parentStreamNames(manifest: JsonObject): Set<string> {
+  const names = new Set<string>();
+  for (const { node } of walkObjects(manifest)) {
+    if (node.type !== 'ParentStreamConfig' || !isObject(node.stream)) continue;
+    if (typeof node.stream.name === 'string') names.add(node.stream.name);
+  }
+  return names;
+}
+
+/** A full page of a parent above this many records is served as one short page instead. */
+export const PARENT_PAGE_LIMIT = 5;
+
+/**
+ * Paging for a stream other streams read as parents: each parent record is a partition that
+ * paginates in turn, so a full page of a large page size (250, 1,000) would mean that many child
+ * partitions, nested substreams multiply them, and neither engine ends in its time. Such a parent
+ * answers one short page (two records); pages of a few records paginate as usual.
+ */
+function asParent(paging: Paging): Paging {
+  if (paging.kind === 'none') return paging;
+  const perPage = paging.kind === 'cursor' ? paging.recordsPerPage : paging.pageSize;
+  return perPage !== undefined && perPage > PARENT_PAGE_LIMIT ? { kind: 'none' } : paging;
 }
 
 /** The route for a request path: the matching one with the most literal characters. */

@@ -106,6 +106,29 @@ describe('generateConfig', () => {
     });
   });
 
+  it('replaces a default start date by the start date, written the same way; end dates keep theirs', () => {
+    const config = generateConfig(
+      manifest(
+        {
+          start_date: { type: 'string', format: 'date-time', default: '2017-01-25T00:00:00Z' },
+          since: { type: 'string', default: '2019-03-01', description: 'UTC date' },
+          start_timestamp: { type: 'integer', default: 1493078400 },
+          end_date: { type: 'string', format: 'date', default: '2099-12-31' },
+          page_size: { type: 'integer', default: 100 },
+        },
+        [],
+      ),
+      options,
+    );
+    expect(config).toEqual({
+      start_date: '2024-01-01T00:00:00Z',
+      since: '2019-03-01',
+      start_timestamp: 1704067200,
+      end_date: '2099-12-31',
+      page_size: 100,
+    });
+  });
+
   it("uses the spec's examples where the type gives no meaningful value, checked against the pattern", () => {
     const config = generateConfig(
       manifest(

@@ -202,6 +202,61 @@ describe('pagination ends after three pages', () => {
     expect(data([]).at(-1)?.id).toBe('mockpage-2');
     expect(data([['after', 'mockpage-3']])).toEqual([]);
   });
+
+  it("a cursor read from the page's last record (response['data'][-1]['id']) rides in that record", () => {
+    const routes = planRoutes(
+      manifestWith({
+        retriever: retriever({
+          type: 'DefaultPaginator',
+          page_token_option: { type: 'RequestOption', inject_into: 'request_parameter', field_name: 'after' },
+          pagination_strategy: { type: 'CursorPagination', cursor_value: "{{ response['data'][-1]['id'] }}" },
+        }),
+      }),
+      {},
+      recordDate,
+    );
+    const data = (bodyOf(routes, request()).body as unknown as { data: JsonObject[] }).data;
+    expect(Array.isArray(data)).toBe(true);
+    expect(data.at(-1)?.id).toBe('mockpage-2');
+  });
+
+  it('a parent of a substream with a large page size answers one short page; small pages paginate', () => {
+    const paginator = (pageSize: number): JsonObject => ({
+      type: 'DefaultPaginator',
+      page_token_option: { type: 'RequestOption', inject_into: 'request_parameter', field_name: 'page' },
+      pagination_strategy: { type: 'PageIncrement', page_size: pageSize, start_from_page: 1 },
+    });
+    const withChild = (pageSize: number): JsonObject => {
+      const manifest = manifestWith({ retriever: retriever(paginator(pageSize)) });
+      const parent = (manifest.streams as JsonObject[])[0]!;
+      (manifest.streams as JsonObject[]).push({
+        type: 'DeclarativeStream',
+        name: 'children',
+        retriever: {
+          ...retriever(undefined),
+          requester: { $ref: '#/definitions/requester', path: '/items/{{ stream_partition.id }}/children' },
+          partition_router: {
+            type: 'SubstreamPartitionRouter',
+            parent_stream_configs: [
+              { type: 'ParentStreamConfig', parent_key: 'id', partition_field: 'id', stream: parent },
+            ],
+          },
+        },
+      });
+      return manifest;
+    };
+    const firstPage = (pageSize: number) =>
+      (
+        bodyOf(planRoutes(withChild(pageSize), {}, recordDate), request()).body as unknown as {
+          data: unknown[];
+        }
+      ).data;
+    expect(firstPage(250)).toHaveLength(2);
+    expect(firstPage(3)).toHaveLength(3);
+    // the same stream with no child paginates its full page
+    const alone = planRoutes(manifestWith({ retriever: retriever(paginator(250)) }), {}, recordDate);
+    expect((bodyOf(alone, request()).body as unknown as { data: unknown[] }).data).toHaveLength(250);
+  });
 });
 
 describe('token endpoints and the server', () => {
