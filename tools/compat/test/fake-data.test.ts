@@ -26,3 +26,14 @@ describe('record paths read by templates', () => {
     expect(typeof record?.id).toBe('number');
   });
 });
+
+describe('fake records', () => {
+  it('are never empty, even for a schema without properties', () => {
+    const [record] = fakeRecords(
+      { schema: { type: 'object', properties: {} }, fixed: {}, recordDate: new Date(0) },
+      's',
+      1,
+    );
+    expect(Object.keys(record ?? {})).toEqual(['id', 'name']);
+  });
+});
