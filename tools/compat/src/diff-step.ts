@@ -134,52 +134,43 @@ async function runOne(
     const catalogPath = catalogFile ?? join(dir, 'catalog.json');
     if (!catalogFile) writeFileSync(catalogPath, `${JSON.stringify(configuredCatalog(catalog), null, 1)}\n`);
     mock.requests.length = 0;
-    let records: Record<string, string[]> = {};
-    let read: Awaited<ReturnType<typeof runEngine>> | undefined;
-    // the messages other than records (logs, traces, states) of the last read, kept when it fails
+    const records: Record<string, string[]> = {};
+    // the messages other than records (logs, traces, states), kept when the read fails
     const transcript: string[] = [];
-    // The reference sometimes ends a read with exit 0 while a stream it started never finished
-    // (a race in its concurrent reader); such a run is retried, and reported if it persists.
-    for (let attempt = 1; attempt <= 3; attempt++) {
-      records = {};
-      mock.requests.length = 0;
-      const started = new Set<string>();
-      const finished = new Set<string>();
-      transcript.length = 0;
-      read = await runEngine(engine, {
-        args: ['read', ...common, '--catalog', catalogPath],
-        timeoutMs: options.timeoutMs,
-        onMessage: (m) => {
-          if (m.type !== 'RECORD' && transcript.length < TRANSCRIPT_LINES) transcript.push(JSON.stringify(m));
-          const status = m.trace?.stream_status;
-          if (m.type === 'TRACE' && status) {
-            const name = String(status.stream_descriptor?.name);
-            if (status.status === 'STARTED') started.add(name);
-            if (status.status === 'COMPLETE' || status.status === 'INCOMPLETE') finished.add(name);
-          }
-          if (m.type !== 'RECORD' || !m.record) return;
-          const stream = String(m.record.stream);
-          const list = records[stream] ?? [];
-          records[stream] = list;
-          list.push(canonicalJson(withoutTopLevelNulls(m.record.data)).replaceAll(mock.origin, '<mock>'));
-        },
-      });
-      const unfinished = [...started].filter((name) => !finished.has(name));
-      if (read.error || unfinished.length === 0) break;
+    // A stream that started and never finished is a failure even with exit 0: the reference ends
+    // its whole read silently at the first empty record (the mock never sends one) or on a falsy item.
+    const started = new Set<string>();
+    const finished = new Set<string>();
+    const read = await runEngine(engine, {
+      args: ['read', ...common, '--catalog', catalogPath],
+      timeoutMs: options.timeoutMs,
+      onMessage: (m) => {
+        if (m.type !== 'RECORD' && transcript.length < TRANSCRIPT_LINES) transcript.push(JSON.stringify(m));
+        const status = m.trace?.stream_status;
+        if (m.type === 'TRACE' && status) {
+          const name = String(status.stream_descriptor?.name);
+          if (status.status === 'STARTED') started.add(name);
+          if (status.status === 'COMPLETE' || status.status === 'INCOMPLETE') finished.add(name);
+        }
+        if (m.type !== 'RECORD' || !m.record) return;
+        const stream = String(m.record.stream);
+        const list = records[stream] ?? [];
+        records[stream] = list;
+        list.push(canonicalJson(withoutTopLevelNulls(m.record.data)).replaceAll(mock.origin, '<mock>'));
+      },
+    });
+    const unfinished = [...started].filter((name) => !finished.has(name));
+    if (!read.error && unfinished.length > 0)
       read.error = `stream ${unfinished.sort().join(', ')} started but never finished (exit ${read.code})`;
-      options.log(`${engine.name} on ${dir}: ${read.error}; attempt ${attempt} of 3`);
-      if (attempt === 3) break;
-      read.error = undefined;
-    }
-    if (!read || read.error) {
+    if (read.error) {
       // what the engine asked for before it failed, for whoever investigates
       const sample = mock.requests
         .slice(0, 200)
         .map((r) => `${r.method} ${r.path} ${JSON.stringify(r.query)} ${r.body}`);
       writeFileSync(join(dir, `${engine.name}.failed-requests.txt`), `${sample.join('\n')}\n`);
       writeFileSync(join(dir, `${engine.name}.failed-read.jsonl`), `${transcript.join('\n')}\n`);
-      if (read?.stderr) writeFileSync(join(dir, `${engine.name}.failed-read.stderr.txt`), read.stderr);
-      return { ...failed(`read: ${read?.error}`), catalog };
+      if (read.stderr) writeFileSync(join(dir, `${engine.name}.failed-read.stderr.txt`), read.stderr);
+      return { ...failed(`read: ${read.error}`), catalog };
     }
     return {
       result: { ok: true, catalog, records, requests: [] },
