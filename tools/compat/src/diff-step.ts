@@ -7,6 +7,7 @@ import { compareRuns, type RunResult, type Verdict } from './compare.js';
 import { generateConfig } from './config-gen.js';
 import { type CorpusEntry, readManifest } from './corpus.js';
 import { type Engine, runEngine } from './engines.js';
+import { type FrozenClock, usesApiBudget } from './frozen-clock.js';
 import {
   applyParameters,
   customComponents,
@@ -26,6 +27,8 @@ export interface HarnessOptions {
   timeoutMs: number;
   reference: Engine;
   ours: Engine;
+  /** one "now" for both engines; undefined runs them on the system clock */
+  clock?: FrozenClock;
   log(line: string): void;
 }
 
@@ -109,6 +112,7 @@ async function runOne(
   catalogFile: string | undefined,
 ): Promise<RawRun & { catalog?: unknown[] }> {
   const mock = await startMock();
+  const env = options.clock && !usesApiBudget(raw) ? options.clock.env : undefined;
   try {
     const pointed = pointAtMock(raw, mock.origin);
     const manifestPath = join(dir, `${engine.name}.manifest.yaml`);
@@ -120,6 +124,7 @@ async function runOne(
     const discovered = await runEngine(engine, {
       args: ['discover', ...common],
       timeoutMs: options.timeoutMs,
+      env,
       onMessage: (m) => {
         if (m.type === 'CATALOG') catalog = m.catalog?.streams ?? [];
       },
@@ -144,6 +149,7 @@ async function runOne(
     const read = await runEngine(engine, {
       args: ['read', ...common, '--catalog', catalogPath],
       timeoutMs: options.timeoutMs,
+      env,
       onMessage: (m) => {
         if (m.type !== 'RECORD' && transcript.length < TRANSCRIPT_LINES) transcript.push(JSON.stringify(m));
         const status = m.trace?.stream_status;
@@ -229,7 +235,8 @@ export async function diffManifest(entry: CorpusEntry, options: HarnessOptions):
     return { name: entry.name, seconds: seconds(), ...compareRuns(reference.result, reference.result) };
   }
   const ours = await runOne(options.ours, raw, config, dir, options, join(dir, 'catalog.json'));
-  const window: ClockWindow = { from, to: Date.now() };
+  const frozen = options.clock && !usesApiBudget(raw) ? options.clock.now : undefined;
+  const window: ClockWindow = frozen === undefined ? { from, to: Date.now() } : { from: frozen, to: frozen };
   const finish = (run: RawRun): RunResult => ({
     ...run.result,
     records: Object.fromEntries(

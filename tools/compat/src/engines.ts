@@ -43,6 +43,8 @@ export interface RunOptions {
   onMessage?: (message: ProtocolMessage) => void;
   /** write raw stdout here instead of parsing it (for the speed run) */
   stdoutFile?: string;
+  /** added to the harness's environment */
+  env?: Record<string, string>;
 }
 
 function errorOf(message: ProtocolMessage): string | undefined {
@@ -62,7 +64,7 @@ export function runEngine(engine: Engine, options: RunOptions): Promise<EngineRu
       cwd: options.cwd,
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
-      env: { ...process.env, PYTHONUNBUFFERED: '1' },
+      env: { ...process.env, PYTHONUNBUFFERED: '1', ...options.env },
     });
     let firstError: string | undefined;
     let stderrTail = '';

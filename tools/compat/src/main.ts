@@ -11,6 +11,7 @@ import { defaultStartDate } from './config-gen.js';
 import { inPool, listCorpus } from './corpus.js';
 import { type DiffResult, diffManifest, type HarnessOptions } from './diff-step.js';
 import type { Engine } from './engines.js';
+import { frozenClock } from './frozen-clock.js';
 import { type LoadResult, loadManifest } from './load-step.js';
 import { installReference } from './reference-peer.js';
 import { speedRun } from './speed-step.js';
@@ -21,6 +22,7 @@ const USAGE = `usage: npm run compat -- [--only load|diff|speed] [--limit N] [--
   [--reference PATH]      a source-declarative-manifest to use instead of installing airbyte-cdk
   [--timeout SECONDS]     per engine command (default 60)   [--jobs N] manifests at a time (default 2)
   [--start-date ISO]      what date-time config fields get (default: midnight UTC ten days ago)
+  [--system-clock]        engines read the system clock (default: both frozen at the run's start)
   [--records N]           speed step size (default 500000)`;
 
 function table(rows: [string, string | number][]): string {
@@ -49,6 +51,7 @@ async function main(): Promise<number> {
       timeout: { type: 'string', default: '60' },
       jobs: { type: 'string', default: '2' },
       'start-date': { type: 'string' },
+      'system-clock': { type: 'boolean' },
       records: { type: 'string', default: '500000' },
       help: { type: 'boolean' },
     },
@@ -69,9 +72,16 @@ async function main(): Promise<number> {
     name: 'ours',
     command: values.engine === 'reference' ? [referenceBin] : values.engine.split(/\s+/).filter(Boolean),
   };
+  // the clock both engines read: frozen at the start of the run, unless asked not to; with a
+  // fraction of a second, as a real clock has (Python prints a datetime with zero microseconds
+  // without them, and a manifest parsing `str(now)` with `%f` fails on it)
+  const clock = values['system-clock']
+    ? 'the system clock (--system-clock)'
+    : frozenClock(outDir, referenceBin, Math.floor(Date.now() / 1000) * 1000 + 123);
   const options: HarnessOptions = {
     outDir,
     startDate: values['start-date'] ?? defaultStartDate(new Date()),
+    ...(typeof clock === 'string' ? {} : { clock }),
     timeoutMs: Number(values.timeout) * 1000,
     reference,
     ours,
@@ -86,6 +96,11 @@ async function main(): Promise<number> {
   if (values.manifest) corpus = corpus.filter((e) => values.manifest?.includes(e.name));
   if (values.limit) corpus = corpus.slice(0, Number(values.limit));
   log(`ours: ${ours.command.join(' ')}; reference: ${referenceBin}; start date ${options.startDate}`);
+  log(
+    typeof clock === 'string'
+      ? `engines read ${clock}`
+      : `engines read a frozen clock: ${new Date(clock.now).toISOString()} (manifests with an API budget: the system clock)`,
+  );
 
   if (steps.includes('load') && corpus.length > 0) {
     const started = performance.now();
