@@ -52,6 +52,13 @@ export function significantHeaders(manifest: JsonObject): string[] {
   return [...names].sort();
 }
 
+/** The User-Agent each engine's HTTP client sends when the manifest sets none on that request. */
+const CLIENT_USER_AGENT = /^(python-requests\/[\d.]+|undici|node)$/;
+
+function headerValue(name: string, value: string): string {
+  return name === 'user-agent' && CLIENT_USER_AGENT.test(value) ? '<client default>' : value;
+}
+
 /** One request as compared text: method, path, sorted query, body (canonical if JSON), auth headers. */
 export function requestText(
   request: LoggedRequest,
@@ -67,7 +74,7 @@ export function requestText(
   }
   const picked = headers
     .filter((h) => request.headers[h] !== undefined)
-    .map((h) => `${h}: ${String(request.headers[h])}`);
+    .map((h) => `${h}: ${headerValue(h, String(request.headers[h]))}`);
   const text = `${request.method} ${request.path} ${canonicalJson(request.query)} body=${body} headers=${picked.join(' | ')}`;
   // the mock's URL shows up form-encoded in bodies too (an OAuth scope rewritten to the mock)
   const plain = text.replaceAll(origin, '<mock>').replaceAll(encodeURIComponent(origin), '<mock>');
