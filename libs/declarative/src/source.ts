@@ -168,7 +168,12 @@ export class DeclarativeSource implements SourceConnector<JsonObject> {
     try {
       for await (const slice of stream.slices(config, incremental ? saved : undefined, ctx.signal)) {
         let count = 0;
-        for await (const page of stream.readSlice(config, slice, ctx.signal)) {
+        for await (const page of stream.readSlice(
+          config,
+          slice,
+          ctx.signal,
+          incremental ? saved : undefined,
+        )) {
           yield* control();
           if (page.records.length === 0) continue;
           if (!running) {

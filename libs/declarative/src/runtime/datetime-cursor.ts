@@ -4,7 +4,7 @@
 // the manifest's datetime format and may be sent as request options. The state is the greatest
 // cursor value seen, in the reference's shape `{ <cursor_field>: <formatted datetime> }`.
 
-import { datetimeWindows } from '@conveyor/http';
+import { addDuration, datetimeWindows, parseIsoDuration } from '@conveyor/http';
 import { configError } from '@conveyor/protocol';
 import { formatDatetimeMillis, parseDatetimeMillis } from '../interpolation/index.js';
 import { type Config, Interpolated } from './interpolated.js';
@@ -31,6 +31,12 @@ function boundFrom(model: unknown, parameters: Mapping): Bound | undefined {
   };
 }
 
+/** The cursor values a read keeps, in epoch ms, both ends included. */
+export interface SyncRange {
+  from: number;
+  to: number;
+}
+
 export class DatetimeCursor {
   readonly cursorField: Interpolated;
   private readonly format: string;
@@ -45,6 +51,10 @@ export class DatetimeCursor {
   private readonly startField: Interpolated;
   private readonly endField: Interpolated;
   private readonly parameters: Mapping;
+  /** records outside the read's range are dropped by the record selector (`is_client_side_incremental`) */
+  readonly clientSide: boolean;
+  /** newest first: a page whose last record is outside the range is the last page (`is_data_feed`) */
+  readonly dataFeed: boolean;
 
   constructor(model: Mapping, parameters: Mapping) {
     this.parameters = { ...parameters, ...((model.$parameters as Mapping) ?? {}) };
@@ -66,6 +76,8 @@ export class DatetimeCursor {
     this.endOption = model.end_time_option
       ? RequestOption.from(model.end_time_option as Mapping, p)
       : undefined;
+    this.clientSide = model.is_client_side_incremental === true;
+    this.dataFeed = model.is_data_feed === true;
     this.startField = Interpolated.of(model.partition_field_start ?? 'start_time', p);
     this.endField = Interpolated.of(model.partition_field_end ?? 'end_time', p);
   }
@@ -145,6 +157,28 @@ export class DatetimeCursor {
     } catch {
       return undefined;
     }
+  }
+
+  /**
+   * The cursor values a read keeps, as the reference's `should_be_synced` decides: from the saved
+   * cursor (or the configured start) minus the lookback window, never below the lower of the two,
+   * to the end (now by default).
+   */
+  syncRange(config: Config, state: Mapping | undefined): SyncRange {
+    const configured = this.resolve(this.start, config, false);
+    const end = this.end ? this.resolve(this.end, config, true) : Date.now();
+    const saved = state?.[this.field(config)];
+    const start = saved !== undefined && saved !== null && saved !== '' ? this.parse(saved) : configured;
+    const lookback = this.lookback?.evalString(config) || undefined;
+    if (!lookback) return { from: start, to: end };
+    const lower = addDuration(start, parseIsoDuration(lookback), -1);
+    return { from: Math.max(lower, Math.min(start, configured)), to: end };
+  }
+
+  /** Whether a record is inside the range; a record without a readable cursor value is kept. */
+  inRange(record: Mapping, range: SyncRange, config: Config): boolean {
+    const at = this.recordCursor(record, config);
+    return at === undefined || (at >= range.from && at <= range.to);
   }
 
   stateFor(maxMs: number, config: Config): Mapping {

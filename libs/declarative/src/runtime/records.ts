@@ -201,7 +201,13 @@ export class RecordSelector {
     return out;
   }
 
-  select(extracted: unknown[], config: Config, scope: Mapping): Mapping[] {
+  /** `keep` is a further condition applied with the filter (a client-side incremental cursor's range). */
+  select(
+    extracted: unknown[],
+    config: Config,
+    scope: Mapping,
+    keep?: (record: Mapping) => boolean,
+  ): Mapping[] {
     const { filter, transformations, transformBeforeFiltering, normalize } = this.options;
     const schema = normalize ? this.options.schema() : undefined;
     const out: Mapping[] = [];
@@ -213,6 +219,7 @@ export class RecordSelector {
       }
       let record = raw as Mapping;
       if (transformBeforeFiltering) record = applyAll(transformations, record, config, scope);
+      if (keep && !keep(record)) continue;
       if (filter && !filter.keep(record, config, scope)) continue;
       if (!transformBeforeFiltering) record = applyAll(transformations, record, config, scope);
       out.push(schema ? (normalizeBySchema(record, schema) as Mapping) : record);

@@ -99,7 +99,11 @@ export class DeclarativeStreamRuntime {
       transformations: ((model.transformations as Mapping[]) ?? []).map((t) =>
         transformationFrom(t, { ...p, ...((t.$parameters as Mapping) ?? {}) }),
       ),
-      transformBeforeFiltering: selectorModel.transform_before_filtering === true,
+      // a client-side incremental stream filters transformed records unless the manifest says otherwise
+      transformBeforeFiltering:
+        typeof selectorModel.transform_before_filtering === 'boolean'
+          ? selectorModel.transform_before_filtering
+          : (model.incremental_sync as Mapping | undefined)?.is_client_side_incremental === true,
       normalize: selectorModel.schema_normalization === 'Default',
       schema: () => this.schema(),
     });
@@ -163,9 +167,21 @@ export class DeclarativeStreamRuntime {
     }
   }
 
-  /** Reads one slice page by page. */
-  async *readSlice(config: Config, slice: StreamSlice, signal: AbortSignal): AsyncGenerator<PageRead> {
+  /**
+   * Reads one slice page by page. `state` is the read's saved cursor (none for a full refresh):
+   * with it, a client-side incremental stream drops the records outside its range, and a data
+   * feed stops at the first page that ends outside it and drops those records after paginating.
+   */
+  async *readSlice(
+    config: Config,
+    slice: StreamSlice,
+    signal: AbortSignal,
+    state?: Mapping,
+  ): AsyncGenerator<PageRead> {
     const scopeBase = sliceScope(slice);
+    const cursor = this.cursor?.clientSide || this.cursor?.dataFeed ? this.cursor : undefined;
+    const range = cursor?.syncRange(config, state);
+    const inRange = cursor && range ? (record: Mapping) => cursor.inRange(record, range, config) : undefined;
     let token = this.paginator.initialToken();
     for (;;) {
       signal.throwIfAborted();
@@ -179,8 +195,10 @@ export class DeclarativeStreamRuntime {
       if (response.ignored) return; // the error handler chose to ignore this answer: no records, no next page
       const bodies = this.decoder.decode(response);
       const extracted = this.extract(bodies, config, response);
-      const records = this.selector.select(extracted, config, scope);
-      yield { records, slice };
+      const records = this.selector.select(extracted, config, scope, cursor?.dataFeed ? undefined : inRange);
+      yield { records: cursor?.dataFeed && inRange ? records.filter(inRange) : records, slice };
+      const last = records.at(-1);
+      if (cursor?.dataFeed && inRange && last !== undefined && !inRange(last)) return;
       const next = this.paginator.next({
         response,
         body: bodies[0] ?? {},

@@ -205,6 +205,97 @@ describe('incremental reading by a datetime cursor', () => {
   });
 });
 
+const FEED = (flags: string) => `
+version: 6.0.0
+type: DeclarativeSource
+check: { type: CheckStream, stream_names: [events] }
+streams:
+  - type: DeclarativeStream
+    name: events
+    schema_loader: { type: InlineSchemaLoader, schema: { type: object } }
+    incremental_sync:
+      type: DatetimeBasedCursor
+      cursor_field: updated_at
+      datetime_format: "%Y-%m-%d"
+      start_datetime: "{{ config['start_date'] }}"
+      end_datetime: "2024-01-31"
+      ${flags}
+    retriever:
+      type: SimpleRetriever
+      requester: { type: HttpRequester, url_base: "https://api.example.com", path: events }
+      record_selector: { type: RecordSelector, extractor: { type: DpathExtractor, field_path: [data] } }
+      paginator:
+        type: DefaultPaginator
+        page_token_option: { type: RequestOption, inject_into: request_parameter, field_name: page }
+        pagination_strategy: { type: PageIncrement, start_from_page: 1 }
+${SPEC}`;
+
+describe('records outside the read range (is_client_side_incremental, is_data_feed)', () => {
+  // newest first, two pages and an empty third: the API ignores any date filter
+  const pages: Record<string, JsonObject[]> = {
+    '1': [
+      { id: 1, updated_at: '2024-01-20' },
+      { id: 2, updated_at: '2024-01-10' },
+      { id: 3, note: 'no cursor value' },
+    ],
+    '2': [
+      { id: 4, updated_at: '2024-01-08' },
+      { id: 5, updated_at: '2023-12-30' },
+    ],
+    '3': [],
+  };
+  const answer = (request: HttpRequest) => ({
+    data: pages[new URL(request.url).searchParams.get('page') ?? '1'],
+  });
+  const state = (updatedAt: string) => [
+    {
+      type: 'STREAM' as const,
+      stream: { stream_descriptor: { name: 'events' }, stream_state: { updated_at: updatedAt } },
+    },
+  ];
+
+  it('a client-side incremental stream drops records before the saved cursor, keeps those without one', async () => {
+    const { source: s, transport } = source(FEED('is_client_side_incremental: true'), answer);
+    const config = { api_key: 'k', start_date: '2024-01-01' };
+    const { records } = await collect(
+      s.read(config, catalog('events', 'incremental'), state('2024-01-09'), ctx()),
+    );
+    expect(records.map((r) => r.id)).toEqual([1, 2, 3]);
+    expect(transport.requests).toHaveLength(3);
+    // without state the configured start is the floor
+    const full = await collect(
+      source(FEED('is_client_side_incremental: true'), answer).source.read(
+        config,
+        catalog('events'),
+        [],
+        ctx(),
+      ),
+    );
+    expect(full.records.map((r) => r.id)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('a data feed stops paginating at the first page that ends before the cursor, and drops the older records', async () => {
+    const { source: s, transport } = source(FEED('is_data_feed: true'), answer);
+    const config = { api_key: 'k', start_date: '2024-01-01' };
+    const { records } = await collect(
+      s.read(config, catalog('events', 'incremental'), state('2024-01-09'), ctx()),
+    );
+    // page 1 ends with a record without a cursor value: kept, and it does not stop the feed;
+    // page 2 ends before the cursor: the last page read
+    expect(transport.requests.map((r) => new URL(r.url).searchParams.get('page'))).toEqual([null, '2']);
+    expect(records.map((r) => r.id)).toEqual([1, 2, 3]);
+  });
+
+  it('without either flag every record is kept, as before', async () => {
+    const { source: s } = source(FEED(''), answer);
+    const config = { api_key: 'k', start_date: '2024-01-01' };
+    const { records } = await collect(
+      s.read(config, catalog('events', 'incremental'), state('2024-01-09'), ctx()),
+    );
+    expect(records.map((r) => r.id)).toEqual([1, 2, 3, 4, 5]);
+  });
+});
+
 const SUBSTREAM = `
 version: 6.0.0
 type: DeclarativeSource
