@@ -20,7 +20,28 @@ const ajv = new Ajv({
   },
 });
 
+/** The same rules without `format`: for specs written for a validator that ignores formats. */
+const ajvWithoutFormats = new Ajv({
+  strict: false,
+  allErrors: true,
+  useDefaults: true,
+  validateSchema: false,
+  logger: false,
+  validateFormats: false,
+});
+
 const validators = new WeakMap<object, ValidateFunction>();
+const formatsUnchecked = new WeakSet<object>();
+
+/**
+ * Configs for this connectionSpecification are checked without their `format`s (types, patterns,
+ * required fields and the rest still apply). For specs written for the declarative manifests'
+ * reference implementation, which never checks formats: a manifest may declare `format: date-time`
+ * and parse the field with `%Y-%m-%d`, so the only config that works breaks the format.
+ */
+export function withoutFormatChecks(connectionSpecification: JsonObject): void {
+  formatsUnchecked.add(connectionSpecification);
+}
 
 function validatorFor(spec: ConnectorSpecification): ValidateFunction {
   const schema = spec.connectionSpecification;
@@ -31,7 +52,8 @@ function validatorFor(spec: ConnectorSpecification): ValidateFunction {
   const { $schema: _ignored, ...rest } = schema;
   let validate: ValidateFunction;
   try {
-    validate = ajv.compile(patternsOverFormats(rest) as JsonObject);
+    const compiler = formatsUnchecked.has(schema) ? ajvWithoutFormats : ajv;
+    validate = compiler.compile(patternsOverFormats(rest) as JsonObject);
   } catch (error) {
     throw systemError(
       `The connector's spec is not a valid JSON Schema, so no config can be checked against it. Fix connectionSpecification in the connector's spec.`,

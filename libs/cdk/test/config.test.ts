@@ -1,6 +1,6 @@
 import { type ConnectorSpecification, ConveyorError } from '@conveyor/protocol';
 import { describe, expect, it } from 'vitest';
-import { validateConfig } from '../src/index.js';
+import { validateConfig, withoutFormatChecks } from '../src/index.js';
 
 const spec: ConnectorSpecification = {
   connectionSpecification: {
@@ -130,6 +130,21 @@ describe('validateConfig', () => {
     expect(() => validateConfig(spec, { end_date: '20-11-2026' })).toThrow(
       /end_date must match format "date"/,
     );
+  });
+
+  it('checks no formats for a spec registered without them, and still checks the rest', () => {
+    const connectionSpecification = {
+      type: 'object',
+      required: ['start_date'],
+      properties: { start_date: { type: 'string', format: 'date-time' }, count: { type: 'integer' } },
+    };
+    withoutFormatChecks(connectionSpecification);
+    const spec: ConnectorSpecification = { connectionSpecification };
+    expect(validateConfig(spec, { start_date: '2026-11-16' })).toEqual({ start_date: '2026-11-16' });
+    expect(() => validateConfig(spec, { start_date: '2026-11-16', count: 'x' })).toThrow(
+      /count must be integer/,
+    );
+    expect(() => validateConfig(spec, {})).toThrow(/start_date/);
   });
 
   it('refuses a config that is not an object', () => {

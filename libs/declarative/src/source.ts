@@ -12,6 +12,7 @@ import {
   streamStateFor,
   streamStateMessage,
   streamStatusTrace,
+  withoutFormatChecks,
 } from '@conveyor/cdk';
 import type { HttpTransport } from '@conveyor/http';
 import {
@@ -59,6 +60,11 @@ export class DeclarativeSource implements SourceConnector<JsonObject> {
         `This manifest needs custom Python components, which Conveyor does not run: ${list}${loaded.customComponents.length > 5 ? ', …' : ''}. Run it with the Airbyte engine (airbyte:source-<name>) instead.`,
       );
     }
+    // configs are checked as the reference checks them: types, patterns, required fields, no formats
+    const spec = this.manifest.spec as Mapping | undefined;
+    const connectionSpecification = spec?.connection_specification;
+    if (connectionSpecification && typeof connectionSpecification === 'object')
+      withoutFormatChecks(connectionSpecification as JsonObject);
   }
 
   spec(): ConnectorSpecification {

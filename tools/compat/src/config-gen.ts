@@ -2,7 +2,8 @@
 // every required field and every field with a default, with a value of the right type. Deterministic:
 // the same spec and options give the same config, so runs can be compared and repeated.
 
-import { isObject, type Json, type JsonObject } from './manifest-model.js';
+import { formatDatetime } from './fake-data.js';
+import { isObject, type Json, type JsonObject, walkObjects } from './manifest-model.js';
 
 export interface ConfigOptions {
   /** what date-time fields get (start dates above all): an ISO instant at midnight UTC */
@@ -209,5 +210,44 @@ function objectFor(schema: JsonObject, options: ConfigOptions, depth: number): J
 export function generateConfig(manifest: JsonObject, options: ConfigOptions): JsonObject {
   const spec = manifest.spec;
   const schema = isObject(spec) ? spec.connection_specification : undefined;
-  return isObject(schema) ? objectFor(schema, options, 0) : {};
+  if (!isObject(schema)) return {};
+  const config = objectFor(schema, options, 0);
+  // a start date the manifest parses with its own format (`%Y-%m-%d`, `%s`) is written that way,
+  // when the spec's pattern (if any) accepts it
+  const properties = isObject(schema.properties) ? schema.properties : {};
+  for (const [key, format] of datetimeFormatsOfConfig(manifest)) {
+    const value = config[key];
+    const property = properties[key];
+    if (!isObject(property) || typeof value !== 'string' || value !== options.startDate) continue;
+    const written = formatDatetime(new Date(options.startDate), format);
+    if (written.includes('%')) continue; // a directive the formatter does not know
+    const regex = typeof property.pattern === 'string' ? patternRegex(property.pattern) : undefined;
+    if (!regex || regex.test(written)) config[key] = written;
+  }
+  return config;
+}
+
+const CONFIG_KEY = /^\{\{\s*config(?:\[\s*['"]([^'"]+)['"]\s*\]|\.(\w+))\s*\}\}$/;
+
+/**
+ * Config keys a manifest parses as datetimes, with the format it parses them with: a
+ * MinMaxDatetime `{datetime: "{{ config['start_date'] }}", datetime_format: ...}`, or a cursor's
+ * start given as that template alone (parsed with the cursor's datetime_format).
+ */
+export function datetimeFormatsOfConfig(manifest: JsonObject): Map<string, string> {
+  const formats = new Map<string, string>();
+  const keyOf = (template: unknown): string | undefined => {
+    const match = typeof template === 'string' ? CONFIG_KEY.exec(template.trim()) : null;
+    return match ? (match[1] ?? match[2]) : undefined;
+  };
+  for (const { node } of walkObjects(manifest)) {
+    const key = keyOf(node.datetime);
+    if (key && typeof node.datetime_format === 'string' && !formats.has(key))
+      formats.set(key, node.datetime_format);
+    if (node.type === 'DatetimeBasedCursor' && typeof node.datetime_format === 'string') {
+      const startKey = keyOf(node.start_datetime);
+      if (startKey && !formats.has(startKey)) formats.set(startKey, node.datetime_format);
+    }
+  }
+  return formats;
 }

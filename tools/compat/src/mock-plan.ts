@@ -197,14 +197,15 @@ function shapeOf(stream: JsonObject, recordDate: Date): RecordShape {
   return { schema, fixed, recordDate, readPaths: recordPathsReadBy(stream) };
 }
 
-const RECORD_ACCESS = /\brecord((?:\[\s*['"][^'"\]]+['"]\s*\]|\.[A-Za-z_]\w*)+)/g;
+const RECORD_ACCESS = /\b(?:last_)?record((?:\[\s*['"][^'"\]]+['"]\s*\]|\.[A-Za-z_]\w*)+)/g;
 const ACCESS_STEP = /\[\s*['"]([^'"\]]+)['"]\s*\]|\.([A-Za-z_]\w*)/g;
 /** Python methods a template calls on a record or a value in it: not keys. */
 const METHODS = new Set(['get', 'items', 'keys', 'values', 'split', 'lower', 'upper', 'strip', 'replace']);
 
 /**
- * The nested paths the stream's templates read from `record` (`record['a']['b']`, `record.a.b`),
- * which the reference's strict templates fail on when a fake record leaves them out.
+ * The nested paths the stream's templates read from `record` or `last_record` (`record['a']['b']`,
+ * `last_record.a.b`), which the reference's strict templates fail on when a fake record leaves
+ * them out.
  */
 export function recordPathsReadBy(stream: JsonObject): string[][] {
   const paths = new Map<string, string[]>();

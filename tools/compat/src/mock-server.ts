@@ -148,8 +148,14 @@ export function respond(routes: readonly Route[], request: LoggedRequest, origin
   let body = placeRecords(route.fieldPath, records);
   if (paging.kind === 'cursor') {
     if (paging.source.in === 'link' && more) headers.link = `<${nextUrl}>; rel="next"`;
-    if (paging.source.in === 'body' && more)
-      body = setPath(body, paging.source.path, paging.tokenIsUrl ? nextUrl : `mockpage-${index + 2}`);
+    // the last page holds the cursor's path with null, as APIs answer (a template reading
+    // `response.paging.next` fails on a page without `paging`)
+    if (paging.source.in === 'body')
+      body = setPath(
+        body,
+        paging.source.path,
+        more ? (paging.tokenIsUrl ? nextUrl : `mockpage-${index + 2}`) : null,
+      );
     for (const flag of paging.flags) body = setPath(body, flag, more);
   }
   return json(body, headers);

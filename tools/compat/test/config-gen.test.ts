@@ -129,6 +129,38 @@ describe('generateConfig', () => {
     });
   });
 
+  it('writes a start date the way the manifest parses it, unless the pattern says otherwise', () => {
+    const spec = manifest(
+      {
+        start_date: { type: 'string', format: 'date-time' },
+        since: { type: 'string', format: 'date-time' },
+        from: { type: 'string', format: 'date-time', pattern: '^\\d{4}-\\d{2}-\\d{2}T' },
+      },
+      ['start_date', 'since', 'from'],
+    );
+    const withTemplates = {
+      ...spec,
+      definitions: {
+        cursor: {
+          type: 'DatetimeBasedCursor',
+          datetime_format: '%s',
+          start_datetime: "{{ config['since'] }}",
+        },
+        window: {
+          type: 'MinMaxDatetime',
+          datetime: "{{ config['start_date'] }}",
+          datetime_format: '%Y-%m-%d',
+        },
+        other: { type: 'MinMaxDatetime', datetime: '{{ config.from }}', datetime_format: '%Y-%m-%d' },
+      },
+    };
+    expect(generateConfig(withTemplates, options)).toEqual({
+      start_date: '2024-01-01',
+      since: '1704067200',
+      from: '2024-01-01T00:00:00Z',
+    });
+  });
+
   it("uses the spec's examples where the type gives no meaningful value, checked against the pattern", () => {
     const config = generateConfig(
       manifest(

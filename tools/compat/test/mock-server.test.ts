@@ -90,7 +90,7 @@ describe('record placement', () => {
 });
 
 describe('pagination ends after three pages', () => {
-  it('cursor in the body: a token on pages 1 and 2, none on page 3, flags of the stop condition follow', () => {
+  it('cursor in the body: a token on pages 1 and 2, null on page 3, flags of the stop condition follow', () => {
     const routes = planRoutes(
       manifestWith({
         retriever: retriever({
@@ -116,7 +116,7 @@ describe('pagination ends after three pages', () => {
     const page2 = bodyOf(routes, request([['cursor', 'mockpage-2']])).body as unknown as JsonObject;
     expect(page2.meta).toEqual({ next: 'mockpage-3' });
     const page3 = bodyOf(routes, request([['cursor', 'mockpage-3']])).body as unknown as JsonObject;
-    expect(page3.meta).toBeUndefined();
+    expect(page3.meta).toEqual({ next: null });
     expect(page3.has_more).toBe(false);
   });
 

@@ -1,7 +1,7 @@
 // The engine reading small manifests of our own against a scripted API: the requests it sends
 // (URL, query, auth) and the records and states it emits, for the components most manifests use.
 
-import type { SourceOutput } from '@conveyor/cdk';
+import { type SourceOutput, validateConfig } from '@conveyor/cdk';
 import { type HttpRequest, scriptedTransport } from '@conveyor/http';
 import type { ConfiguredCatalog, JsonObject } from '@conveyor/protocol';
 import { describe, expect, it } from 'vitest';
@@ -229,6 +229,23 @@ streams:
         page_token_option: { type: RequestOption, inject_into: request_parameter, field_name: page }
         pagination_strategy: { type: PageIncrement, start_from_page: 1 }
 ${SPEC}`;
+
+describe('config checks', () => {
+  it("checks a manifest's configs as the reference does: types and required fields, not formats", () => {
+    const yaml = FEED('').replace(
+      'start_date: { type: string }',
+      'start_date: { type: string, format: date-time }',
+    );
+    const s = new DeclarativeSource(parseManifest(yaml), {
+      transport: scriptedTransport(() => ({ json: {} })),
+    });
+    expect(validateConfig(s.spec(), { api_key: 'k', start_date: '2024-01-01' })).toEqual({
+      api_key: 'k',
+      start_date: '2024-01-01',
+    });
+    expect(() => validateConfig(s.spec(), { start_date: '2024-01-01' })).toThrow(/api_key/);
+  });
+});
 
 describe('records outside the read range (is_client_side_incremental, is_data_feed)', () => {
   // newest first, two pages and an empty third: the API ignores any date filter
