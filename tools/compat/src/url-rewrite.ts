@@ -6,6 +6,8 @@
 //  - a value of a URL field (`url_base`, `url`, `token_refresh_endpoint`, ...) that starts with a
 //    template reading the config (`{{ config['base_url'] }}/v1`) has that leading part replaced whole
 //    by the mock plus a slug of the template (`http://127.0.0.1:PORT/config-base_url/v1`);
+//  - other URLs written inside the template of a URL field (a mapping of regions to hosts) are
+//    rewritten the same way, host by host;
 //  - a template that only reads `parameters` is left alone: the parameter's value is rewritten.
 // The slug is stable (a pure function of the original text), so both engines see the same paths.
 
@@ -60,12 +62,19 @@ export function rewriteUrl(value: string, mockBase: string, isUrlField: boolean)
     const end = authorityEnd(trimmed, scheme[0].length);
     return `${mockBase}/${slugOf(trimmed.slice(scheme[0].length, end))}${trimmed.slice(end)}`;
   }
-  if (!isUrlField || !trimmed.startsWith('{{')) return undefined;
-  const end = authorityEnd(trimmed, 0);
-  const head = trimmed.slice(0, end);
-  if (!/\bconfig\b/.test(head)) return undefined;
-  return `${mockBase}/${slugOf(head)}${trimmed.slice(end)}`;
+  if (!isUrlField) return undefined;
+  if (trimmed.startsWith('{{')) {
+    const end = authorityEnd(trimmed, 0);
+    const head = trimmed.slice(0, end);
+    if (/\bconfig\b/.test(head)) return `${mockBase}/${slugOf(head)}${trimmed.slice(end)}`;
+  }
+  // URLs written inside a template (`{%- set URLS = {"NA": "https://api.x.com/"} -%}{{ URLS[...] }}`)
+  if (!EMBEDDED_URL.test(value)) return undefined;
+  return value.replace(EMBEDDED_URL, (_whole, host: string) => `${mockBase}/${slugOf(host)}`);
 }
+
+/** `http(s)://host` inside a longer text, the host ending at a slash, quote, space or template. */
+const EMBEDDED_URL = /https?:\/\/([^/"'\s{}]+)/gi;
 
 /** A copy of `manifest` with its URLs pointed at `mockBase` (`http://127.0.0.1:PORT`). */
 export function pointAtMock(manifest: JsonObject, mockBase: string): JsonObject {

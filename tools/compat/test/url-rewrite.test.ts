@@ -19,6 +19,14 @@ describe('URL rewriting', () => {
     );
   });
 
+  it('rewrites the hosts a URL field names inside its template', () => {
+    const template = `{%- set URLS = {"NA": "https://api.x.com/", "EU": "https://api-eu.x.com/"} -%}{{ URLS[config.region] }}`;
+    expect(rewriteUrl(template, mock, true)).toBe(
+      `{%- set URLS = {"NA": "${mock}/api.x.com/", "EU": "${mock}/api-eu.x.com/"} -%}{{ URLS[config.region] }}`,
+    );
+    expect(rewriteUrl(template, mock, false)).toBeUndefined();
+  });
+
   it('leaves paths, parameter templates and non-URL fields alone', () => {
     expect(rewriteUrl('/v1/users', mock, true)).toBeUndefined();
     expect(rewriteUrl('{{ parameters.url }}', mock, true)).toBeUndefined();
