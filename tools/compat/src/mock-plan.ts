@@ -46,6 +46,8 @@ export interface RecordRoute {
   paging: Paging;
   shape: RecordShape;
   format: 'json' | 'jsonl';
+  /** words of the stream's request body outside its templates (a GraphQL query's field names) */
+  bodyWords: string[];
 }
 
 export interface TokenRoute {
@@ -301,6 +303,9 @@ export function planRoutes(pointed: JsonObject, config: JsonObject, recordDate: 
         : pagingOf(retriever.paginator, fieldPath, config),
       shape: shapeOf(stream, recordDate),
       format: decoder === 'JsonlDecoder' ? 'jsonl' : 'json',
+      bodyWords: [
+        ...wordsOf(requester.request_body_json ?? requester.request_body_data ?? requester.request_body),
+      ],
       ...pathPattern(requesterUrl(requester)),
     });
   }
@@ -332,11 +337,43 @@ function asParent(paging: Paging): Paging {
   return perPage !== undefined && perPage > PARENT_PAGE_LIMIT ? { kind: 'none' } : paging;
 }
 
-/** The route for a request path: the matching one with the most literal characters. */
-export function findRoute(routes: readonly Route[], path: string): Route | undefined {
-  let best: Route | undefined;
+/** Identifier-like words of a request body (or its template, templates left out). */
+export function wordsOf(body: Json | undefined): Set<string> {
+  if (body === undefined || body === null) return new Set();
+  const text = (typeof body === 'string' ? body : JSON.stringify(body)).replace(
+    /\{\{.*?\}\}|\{%.*?%\}/gs,
+    ' ',
+  );
+  return new Set(text.match(/[A-Za-z_][A-Za-z0-9_]{2,}/g) ?? []);
+}
+
+/**
+ * The route for a request: the matching one with the most literal characters in its path; among
+ * streams on the same path (GraphQL), the one whose own body words the request's body holds most.
+ */
+export function findRoute(routes: readonly Route[], path: string, body = ''): Route | undefined {
+  let best: Route[] = [];
   for (const route of routes) {
-    if (route.pattern.test(path) && (!best || route.literalLength > best.literalLength)) best = route;
+    if (!route.pattern.test(path)) continue;
+    if (best.length === 0 || route.literalLength > best[0]!.literalLength) best = [route];
+    else if (route.literalLength === best[0]!.literalLength) best.push(route);
   }
-  return best;
+  if (best.length <= 1 || !body) return best[0];
+  const candidates = best.filter((r): r is RecordRoute => r.kind === 'records');
+  if (candidates.length <= 1) return best[0];
+  // words every candidate has (`query`, `pageInfo`) tell nothing apart
+  const shared = candidates
+    .map((r) => new Set(r.bodyWords))
+    .reduce((a, b) => new Set([...a].filter((w) => b.has(w))));
+  const sent = wordsOf(body);
+  let chosen: RecordRoute = candidates[0]!;
+  let score = -1;
+  for (const route of candidates) {
+    const own = route.bodyWords.filter((w) => !shared.has(w) && sent.has(w)).length;
+    if (own > score) {
+      chosen = route;
+      score = own;
+    }
+  }
+  return chosen;
 }

@@ -126,7 +126,7 @@ export function respond(routes: readonly Route[], request: LoggedRequest, origin
     headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify(body),
   });
-  const route = findRoute(routes, request.path);
+  const route = findRoute(routes, request.path, request.body);
   if (!route) return json({});
   if (route.kind === 'token') return json(route.body);
   const index = pageIndex(route.paging, request);

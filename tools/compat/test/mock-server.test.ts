@@ -259,6 +259,60 @@ describe('pagination ends after three pages', () => {
   });
 });
 
+describe('streams on one path (GraphQL)', () => {
+  it('are told apart by the words of their request bodies', () => {
+    const stream = (name: string, query: string): JsonObject => ({
+      type: 'DeclarativeStream',
+      name,
+      retriever: {
+        type: 'SimpleRetriever',
+        requester: {
+          type: 'HttpRequester',
+          url_base: `${origin}/api.x.com`,
+          path: '/graphql',
+          http_method: 'POST',
+          request_body_json: { query },
+        },
+        record_selector: {
+          type: 'RecordSelector',
+          extractor: { type: 'DpathExtractor', field_path: ['data', name, 'nodes'] },
+        },
+      },
+    });
+    const routes = planRoutes(
+      {
+        streams: [
+          stream(
+            'accounts',
+            '{ accounts(first: 10, after: {{ next_page_token }}) { nodes { id name } pageInfo { endCursor } } }',
+          ),
+          stream('invoices', '{ invoices(first: 10) { nodes { id amount } pageInfo { endCursor } } }'),
+        ],
+      },
+      {},
+      recordDate,
+    );
+    const post = (query: string) =>
+      JSON.parse(
+        respond(
+          routes,
+          {
+            method: 'POST',
+            path: '/api.x.com/graphql',
+            query: [],
+            body: JSON.stringify({ query }),
+            headers: {},
+          },
+          origin,
+        ).body,
+      ) as { data: Record<string, unknown> };
+    expect(Object.keys(post('{ invoices(first: 10) { nodes { id amount } } }').data)).toEqual(['invoices']);
+    expect(Object.keys(post('{ accounts(first: 10, after: null) { nodes { id name } } }').data)).toEqual([
+      'accounts',
+    ]);
+  });
+});
+
 describe('token endpoints and the server', () => {
   let close: (() => Promise<void>) | undefined;
   afterEach(async () => {
