@@ -362,9 +362,11 @@ export function findRoute(routes: readonly Route[], path: string, body = ''): Ro
   const candidates = best.filter((r): r is RecordRoute => r.kind === 'records');
   if (candidates.length <= 1) return best[0];
   // words every candidate has (`query`, `pageInfo`) tell nothing apart
-  const shared = candidates
-    .map((r) => new Set(r.bodyWords))
-    .reduce((a, b) => new Set([...a].filter((w) => b.has(w))));
+  const shared = new Set(candidates[0]!.bodyWords);
+  for (const route of candidates.slice(1)) {
+    const words = new Set(route.bodyWords);
+    for (const word of shared) if (!words.has(word)) shared.delete(word);
+  }
   const sent = wordsOf(body);
   let chosen: RecordRoute = candidates[0]!;
   let score = -1;
