@@ -870,6 +870,8 @@ const UNIX_EPOCH_DAYS = 0;
 export function parseDatetime(value: string | number, format: string): PyDateTime {
   const text = String(value);
   const integer = (): number => {
+    // Python's int() truncates a float (a JSON number like 1198.44) but refuses the text "1198.44"
+    if (typeof value === 'number' && Number.isFinite(value)) return Math.trunc(value);
     const n = Number(text.trim());
     if (!/^\s*[+-]?\d+\s*$/.test(text) || !Number.isFinite(n)) {
       throw new PyDateValueError(`invalid literal for int() with base 10: '${text}'`);

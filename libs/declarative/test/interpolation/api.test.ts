@@ -140,6 +140,10 @@ describe('python datetime helpers', () => {
     expect(String(parseDatetime('1700000000', '%s'))).toBe('2023-11-14 22:13:20+00:00');
     expect(String(parseDatetime('2024-01-02', '%Y-%m-%d'))).toBe('2024-01-02 00:00:00+00:00');
     expect(() => parseDatetime('2024-01-02x', '%Y-%m-%d')).toThrow(/unconverted data remains/);
+    // int() truncates a float value but refuses a float written as text, as in Python
+    expect(String(parseDatetime(1198.44, '%ms'))).toBe('1970-01-01 00:00:01.198000+00:00');
+    expect(String(parseDatetime(1700000000.9, '%s'))).toBe('2023-11-14 22:13:20+00:00');
+    expect(() => parseDatetime('1198.44', '%ms')).toThrow(/invalid literal for int/);
   });
 
   it('offers epoch-millisecond forms for the cursor', () => {
