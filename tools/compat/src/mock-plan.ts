@@ -167,7 +167,9 @@ export function pathPattern(urlTemplate: string): { pattern: RegExp; literalLeng
       return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\/+/g, '/+');
     })
     .join('');
-  return { pattern: new RegExp(`^/*${source.replace(/^(\/\+)+/, '')}/*$`), literalLength };
+  // slashes at either end are optional (`graphql/` in a manifest is requested as `/graphql`)
+  const trimmed = source.replace(/^(\/\+)+/, '').replace(/(\/\+)+$/, '');
+  return { pattern: new RegExp(`^/*${trimmed}/*$`), literalLength };
 }
 
 function joinUrl(base: string, path: string): string {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { JsonObject } from '../src/manifest-model.js';
-import { planRoutes, type RecordRoute } from '../src/mock-plan.js';
+import { pathPattern, planRoutes, type RecordRoute } from '../src/mock-plan.js';
 import { type LoggedRequest, placeRecords, respond, startMock } from '../src/mock-server.js';
 
 const origin = 'http://127.0.0.1:9999';
@@ -350,5 +350,14 @@ describe('token endpoints and the server', () => {
         '',
       ],
     ]);
+  });
+});
+
+describe('path patterns', () => {
+  it('match with or without the slashes a manifest writes at either end', () => {
+    const { pattern } = pathPattern('http://127.0.0.1:1/api.x.com/graphql/');
+    expect(pattern.test('/api.x.com/graphql')).toBe(true);
+    expect(pattern.test('/api.x.com/graphql/')).toBe(true);
+    expect(pattern.test('/api.x.com/graphqlx')).toBe(false);
   });
 });
