@@ -53,7 +53,7 @@ function validatorFor(spec: ConnectorSpecification): ValidateFunction {
   let validate: ValidateFunction;
   try {
     const compiler = formatsUnchecked.has(schema) ? ajvWithoutFormats : ajv;
-    validate = compiler.compile(patternsOverFormats(rest) as JsonObject);
+    validate = compiler.compile(rest);
   } catch (error) {
     throw systemError(
       `The connector's spec is not a valid JSON Schema, so no config can be checked against it. Fix connectionSpecification in the connector's spec.`,
@@ -62,24 +62,6 @@ function validatorFor(spec: ConnectorSpecification): ValidateFunction {
   }
   validators.set(schema, validate);
   return validate;
-}
-
-/**
- * The schema with `format` dropped wherever a `pattern` is also given: the pattern is the exact
- * rule (a spec may say `format: date` and accept `16-11-2026` by its pattern, and the reference
- * implementation checks patterns, never formats). Other formats are checked as before.
- */
-function patternsOverFormats(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(patternsOverFormats);
-  if (node === null || typeof node !== 'object') return node;
-  const out: Record<string, unknown> = {};
-  const hasPattern = typeof (node as Record<string, unknown>).pattern === 'string';
-  for (const [key, value] of Object.entries(node)) {
-    if (key === 'format' && hasPattern && typeof value === 'string') continue;
-    // `properties` maps names to schemas: a property called "format" is kept
-    out[key] = patternsOverFormats(value);
-  }
-  return out;
 }
 
 /**

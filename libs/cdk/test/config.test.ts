@@ -112,26 +112,6 @@ describe('validateConfig', () => {
     expect(message).toContain('config.extra is not a known field');
   });
 
-  it('lets a pattern, not the format, decide when a field gives both (as the reference does)', () => {
-    const spec: ConnectorSpecification = {
-      connectionSpecification: {
-        type: 'object',
-        properties: {
-          start_date: { type: 'string', format: 'date', pattern: '^[0-9]{2}-[0-9]{2}-[0-9]{4}$' },
-          end_date: { type: 'string', format: 'date' },
-        },
-      },
-    };
-    expect(validateConfig(spec, { start_date: '16-11-2026', end_date: '2026-11-20' })).toEqual({
-      start_date: '16-11-2026',
-      end_date: '2026-11-20',
-    });
-    expect(() => validateConfig(spec, { start_date: '2026-11-16' })).toThrow(/start_date must match pattern/);
-    expect(() => validateConfig(spec, { end_date: '20-11-2026' })).toThrow(
-      /end_date must match format "date"/,
-    );
-  });
-
   it('checks no formats for a spec registered without them, and still checks the rest', () => {
     const connectionSpecification = {
       type: 'object',
