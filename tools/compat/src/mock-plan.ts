@@ -88,10 +88,16 @@ function numberOf(value: Json | undefined, config: JsonObject): number | undefin
   return Number.isFinite(n) ? n : undefined;
 }
 
+/** Python methods a template calls on a value: where a chain of keys ends. */
+const METHODS = new Set(['get', 'items', 'keys', 'values', 'split', 'lower', 'upper', 'strip', 'replace']);
+
 const ACCESSOR = /^\s*(?:\.get\(\s*['"]([^'"]+)['"][^)]*\)|\.(\w+)|\[\s*['"]([^'"]+)['"]\s*\])/;
 
-/** The chains of keys read from `variable` in a template (`response.a.get('b', {})['c']` -> a,b,c). */
-export function readPaths(template: string, variable: string): string[][] {
+/**
+ * The chains of keys read from `variable` in a template (`response.a.get('b', {})['c']` -> a,b,c).
+ * With `throughGet: false` a chain ends at `.get(...)`: a key read that way may be absent.
+ */
+export function readPaths(template: string, variable: string, throughGet = true): string[][] {
   const paths: string[][] = [];
   const start = new RegExp(`\\b${variable}\\b`, 'g');
   for (let match = start.exec(template); match; match = start.exec(template)) {
@@ -99,7 +105,8 @@ export function readPaths(template: string, variable: string): string[][] {
     const path: string[] = [];
     for (let step = ACCESSOR.exec(rest); step; step = ACCESSOR.exec(rest)) {
       const key = (step[1] ?? step[2] ?? step[3])!;
-      if (step[2] !== undefined && ['get', 'keys', 'items', 'values', 'split', 'strip'].includes(key)) break;
+      if (step[2] !== undefined && METHODS.has(key)) break;
+      if (step[1] !== undefined && !throughGet) break;
       path.push(key);
       rest = rest.slice(step[0].length);
     }
@@ -201,11 +208,6 @@ function shapeOf(stream: JsonObject, recordDate: Date): RecordShape {
   return { schema, fixed, recordDate, readPaths: recordPathsReadBy(stream) };
 }
 
-const RECORD_ACCESS = /\b(?:last_)?record((?:\[\s*['"][^'"\]]+['"]\s*\]|\.[A-Za-z_]\w*)+)/g;
-const ACCESS_STEP = /\[\s*['"]([^'"\]]+)['"]\s*\]|\.([A-Za-z_]\w*)/g;
-/** Python methods a template calls on a record or a value in it: not keys. */
-const METHODS = new Set(['get', 'items', 'keys', 'values', 'split', 'lower', 'upper', 'strip', 'replace']);
-
 /**
  * The nested paths the stream's templates read from `record` or `last_record` (`record['a']['b']`,
  * `last_record.a.b`), which the reference's strict templates fail on when a fake record leaves
@@ -215,15 +217,8 @@ export function recordPathsReadBy(stream: JsonObject): string[][] {
   const paths = new Map<string, string[]>();
   const visit = (node: Json): void => {
     if (typeof node === 'string') {
-      for (const match of node.matchAll(RECORD_ACCESS)) {
-        const path: string[] = [];
-        for (const step of match[1]!.matchAll(ACCESS_STEP)) {
-          const key = step[1] ?? step[2]!;
-          if (step[2] !== undefined && METHODS.has(key)) break;
-          path.push(key);
-        }
-        if (path.length > 0) paths.set(JSON.stringify(path), path);
-      }
+      for (const variable of ['record', 'last_record'])
+        for (const path of readPaths(node, variable, false)) paths.set(JSON.stringify(path), path);
     } else if (Array.isArray(node)) node.forEach(visit);
     else if (isObject(node)) Object.values(node).forEach(visit);
   };
