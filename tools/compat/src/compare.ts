@@ -20,7 +20,8 @@ export interface RunResult {
 }
 
 export type Verdict =
-  | { status: 'identical' }
+  /** how many records and distinct requests agreed (an identical read of nothing proves little) */
+  | { status: 'identical'; records: number; requests: number }
   | { status: 'different'; what: 'catalog' | 'requests' | 'records'; detail: string }
   | { status: 'failed'; engine: 'reference' | 'ours'; reason: string };
 
@@ -133,7 +134,11 @@ export function compareRuns(reference: RunResult, ours: RunResult): Verdict {
       };
     }
   }
-  return { status: 'identical' };
+  return {
+    status: 'identical',
+    records: streams.reduce((sum, stream) => sum + (ours.records[stream]?.length ?? 0), 0),
+    requests: new Set(ours.requests).size,
+  };
 }
 
 /** A reason without the parts that vary between manifests (numbers, quoted names), for grouping. */

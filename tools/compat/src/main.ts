@@ -146,6 +146,10 @@ async function main(): Promise<number> {
         ['manifests', results.length],
         ['need custom components (skipped)', count('custom')],
         ['identical', count('identical')],
+        [
+          '  of which read no record',
+          results.filter((r) => r.status === 'identical' && r.records === 0).length,
+        ],
         ['different', count('different')],
         ['failed', count('failed')],
         [

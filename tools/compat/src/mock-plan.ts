@@ -45,7 +45,7 @@ export interface RecordRoute {
   fieldPath: string[];
   paging: Paging;
   shape: RecordShape;
-  format: 'json' | 'jsonl';
+  format: 'json' | 'jsonl' | 'xml';
   /** words of the stream's request body outside its templates (a GraphQL query's field names) */
   bodyWords: string[];
 }
@@ -299,7 +299,7 @@ export function planRoutes(pointed: JsonObject, config: JsonObject, recordDate: 
         ? asParent(pagingOf(retriever.paginator, fieldPath, config))
         : pagingOf(retriever.paginator, fieldPath, config),
       shape: shapeOf(stream, recordDate),
-      format: decoder === 'JsonlDecoder' ? 'jsonl' : 'json',
+      format: decoder === 'JsonlDecoder' ? 'jsonl' : decoder === 'XmlDecoder' ? 'xml' : 'json',
       bodyWords: [
         ...wordsOf(requester.request_body_json ?? requester.request_body_data ?? requester.request_body),
       ],

@@ -10,6 +10,7 @@ import { fakeRecords } from './fake-data.js';
 import { isObject, type Json, type JsonObject } from './manifest-model.js';
 import { findRoute, PAGES, type Paging, type RecordRoute, type Route } from './mock-plan.js';
 import { canonicalJson, maskTimes } from './normalize.js';
+import { toXml } from './xml-body.js';
 
 export interface LoggedRequest {
   method: string;
@@ -157,6 +158,9 @@ export function respond(routes: readonly Route[], request: LoggedRequest, origin
         more ? (paging.tokenIsUrl ? nextUrl : `mockpage-${index + 2}`) : null,
       );
     for (const flag of paging.flags) body = setPath(body, flag, more);
+  }
+  if (route.format === 'xml') {
+    return { status: 200, headers: { 'content-type': 'application/xml', ...headers }, body: toXml(body) };
   }
   return json(body, headers);
 }

@@ -23,7 +23,7 @@ describe('compareRuns', () => {
       records: { b: ['{"y":1}'], a: ['{"x":2}', '{"x":1}'] },
       requests: ['GET /b [] body=', 'GET /a [] body=', 'GET /a [] body='],
     });
-    expect(compareRuns(run(), ours)).toEqual({ status: 'identical' });
+    expect(compareRuns(run(), ours)).toEqual({ status: 'identical', records: 3, requests: 2 });
   });
 
   it('names the catalog first when it differs', () => {

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { JsonObject } from '../src/manifest-model.js';
 import { pathPattern, planRoutes, type RecordRoute } from '../src/mock-plan.js';
 import { type LoggedRequest, placeRecords, respond, startMock } from '../src/mock-server.js';
+import { toXml } from '../src/xml-body.js';
 
 const origin = 'http://127.0.0.1:9999';
 const recordDate = new Date('2024-01-03T12:00:00Z');
@@ -256,6 +257,43 @@ describe('pagination ends after three pages', () => {
     // the same stream with no child paginates its full page
     const alone = planRoutes(manifestWith({ retriever: retriever(paginator(250)) }), {}, recordDate);
     expect((bodyOf(alone, request()).body as unknown as { data: unknown[] }).data).toHaveLength(250);
+  });
+});
+
+describe('an XML API (XmlDecoder)', () => {
+  it('answers XML with the records repeated at the field path and the page token where the paginator reads it', () => {
+    const routes = planRoutes(
+      manifestWith({
+        retriever: {
+          ...retriever(
+            {
+              type: 'DefaultPaginator',
+              pagination_strategy: { type: 'CursorPagination', cursor_value: '{{ response.Response.Next }}' },
+            },
+            ['Response', 'Items', 'Item'],
+          ),
+          decoder: { type: 'XmlDecoder' },
+        },
+      }),
+      {},
+      recordDate,
+    );
+    const first = respond(routes, request(), origin);
+    expect(first.headers['content-type']).toBe('application/xml');
+    expect(first.body).toMatch(
+      /^<\?xml version="1.0" encoding="UTF-8"\?>\n<Response><Items>(<Item><id>\d+<\/id><name>[^<]*<\/name><\/Item>){2,}<\/Items><Next>mockpage-2<\/Next><\/Response>$/,
+    );
+    const last = respond(routes, request([['cursor', 'mockpage-3']]), origin);
+    expect(last.body).toMatch(/<Next\/><\/Response>$/);
+  });
+
+  it('writes attributes, text, lists, nulls and escapes, and makes names XML can hold', () => {
+    expect(toXml({ r: { '@id': 'a"b', '#text': 'x < y & z', list: [1, null], '2 words': true } })).toBe(
+      '<?xml version="1.0" encoding="UTF-8"?>\n<r id="a&quot;b"><list>1</list><list/><_2_words>true</_2_words>x &lt; y &amp; z</r>',
+    );
+    expect(toXml([{ id: 1 }])).toBe(
+      '<?xml version="1.0" encoding="UTF-8"?>\n<response><id>1</id></response>',
+    );
   });
 });
 

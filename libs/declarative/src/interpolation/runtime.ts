@@ -123,10 +123,24 @@ function bound(obj: unknown, name: string, impl: MethodImpl, state: RenderState)
   return new PyCallable(name, (args, kwargs) => impl(obj as never, args, kwargs, state), typeName(obj));
 }
 
+/**
+ * A name starting with `_`: Jinja's sandbox refuses it only when the Python object has such an
+ * attribute (every object has dunders such as `__class__`); otherwise it falls back to the item, so
+ * `response._embedded` reads a HAL response's `_embedded` key.
+ */
+function underscoreAttr(obj: unknown, name: string): unknown {
+  if (name.startsWith('__')) return unsafe(obj, name);
+  if (isDict(obj)) {
+    const value = dictGet(obj, name);
+    return value === MISSING ? missingAttribute(obj, name) : value;
+  }
+  return missingAttribute(obj, name);
+}
+
 /** `obj.name` as Jinja's sandbox resolves it. */
 export function getAttr(obj: unknown, name: string, state: RenderState): unknown {
   if (obj instanceof PyUndefined) obj.fail();
-  if (name.startsWith('_')) return unsafe(obj, name);
+  if (name.startsWith('_')) return underscoreAttr(obj, name);
   if (obj instanceof TemplateMapping && Object.hasOwn(obj.attributes, name)) return obj.attributes[name];
   const impl = tables.lookup(obj, name);
   if (impl) return bound(obj, name, impl, state);
@@ -216,7 +230,6 @@ export function getItem(obj: unknown, key: unknown, state: RenderState): unknown
     return new PyUndefined(`${typeName(obj)} index out of range`);
   }
   if (typeof key === 'string') {
-    if (key.startsWith('_')) return unsafe(obj, key);
     return getAttr(obj, key, state);
   }
   return new PyUndefined(`${typeName(obj)} object has no element ${String(key)}`);

@@ -1,6 +1,6 @@
 // Response decoders: bytes of a response → the bodies the record extractor walks. JSON yields the
 // body (each element when the body is a list), JSON lines one body per line, CSV one mapping per
-// row, gzip unwraps then hands on to its inner decoder.
+// row, XML one mapping in xmltodict's shape, gzip unwraps then hands on to its inner decoder.
 //
 // Unlike the reference, a body that is not what the decoder expects (HTML where JSON was promised)
 // is an error that names the request, not an empty page: silently reading nothing is how a sync
@@ -10,6 +10,7 @@ import { gunzipSync } from 'node:zlib';
 import { describeRequest, type HttpResponse } from '@conveyor/http';
 import { configError, systemError } from '@conveyor/protocol';
 import type { Mapping } from './slice.js';
+import { XmlSyntaxError, xmlToDict } from './xml-to-dict.js';
 
 export interface Decoder {
   decode(response: HttpResponse): unknown[];
@@ -127,6 +128,24 @@ export function parseCsv(text: string, delimiter: string): string[][] {
   return rows;
 }
 
+/** The body as the reference's XmlDecoder reads it: one mapping in xmltodict's shape (see xml-to-dict.ts). */
+export function xmlDecoder(): Decoder {
+  return {
+    decode(response) {
+      const text = bodyText(response);
+      if (text.trim() === '') return [{}];
+      try {
+        return [xmlToDict(text)];
+      } catch (error) {
+        if (!(error instanceof XmlSyntaxError)) throw error;
+        throw systemError(
+          `The API answered ${describe(response)} with a body that is not well-formed XML (${error.message}): "${snippet(text)}". Check the URL and the credentials, or declare the manifest's decoder.`,
+        );
+      }
+    },
+  };
+}
+
 /** Unzips a gzip body (when it is one) and hands it to the inner decoder. */
 export function gzipDecoder(inner: Decoder): Decoder {
   return {
@@ -151,11 +170,13 @@ export function decoderFrom(model: Mapping | undefined): Decoder {
       return iterableDecoder();
     case 'CsvDecoder':
       return csvDecoder({ delimiter: typeof model?.delimiter === 'string' ? model.delimiter : undefined });
+    case 'XmlDecoder':
+      return xmlDecoder();
     case 'GzipDecoder':
       return gzipDecoder(decoderFrom(model?.decoder as Mapping | undefined));
     default:
       throw configError(
-        `The decoder "${String(type)}" is not supported yet. Supported: JsonDecoder, JsonlDecoder, IterableDecoder, CsvDecoder, GzipDecoder.`,
+        `The decoder "${String(type)}" is not supported yet. Supported: JsonDecoder, JsonlDecoder, IterableDecoder, CsvDecoder, XmlDecoder, GzipDecoder.`,
       );
   }
 }

@@ -46,6 +46,15 @@ describe('sandbox', () => {
     expect(() => compileTemplate("{{ ''.__class__.__mro__ }}").render({})).toThrow(/unsafe/);
   });
 
+  it('reads a dict key starting with _ as Jinja does (no such attribute, so the key), but never a dunder', () => {
+    const hal = { response: { _embedded: { rows: [1, 2] }, __class__: 'x' } };
+    expect(compileTemplate('{{ response._embedded.rows }}').eval(hal)).toEqual([1, 2]);
+    expect(compileTemplate("{{ response['_embedded'].rows[1] }}").eval(hal)).toBe(2);
+    expect(compileTemplate('{{ response._missing }}').render(hal)).toBe('');
+    expect(compileTemplate('{{ response.__class__ }}').render(hal)).toBe('');
+    expect(() => compileTemplate('{{ response.__class__.__mro__ }}').render(hal)).toThrow(/unsafe/);
+  });
+
   it('does not let a context object expose JavaScript prototype members', () => {
     expect(compileTemplate('{{ config.toString }}').render({ config: {} })).toBe('');
     expect(compileTemplate('{{ config.hasOwnProperty }}').render({ config: {} })).toBe('');

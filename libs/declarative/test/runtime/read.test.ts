@@ -395,3 +395,46 @@ describe('incremental reading of a partitioned stream', () => {
     expect(states).toEqual([{ updated_at: '2024-01-04' }]);
   });
 });
+
+describe('an XML API (XmlDecoder)', () => {
+  const XML = PAGED.replace(
+    '      record_selector:',
+    '      decoder: { type: XmlDecoder }\n      record_selector:',
+  )
+    .replace('field_path: [data]', 'field_path: [Response, Items, Item]')
+    .replace('record.id != 3', "record['@id'] != '3'")
+    .replace('cursor_value: "{{ response.next }}"', 'cursor_value: "{{ response.Response.Next }}"')
+    .replace(
+      'stop_condition: "{{ not response.next }}"',
+      'stop_condition: "{{ not response.Response.Next }}"',
+    )
+    .replace('"{{ parameters.kind }}-{{ record.id }}"', '"{{ record.Name | upper }}"');
+
+  it('extracts repeated elements as records, attributes as @keys, and pages on a value read from the XML', async () => {
+    const pages: Record<string, string> = {
+      first:
+        '<?xml version="1.0"?><Response><Items><Item id="1"><Name>a</Name></Item><Item id="2"><Name>b</Name><Note/></Item></Items><Next>p2</Next></Response>',
+      p2: '<Response><Items><Item id="3"><Name>c</Name></Item><Item id="4"><Name>d &amp; e</Name></Item></Items><Next/></Response>',
+    };
+    const transport = scriptedTransport((request) => ({
+      body: pages[new URL(request.url).searchParams.get('cursor') ?? 'first'],
+      headers: { 'content-type': 'application/xml' },
+    }));
+    const s = new DeclarativeSource(parseManifest(XML), { transport });
+    const { records } = await collect(s.read({ api_key: 'k' }, catalog('items'), [], ctx()));
+    expect(records).toEqual([
+      { '@id': '1', Name: 'a', source: 'A' },
+      { '@id': '2', Name: 'b', Note: null, source: 'B' },
+      { '@id': '4', Name: 'd & e', source: 'D & E' },
+    ]);
+    expect(transport.requests).toHaveLength(2);
+  });
+
+  it('names the request when the body is not well-formed XML', async () => {
+    const transport = scriptedTransport(() => ({ body: '<html><body>Login</html>' }));
+    const s = new DeclarativeSource(parseManifest(XML), { transport });
+    await expect(collect(s.read({ api_key: 'k' }, catalog('items'), [], ctx()))).rejects.toThrow(
+      /GET https:\/\/api\.example\.com\/v1\/items.*not well-formed XML \(the end tag <\/html> does not match <body> at line 1, column 17\)/,
+    );
+  });
+});
