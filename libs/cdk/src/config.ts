@@ -2,8 +2,10 @@
 // is the slow part); errors name each bad field as a path and the rule it breaks, and never echo a
 // value, because the value may be a secret.
 
+import { isDeepStrictEqual } from 'node:util';
 import { type ConnectorSpecification, configError, type JsonObject, systemError } from '@conveyor/protocol';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ConfigPreparation } from './types.js';
 
 const ajv = new Ajv({
   strict: false,
@@ -87,6 +89,29 @@ export function validateConfig<Config extends JsonObject = JsonObject>(
   throw configError(
     `The config is invalid: ${shown.join('; ')}${more}. Fix ${problems.length === 1 ? 'this field' : 'these fields'} and try again.`,
   );
+}
+
+/** A config ready to run, and the migrated stored config when the connector's migrations changed it. */
+export interface RunConfig<Config extends JsonObject = JsonObject> {
+  config: Config;
+  /** set only when a migration changed the stored config: persist it */
+  updated?: JsonObject;
+}
+
+/**
+ * The one way a stored config becomes the config a connector runs with, in the CLI and in the
+ * engine's process alike: the connector's migrations and transformations (when it has any), then
+ * the spec's checks and defaults.
+ */
+export function configForRun<Config extends JsonObject = JsonObject>(
+  connector: ConfigPreparation & { spec(): ConnectorSpecification },
+  stored: JsonObject,
+): RunConfig<Config> {
+  const spec = connector.spec();
+  if (!connector.prepareConfig) return { config: validateConfig<Config>(spec, stored) };
+  const { migrated, effective } = connector.prepareConfig(structuredClone(stored));
+  const config = validateConfig<Config>(spec, effective);
+  return isDeepStrictEqual(migrated, stored) ? { config } : { config, updated: migrated };
 }
 
 function describeErrors(errors: ErrorObject[]): string[] {

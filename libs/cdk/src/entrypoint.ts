@@ -2,6 +2,7 @@
 // lines on stdout, exit code 1 and one paragraph on stderr when something fails. The same object
 // runs in the engine's process without this file; here it speaks to any protocol-aware runner.
 
+import { rename, rm, writeFile } from 'node:fs/promises';
 import {
   type AirbyteMessage,
   asConveyorError,
@@ -20,7 +21,7 @@ import {
   systemError,
 } from '@conveyor/protocol';
 import { type ConnectorKind, type ParsedArguments, parseArguments } from './arguments.js';
-import { validateConfig } from './config.js';
+import { configForRun } from './config.js';
 import { readCatalogFile, readConfigFile, readStateFile } from './input-files.js';
 import { createLogger } from './logger.js';
 import { errorTrace } from './trace.js';
@@ -167,11 +168,40 @@ async function runCommand(connector: Connector, run: Run): Promise<string | unde
 }
 
 async function loadConfig(connector: Connector, run: Run): Promise<JsonObject> {
-  const raw = await readConfigFile(run.args.config as string);
+  const path = run.args.config as string;
+  const raw = await readConfigFile(path);
   const spec = connector.spec();
   // Secrets are learnt from the raw config: validation errors must already be masked.
   run.masker.add(secretValues(spec.connectionSpecification, raw));
-  return validateConfig(spec, raw);
+  const { config, updated } = configForRun(connector, raw);
+  run.masker.add(secretValues(spec.connectionSpecification, config));
+  if (updated) await persistMigratedConfig(path, updated, run);
+  return config;
+}
+
+/**
+ * A migrated config is written back to its file (through a temporary file and a rename, so a crash
+ * leaves the old or the new config, never half of one) and announced as a CONTROL message, which
+ * is how a runner that keeps configs elsewhere (the engine) learns of it.
+ */
+async function persistMigratedConfig(path: string, migrated: JsonObject, run: Run): Promise<void> {
+  const temporary = `${path}.${process.pid}.tmp`;
+  try {
+    await writeFile(temporary, `${JSON.stringify(migrated, null, 2)}\n`, { mode: 0o600 });
+    await rename(temporary, path);
+    run.ctx.logger.info(
+      `The config was migrated to the connector's current format and saved back to ${path}.`,
+    );
+  } catch (error) {
+    await rm(temporary, { force: true });
+    run.ctx.logger.warn(
+      `The config was migrated to the connector's current format, but ${path} could not be rewritten (${(error as Error).message}); the migration is applied again on every run.`,
+    );
+  }
+  await run.out.write({
+    type: 'CONTROL',
+    control: { type: 'CONNECTOR_CONFIG', emitted_at: Date.now(), connectorConfig: { config: migrated } },
+  });
 }
 
 async function check(connector: Connector, run: Run): Promise<string | undefined> {

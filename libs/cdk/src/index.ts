@@ -1,6 +1,6 @@
 export { failedCheck } from './check-status.js';
 export { CheckpointPolicy, type CheckpointPolicyOptions } from './checkpoint.js';
-export { validateConfig, withoutFormatChecks } from './config.js';
+export { configForRun, type RunConfig, validateConfig, withoutFormatChecks } from './config.js';
 export { Destination } from './destination.js';
 export { type ConnectorIO, runConnector, writeRecordBatch } from './entrypoint.js';
 export { describeUrl, fetchJson, type HttpRequest, proxyFor } from './http.js';

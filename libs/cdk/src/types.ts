@@ -63,7 +63,25 @@ export interface ReadContext {
   batchRecords?: number;
 }
 
-export interface SourceConnector<Config extends JsonObject = JsonObject> {
+/** What a connector makes of a stored config before it is validated (see `prepareConfig`). */
+export interface PreparedConfig {
+  /**
+   * The stored config in its current form (a field renamed, credentials moved under a key). When it
+   * differs from what was read, the CLI rewrites the config file and emits a CONTROL message, and
+   * the engine persists it, so the migration is done once.
+   */
+  migrated: JsonObject;
+  /** What the connector runs with: `migrated` plus per-run transformations; checked against the spec. */
+  effective: JsonObject;
+}
+
+/** Config migrations: optional on sources and destinations. */
+export interface ConfigPreparation {
+  /** Receives a copy of the stored config, before spec validation. */
+  prepareConfig?(config: JsonObject): PreparedConfig;
+}
+
+export interface SourceConnector<Config extends JsonObject = JsonObject> extends ConfigPreparation {
   spec(): ConnectorSpecification;
   check(config: Config, ctx: ReadContext): Promise<ConnectionStatus>;
   discover(config: Config, ctx: ReadContext): Promise<Catalog>;
@@ -108,7 +126,7 @@ export interface CommittedStates {
   states: StateMessage[];
 }
 
-export interface DestinationConnector<Config extends JsonObject = JsonObject> {
+export interface DestinationConnector<Config extends JsonObject = JsonObject> extends ConfigPreparation {
   spec(): ConnectorSpecification;
   check(config: Config, ctx: ReadContext): Promise<ConnectionStatus>;
   open(config: Config, catalog: ConfiguredCatalog, ctx: WriteContext): Promise<DestinationWriter>;

@@ -5,7 +5,7 @@
 
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { ReadContext, SourceConnector, SourceOutput } from '@conveyor/cdk';
+import type { PreparedConfig, ReadContext, SourceConnector, SourceOutput } from '@conveyor/cdk';
 import {
   errorTrace,
   streamFailure,
@@ -30,6 +30,7 @@ import {
   streamKey,
 } from '@conveyor/protocol';
 import type { LoadedManifest } from './manifest/index.js';
+import { type ConfigNormalization, configNormalizationFrom } from './runtime/config-normalization.js';
 import { HttpServices } from './runtime/http-services.js';
 import type { Config } from './runtime/interpolated.js';
 import { Interpolated } from './runtime/interpolated.js';
@@ -44,6 +45,7 @@ export interface DeclarativeSourceOptions {
 export class DeclarativeSource implements SourceConnector<JsonObject> {
   private readonly manifest: Mapping;
   private readonly baseDir: string;
+  private readonly normalization: ConfigNormalization | undefined;
 
   constructor(
     readonly loaded: LoadedManifest,
@@ -65,6 +67,12 @@ export class DeclarativeSource implements SourceConnector<JsonObject> {
     const connectionSpecification = spec?.connection_specification;
     if (connectionSpecification && typeof connectionSpecification === 'object')
       withoutFormatChecks(connectionSpecification as JsonObject);
+    this.normalization = configNormalizationFrom(spec?.config_normalization_rules);
+  }
+
+  /** The manifest's config migrations and transformations (spec.config_normalization_rules). */
+  prepareConfig(config: JsonObject): PreparedConfig {
+    return this.normalization?.prepare(config) ?? { migrated: config, effective: config };
   }
 
   spec(): ConnectorSpecification {
@@ -89,7 +97,9 @@ export class DeclarativeSource implements SourceConnector<JsonObject> {
     });
   }
 
+  /** The streams, once the config passed the manifest's config validations (as the reference orders it). */
   private streams(services: HttpServices): DeclarativeStreamRuntime[] {
+    this.normalization?.validate(services.config as JsonObject);
     const models = (this.manifest.streams as Mapping[] | undefined) ?? [];
     if (this.manifest.dynamic_streams) {
       throw configError('This manifest declares dynamic_streams, which Conveyor does not support yet.');

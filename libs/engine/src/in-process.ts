@@ -5,8 +5,14 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type DestinationConnector, type SourceConnector, validateConfig } from '@conveyor/cdk';
-import { configError, type JsonObject } from '@conveyor/protocol';
+import {
+  configForRun,
+  type DestinationConnector,
+  type ReadContext,
+  type SourceConnector,
+  type SourceOutput,
+} from '@conveyor/cdk';
+import { type ConfiguredCatalog, configError, type JsonObject, type StateMessage } from '@conveyor/protocol';
 import { packageNameFor } from './connector-ref.js';
 import type { ConnectorKind, DestinationHandle, Launcher, LaunchOptions, SourceHandle } from './launcher.js';
 
@@ -74,15 +80,36 @@ async function loadConnector<T>(
 
 export function inProcessSource(name: string, connector: SourceConnector, version?: string): SourceHandle {
   const spec = connector.spec();
-  const valid = (config: JsonObject) => validateConfig(spec, config) as JsonObject;
+  const valid = (config: JsonObject) => configForRun(connector, config).config;
   return {
     name,
     ...(version ? { version } : {}),
     spec: async () => spec,
     check: (config, ctx) => connector.check(valid(config), ctx),
     discover: (config, ctx) => connector.discover(valid(config), ctx),
-    read: (config, catalog, state, ctx) => connector.read(valid(config), catalog, state, ctx),
+    read: (config, catalog, state, ctx) => readWithMigration(connector, config, catalog, state, ctx),
   };
+}
+
+/** A read whose config a migration changed starts with the CONTROL message the CLI would emit, so the engine persists it. */
+async function* readWithMigration(
+  connector: SourceConnector,
+  stored: JsonObject,
+  catalog: ConfiguredCatalog,
+  state: StateMessage[],
+  ctx: ReadContext,
+): AsyncIterable<SourceOutput> {
+  const { config, updated } = configForRun(connector, stored);
+  if (updated) {
+    yield {
+      kind: 'message',
+      message: {
+        type: 'CONTROL',
+        control: { type: 'CONNECTOR_CONFIG', emitted_at: Date.now(), connectorConfig: { config: updated } },
+      },
+    };
+  }
+  yield* connector.read(config, catalog, state, ctx);
 }
 
 export function inProcessDestination(
@@ -91,7 +118,7 @@ export function inProcessDestination(
   version?: string,
 ): DestinationHandle {
   const spec = connector.spec();
-  const valid = (config: JsonObject) => validateConfig(spec, config) as JsonObject;
+  const valid = (config: JsonObject) => configForRun(connector, config).config;
   const query = connector.query?.bind(connector);
   return {
     name,

@@ -15,7 +15,7 @@ function isMapping(v: unknown): v is Mapping {
 }
 
 /** Sets `value` at `path`, creating mappings on the way (as dpath.new does). */
-function setAt(record: Mapping, path: string[], value: unknown): void {
+export function setAt(record: Mapping, path: string[], value: unknown): void {
   let node: Mapping = record;
   for (const key of path.slice(0, -1)) {
     if (!isMapping(node[key])) node[key] = {};
@@ -24,7 +24,8 @@ function setAt(record: Mapping, path: string[], value: unknown): void {
   node[path.at(-1)!] = value;
 }
 
-const VALUE_TYPES: Record<string, 'str' | 'int' | 'float' | 'bool'> = {
+/** An added field's `value_type` as the template evaluator names it. */
+export const VALUE_TYPES: Record<string, 'str' | 'int' | 'float' | 'bool'> = {
   string: 'str',
   integer: 'int',
   number: 'float',
@@ -59,7 +60,7 @@ function addFields(model: Mapping, parameters: Mapping): Transformation {
   };
 }
 
-function removeAt(node: unknown, path: string[], keep: (value: unknown) => boolean): void {
+export function removeAt(node: unknown, path: string[], keep: (value: unknown) => boolean): void {
   if (path.length === 0 || !(isMapping(node) || Array.isArray(node))) return;
   const [key, ...rest] = path as [string, ...string[]];
   const keys = key === '*' ? Object.keys(node) : [key];
