@@ -31,6 +31,7 @@ import {
 } from '@conveyor/protocol';
 import type { LoadedManifest } from './manifest/index.js';
 import { type ConfigNormalization, configNormalizationFrom } from './runtime/config-normalization.js';
+import { resolveDynamicStreams } from './runtime/dynamic-streams.js';
 import { HttpServices } from './runtime/http-services.js';
 import type { Config } from './runtime/interpolated.js';
 import { Interpolated } from './runtime/interpolated.js';
@@ -98,20 +99,26 @@ export class DeclarativeSource implements SourceConnector<JsonObject> {
   }
 
   /** The streams, once the config passed the manifest's config validations (as the reference orders it). */
-  private streams(services: HttpServices): DeclarativeStreamRuntime[] {
+  private async streams(services: HttpServices, signal: AbortSignal): Promise<DeclarativeStreamRuntime[]> {
     this.normalization?.validate(services.config as JsonObject);
     const models = (this.manifest.streams as Mapping[] | undefined) ?? [];
-    if (this.manifest.dynamic_streams) {
-      throw configError('This manifest declares dynamic_streams, which Conveyor does not support yet.');
-    }
-    return models.map((m) => services.stream(m));
+    const fixed = models.map((m) => services.stream(m));
+    if (!this.manifest.dynamic_streams) return fixed;
+    const dynamic = await resolveDynamicStreams(
+      this.manifest.dynamic_streams,
+      services,
+      services.config,
+      signal,
+      new Set(fixed.map((s) => s.name)),
+    );
+    return [...fixed, ...dynamic.map((m) => services.stream(m))];
   }
 
   async check(config: JsonObject, ctx: ReadContext): Promise<ConnectionStatus> {
     const masker = new SecretMasker(secretValues(this.spec().connectionSpecification, config));
     try {
       const services = this.services(config, ctx);
-      const streams = this.streams(services);
+      const streams = await this.streams(services, ctx.signal);
       const check = (this.manifest.check as Mapping | undefined) ?? {};
       const names = ((check.stream_names as unknown[]) ?? []).map((n) =>
         Interpolated.of(n).evalString(config),
@@ -132,7 +139,8 @@ export class DeclarativeSource implements SourceConnector<JsonObject> {
   }
 
   async discover(config: JsonObject, ctx: ReadContext): Promise<Catalog> {
-    const streams = this.streams(this.services(config, ctx));
+    const streams = await this.streams(this.services(config, ctx), ctx.signal);
+    for (const stream of streams) await stream.loadSchema(ctx.signal);
     return { streams: streams.map((s) => s.describe(config)) };
   }
 
@@ -144,7 +152,7 @@ export class DeclarativeSource implements SourceConnector<JsonObject> {
   ): AsyncGenerator<SourceOutput> {
     const masker = new SecretMasker(secretValues(this.spec().connectionSpecification, config));
     const services = this.services(config, ctx);
-    const byName = new Map(this.streams(services).map((s) => [s.name, s]));
+    const byName = new Map((await this.streams(services, ctx.signal)).map((s) => [s.name, s]));
     for (const configured of catalog.streams) {
       const stream = byName.get(configured.stream.name);
       if (!stream) {
@@ -182,6 +190,8 @@ export class DeclarativeSource implements SourceConnector<JsonObject> {
     let running = false;
     let sinceState = 0;
     try {
+      // a schema read from the API is asked for before the records, as the reference does
+      if (stream.schemaFromApi) await stream.loadSchema(ctx.signal);
       for await (const slice of stream.slices(config, incremental ? saved : undefined, ctx.signal)) {
         let count = 0;
         for await (const page of stream.readSlice(

@@ -43,6 +43,7 @@
 //   passes parameters to the typed mappings directly inside it (e.g. `request_parameters` entries).
 // After validation, loader.ts also exposes `$parameters` as `parameters`, which is the name templates use.
 
+import { configError } from '@conveyor/protocol';
 import type { ManifestIssue } from './issues.js';
 import { formatPath, isPlainObject, type PathStep, type SourceMap, setKey } from './positions.js';
 
@@ -139,7 +140,38 @@ export function applyDefaults(
   issues: ManifestIssue[],
 ): Record<string, unknown> {
   if (!Object.hasOwn(manifest, 'type')) manifest.type = 'DeclarativeSource';
+  const visit = visitor(false, (path, message) => {
+    const at = sources.trace(manifest, path)?.at;
+    issues.push({ path: formatPath(path), ...at, message });
+  });
+  return visit('', manifest, {}, []);
+}
 
+/**
+ * Propagates `$parameters` again through a component built at run time (a dynamic stream filled in
+ * from its template), in place. With `useParentParameters`, a parent's parameter wins over a
+ * component's own of the same name (the reference's default for dynamic streams).
+ */
+export function propagateParameters(
+  component: Record<string, unknown>,
+  useParentParameters: boolean,
+): Record<string, unknown> {
+  const visit = visitor(useParentParameters, (path, message) => {
+    throw configError(
+      `A dynamic stream built from its template is not valid at ${formatPath(path)}: ${message}`,
+    );
+  });
+  return visit('', component, {}, []);
+}
+
+type Visit = (
+  field: string,
+  component: Record<string, unknown>,
+  inherited: Record<string, unknown>,
+  path: PathStep[],
+) => Record<string, unknown>;
+
+function visitor(useParentParameters: boolean, onIssue: (path: PathStep[], message: string) => void): Visit {
   const visit = (
     field: string,
     component: Record<string, unknown>,
@@ -155,15 +187,16 @@ export function applyDefaults(
     const own = component[PARAMETERS_KEY];
     delete component[PARAMETERS_KEY];
     if (own !== undefined && !isPlainObject(own)) {
-      const at = sources.trace(manifest, path)?.at;
-      issues.push({
-        path: formatPath([...path, PARAMETERS_KEY]),
-        ...at,
-        message: `$parameters must be a mapping of names to values, not ${describe(own)}`,
-      });
+      onIssue(
+        [...path, PARAMETERS_KEY],
+        `$parameters must be a mapping of names to values, not ${describe(own)}`,
+      );
     }
-    const parameters: Record<string, unknown> = { ...inherited };
-    if (isPlainObject(own)) for (const key of Object.keys(own)) setKey(parameters, key, own[key]);
+    const parameters: Record<string, unknown> = {};
+    const layers = useParentParameters ? [own, inherited] : [inherited, own];
+    for (const layer of layers) {
+      if (isPlainObject(layer)) for (const key of Object.keys(layer)) setKey(parameters, key, layer[key]);
+    }
 
     if (isJsonSchema(component)) return component;
 
@@ -206,8 +239,7 @@ export function applyDefaults(
     if (Object.keys(parameters).length > 0) component[PARAMETERS_KEY] = parameters;
     return component;
   };
-
-  return visit('', manifest, {}, []);
+  return visit;
 }
 
 function cloneParameters(parameters: Record<string, unknown>): Record<string, unknown> {

@@ -94,7 +94,7 @@ export function describeCustomComponents(custom: readonly CustomComponent[]): st
 }
 
 /** Adds `parameters` beside `$parameters` on every component that has some: templates read that name. */
-function exposeParameters(value: unknown): void {
+export function exposeParameters(value: unknown): void {
   if (Array.isArray(value)) {
     for (const item of value) exposeParameters(item);
     return;

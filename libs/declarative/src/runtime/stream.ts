@@ -6,6 +6,7 @@ import { type Authenticator, describeRequest, type HttpClient, type HttpResponse
 import { type AirbyteStream, configError, type JsonObject, systemError } from '@conveyor/protocol';
 import { DatetimeCursor } from './datetime-cursor.js';
 import { type Decoder, decoderFrom } from './decoders.js';
+import { loadDynamicSchema } from './dynamic-schema.js';
 import type { Config } from './interpolated.js';
 import { Interpolated } from './interpolated.js';
 import { type Paginator, paginatorFrom } from './paginator.js';
@@ -25,6 +26,8 @@ export interface StreamServices {
   /** the HTTP client and authenticator of a requester model (shared per source) */
   clientFor(requester: Mapping, parameters: Mapping): { client: HttpClient; authenticator?: Authenticator };
   schemaFor(stream: Mapping, parameters: Mapping): Mapping;
+  /** a runtime stream for a model (a schema loader's retriever reads through one) */
+  stream(model: Mapping): DeclarativeStreamRuntime;
   /** reads a parent stream for a substream router */
   readParent: ParentReader;
 }
@@ -122,8 +125,36 @@ export class DeclarativeStreamRuntime {
     return this.router !== singlePartition;
   }
 
+  /** The schema; a DynamicSchemaLoader's must have been loaded (loadSchema) first. */
   schema(): Mapping {
+    if (!this.schemaCache && this.dynamicSchemaLoader) {
+      throw systemError(
+        `Stream "${this.name}": its schema is read from the API and was not loaded before use.`,
+      );
+    }
     this.schemaCache ??= this.services.schemaFor(this.schemaModel, this.parameters);
+    return this.schemaCache;
+  }
+
+  /** true when the schema comes from a DynamicSchemaLoader (an API request) */
+  get schemaFromApi(): boolean {
+    return this.dynamicSchemaLoader !== undefined;
+  }
+
+  private get dynamicSchemaLoader(): Mapping | undefined {
+    const loader = this.schemaModel.schema_loader as Mapping | undefined;
+    return loader?.type === 'DynamicSchemaLoader' ? loader : undefined;
+  }
+
+  /** Loads the schema; for a DynamicSchemaLoader that means asking the API (once per stream). */
+  async loadSchema(signal: AbortSignal): Promise<Mapping> {
+    const loader = this.dynamicSchemaLoader;
+    if (this.schemaCache || !loader) return this.schema();
+    this.schemaCache = await loadDynamicSchema(
+      loader,
+      { ...this.parameters, ...((loader.$parameters as Mapping) ?? {}) },
+      { stream: this.name, config: this.services.config, retriever: (m) => this.services.stream(m), signal },
+    );
     return this.schemaCache;
   }
 
