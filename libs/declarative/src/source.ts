@@ -30,6 +30,7 @@ import {
   streamKey,
 } from '@conveyor/protocol';
 import type { LoadedManifest } from './manifest/index.js';
+import type { AsyncJobTiming } from './runtime/async-jobs.js';
 import { type ConfigNormalization, configNormalizationFrom } from './runtime/config-normalization.js';
 import { resolveDynamicStreams } from './runtime/dynamic-streams.js';
 import { HttpServices } from './runtime/http-services.js';
@@ -41,6 +42,8 @@ import { DeclarativeStreamRuntime } from './runtime/stream.js';
 export interface DeclarativeSourceOptions {
   /** carries every request; tests pass a scripted one */
   transport?: HttpTransport;
+  /** how AsyncRetriever jobs wait between status polls (5 s, as the reference); tests pass an instant one */
+  asyncJobTiming?: AsyncJobTiming;
 }
 
 export class DeclarativeSource implements SourceConnector<JsonObject> {
@@ -95,6 +98,7 @@ export class DeclarativeSource implements SourceConnector<JsonObject> {
       transport: this.options.transport,
       logger: ctx.logger,
       buildStream: (model, services) => new DeclarativeStreamRuntime(model, services),
+      asyncTiming: this.options.asyncJobTiming,
     });
   }
 

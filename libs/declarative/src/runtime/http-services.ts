@@ -23,6 +23,7 @@ import {
   sessionTokenAuth,
 } from '@conveyor/http';
 import { type AirbyteMessage, configError } from '@conveyor/protocol';
+import type { AsyncJobTiming } from './async-jobs.js';
 import { errorHandlingFrom } from './error-handling.js';
 import { type Config, Interpolated, InterpolatedMapping } from './interpolated.js';
 import type { ParentReader } from './partition-routers.js';
@@ -37,6 +38,8 @@ export interface HttpServicesOptions {
   transport?: HttpTransport;
   logger: Logger;
   buildStream(model: Mapping, services: HttpServices): DeclarativeStreamRuntime;
+  /** how AsyncRetriever jobs wait between polls; real time by default */
+  asyncTiming?: AsyncJobTiming;
 }
 
 function str(value: unknown, parameters: Mapping, config: Config): string {
@@ -56,6 +59,10 @@ export class HttpServices implements StreamServices {
 
   get config(): Config {
     return this.options.config;
+  }
+
+  get asyncTiming(): AsyncJobTiming | undefined {
+    return this.options.asyncTiming;
   }
 
   stream(model: Mapping): DeclarativeStreamRuntime {

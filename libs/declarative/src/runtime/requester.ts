@@ -84,10 +84,21 @@ export class Requester {
   }
 
   /** Builds the request for one page: `contributions` come from the paginator, cursor and partition router. */
-  build(config: Config, scope: Mapping, contributions: RequestParts[], nextUrl?: string): HttpRequest {
+  /**
+   * The request for one page. `extraFields` (the slice's extra fields) are also names of their own
+   * in the URL's templates, as in the reference (`{{ download_target }}`, `{{ creation_response.id }}`).
+   */
+  build(
+    config: Config,
+    scope: Mapping,
+    contributions: RequestParts[],
+    nextUrl?: string,
+    extraFields: Mapping = {},
+  ): HttpRequest {
     const parts = combineParts([this.ownParts(config, scope), ...contributions]);
-    const base = this.url ? this.url.evalString(config, scope) : this.urlBase.evalString(config, scope);
-    const path = nextUrl ?? this.path.evalString(config, scope).replace(/^\/+/, '');
+    const urlScope = { ...scope, ...extraFields };
+    const base = this.url ? this.url.evalString(config, urlScope) : this.urlBase.evalString(config, urlScope);
+    const path = nextUrl ?? this.path.evalString(config, urlScope).replace(/^\/+/, '');
     const url = withQuery(collapseSlashes(base === '' ? path : joinUrl(base, path)), parts.params);
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(parts.headers)) headers[k] = typeof v === 'string' ? v : String(v);

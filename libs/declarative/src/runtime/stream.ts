@@ -4,6 +4,7 @@
 
 import { type Authenticator, describeRequest, type HttpClient, type HttpResponse } from '@conveyor/http';
 import { type AirbyteStream, configError, type JsonObject, systemError } from '@conveyor/protocol';
+import { AsyncJobs, type AsyncJobTiming } from './async-jobs.js';
 import { DatetimeCursor } from './datetime-cursor.js';
 import { type Decoder, decoderFrom } from './decoders.js';
 import { loadDynamicSchema } from './dynamic-schema.js';
@@ -30,6 +31,8 @@ export interface StreamServices {
   stream(model: Mapping): DeclarativeStreamRuntime;
   /** reads a parent stream for a substream router */
   readParent: ParentReader;
+  /** how AsyncRetriever jobs wait between polls (tests make it instant) */
+  readonly asyncTiming?: AsyncJobTiming;
 }
 
 /** One page read: the records kept and the slice they belong to. */
@@ -53,10 +56,11 @@ export class DeclarativeStreamRuntime {
   readonly primaryKey: string[][] | undefined;
   readonly cursor: DatetimeCursor | undefined;
   private readonly parameters: Mapping;
-  private readonly requester: Requester;
-  private readonly paginator: Paginator;
+  /** how pages are fetched: requests page by page, or an API-side job per slice (AsyncRetriever) */
+  private readonly http:
+    | { requester: Requester; paginator: Paginator; decoder: Decoder }
+    | { jobs: AsyncJobs };
   private readonly selector: RecordSelector;
-  private readonly decoder: Decoder;
   private readonly router: PartitionRouter;
   private readonly schemaModel: Mapping;
   private schemaCache: Mapping | undefined;
@@ -71,19 +75,25 @@ export class DeclarativeStreamRuntime {
     if (!this.name) throw configError('A stream of the manifest has no name.');
     this.schemaModel = model;
     const retriever = model.retriever as Mapping | undefined;
-    if (retriever?.type !== 'SimpleRetriever') {
+    if (retriever?.type !== 'SimpleRetriever' && retriever?.type !== 'AsyncRetriever') {
       throw configError(
-        `Stream "${this.name}": the retriever "${String(retriever?.type)}" is not supported (SimpleRetriever).`,
+        `Stream "${this.name}": the retriever "${String(retriever?.type)}" is not supported (SimpleRetriever, AsyncRetriever).`,
       );
     }
     const rp = { ...p, ...((retriever.$parameters as Mapping) ?? {}) };
     this.primaryKey = primaryKeyOf(model.primary_key ?? retriever.primary_key ?? p.primary_key);
-    const requesterModel = retriever.requester as Mapping;
-    const reqParams = { ...rp, ...((requesterModel.$parameters as Mapping) ?? {}) };
-    const { client, authenticator } = services.clientFor(requesterModel, reqParams);
-    this.requester = new Requester(requesterModel, reqParams, client, authenticator);
-    this.paginator = paginatorFrom(retriever.paginator as Mapping | undefined, rp, services.config);
-    this.decoder = decoderFrom(retriever.decoder as Mapping | undefined);
+    if (retriever.type === 'AsyncRetriever') {
+      this.http = { jobs: new AsyncJobs(retriever, rp, services, this.name, services.asyncTiming) };
+    } else {
+      const requesterModel = retriever.requester as Mapping;
+      const reqParams = { ...rp, ...((requesterModel.$parameters as Mapping) ?? {}) };
+      const { client, authenticator } = services.clientFor(requesterModel, reqParams);
+      this.http = {
+        requester: new Requester(requesterModel, reqParams, client, authenticator),
+        paginator: paginatorFrom(retriever.paginator as Mapping | undefined, rp, services.config),
+        decoder: decoderFrom(retriever.decoder as Mapping | undefined),
+      };
+    }
     const selectorModel = (retriever.record_selector as Mapping) ?? {};
     const sp = { ...rp, ...((selectorModel.$parameters as Mapping) ?? {}) };
     const extractorModel = (selectorModel.extractor as Mapping) ?? { field_path: [] };
@@ -213,24 +223,33 @@ export class DeclarativeStreamRuntime {
     const cursor = this.cursor?.clientSide || this.cursor?.dataFeed ? this.cursor : undefined;
     const range = cursor?.syncRange(config, state);
     const inRange = cursor && range ? (record: Mapping) => cursor.inRange(record, range, config) : undefined;
-    let token = this.paginator.initialToken();
+    if ('jobs' in this.http) {
+      // the downloaded records are extracted already: the stream's selector filters and transforms them
+      for await (const extracted of this.http.jobs.pages(config, slice, signal)) {
+        const records = this.selector.select(extracted, config, scopeBase, inRange);
+        yield { records, slice };
+      }
+      return;
+    }
+    const { requester, paginator, decoder } = this.http;
+    let token = paginator.initialToken();
     for (;;) {
       signal.throwIfAborted();
       const pageToken = token === undefined || token === null ? null : { next_page_token: token };
       const scope = { ...scopeBase, next_page_token: pageToken };
-      const contributions = [this.paginator.requestParts(token, config)];
+      const contributions = [paginator.requestParts(token, config)];
       contributions.push(this.router.requestParts(slice, config));
       if (this.cursor) contributions.push(this.cursor.requestParts(slice, config));
-      const request = this.requester.build(config, scope, contributions, this.paginator.path(token));
-      const response: HttpResponse = await this.requester.send(request, signal, this.name);
+      const request = requester.build(config, scope, contributions, paginator.path(token), slice.extra);
+      const response: HttpResponse = await requester.send(request, signal, this.name);
       if (response.ignored) return; // the error handler chose to ignore this answer: no records, no next page
-      const bodies = this.decoder.decode(response);
+      const bodies = decoder.decode(response);
       const extracted = this.extract(bodies, config, response);
       const records = this.selector.select(extracted, config, scope, cursor?.dataFeed ? undefined : inRange);
       yield { records: cursor?.dataFeed && inRange ? records.filter(inRange) : records, slice };
       const last = records.at(-1);
       if (cursor?.dataFeed && inRange && last !== undefined && !inRange(last)) return;
-      const next = this.paginator.next({
+      const next = paginator.next({
         response,
         body: bodies[0] ?? {},
         headers: headersForTemplates(response),
