@@ -41,6 +41,72 @@ function json(response: HttpResponse): unknown {
   }
 }
 
+const ERROR_KEYS = [
+  'message',
+  'messages',
+  'error',
+  'errors',
+  'failures',
+  'failure',
+  'detail',
+  'err',
+  'error_message',
+  'msg',
+  'reason',
+  'status_message',
+] as const;
+
+/** Python's truthiness of a JSON value. */
+function truthy(value: unknown): boolean {
+  if (value === null || value === undefined || value === false || value === 0 || value === '') return false;
+  if (Array.isArray(value)) return value.length > 0;
+  if (typeof value === 'object') return Object.keys(value).length > 0;
+  return true;
+}
+
+function errorIn(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value))
+    return value
+      .map(errorIn)
+      .filter((v): v is string => v !== undefined)
+      .join(', ');
+  if (value !== null && typeof value === 'object') {
+    const found = ERROR_KEYS.map((key) => (value as Mapping)[key]).find(truthy);
+    return errorIn(found);
+  }
+  return undefined;
+}
+
+/**
+ * The error message of an answer as the reference reads it for `error_message_contains`: from a
+ * JSON body, the first of its usual error fields (message, error, errors, detail, ...), looked for
+ * recursively; from any other body, the text. A page of records has no error message, so an id
+ * that happens to contain "429" never matches.
+ */
+export function errorMessageOf(response: HttpResponse): string | undefined {
+  const body = text(response);
+  try {
+    return errorIn(JSON.parse(body));
+  } catch {
+    return body;
+  }
+}
+
+/** The URL an answer came from without query, fragment or credentials (`request_url` in filters). */
+function requestUrl(response: HttpResponse): string {
+  try {
+    const url = new URL(response.request.url);
+    url.search = '';
+    url.hash = '';
+    url.username = '';
+    url.password = '';
+    return url.toString();
+  } catch {
+    return response.request.url;
+  }
+}
+
 interface Filter {
   match(response: HttpResponse, config: Config): ResponseAction | undefined;
 }
@@ -57,10 +123,14 @@ function filterFrom(model: Mapping, parameters: Mapping): Filter {
   const failureType = failureTypeOf(model.failure_type);
   return {
     match(response, config) {
-      const scope = { response: json(response), headers: response.headers };
+      const scope = {
+        response: json(response),
+        headers: response.headers,
+        request_url: requestUrl(response),
+      };
       const matched =
         codes.has(response.status) ||
-        (contains !== undefined && text(response).includes(contains)) ||
+        (contains !== undefined && (errorMessageOf(response) ?? '').includes(contains)) ||
         (predicate?.eval(config, scope) ?? false);
       if (!matched) return undefined;
       const said = message?.evalString(config, scope) || undefined;
