@@ -14,7 +14,7 @@ import {
   streamStatusTrace,
   withoutFormatChecks,
 } from '@conveyor/cdk';
-import type { HttpTransport } from '@conveyor/http';
+import { addDuration, type HttpTransport, parseIsoDuration } from '@conveyor/http';
 import {
   asConveyorError,
   type Catalog,
@@ -102,11 +102,23 @@ export class DeclarativeSource implements SourceConnector<JsonObject> {
     });
   }
 
-  /** The streams, once the config passed the manifest's config validations (as the reference orders it). */
-  private async streams(services: HttpServices, signal: AbortSignal): Promise<DeclarativeStreamRuntime[]> {
+  /**
+   * The streams, once the config passed the manifest's config validations (as the reference orders
+   * it). A StateDelegatingStream is its full-refresh stream without a saved state and its
+   * incremental stream with one; `reset` collects those whose saved cursor is older than the API
+   * keeps data (`api_retention_period`): they are read in full again, from an emptied state.
+   */
+  private async streams(
+    services: HttpServices,
+    signal: AbortSignal,
+    state: StateMessage[] = [],
+    reset: Set<string> = new Set(),
+  ): Promise<DeclarativeStreamRuntime[]> {
     this.normalization?.validate(services.config as JsonObject);
     const models = (this.manifest.streams as Mapping[] | undefined) ?? [];
-    const fixed = models.map((m) => services.stream(m));
+    const fixed = models.map((m) =>
+      m.type === 'StateDelegatingStream' ? this.delegate(m, services, state, reset) : services.stream(m),
+    );
     if (!this.manifest.dynamic_streams) return fixed;
     const dynamic = await resolveDynamicStreams(
       this.manifest.dynamic_streams,
@@ -116,6 +128,42 @@ export class DeclarativeSource implements SourceConnector<JsonObject> {
       new Set(fixed.map((s) => s.name)),
     );
     return [...fixed, ...dynamic.map((m) => services.stream(m))];
+  }
+
+  private delegate(
+    model: Mapping,
+    services: HttpServices,
+    state: StateMessage[],
+    reset: Set<string>,
+  ): DeclarativeStreamRuntime {
+    const name = String(model.name ?? '');
+    const full = model.full_refresh_stream as Mapping;
+    const incremental = model.incremental_stream as Mapping;
+    const fullStream = services.stream(full);
+    const incrementalStream = services.stream(incremental);
+    if (fullStream.name !== name || incrementalStream.name !== name) {
+      throw configError(
+        `The StateDelegatingStream "${name}" names its streams "${fullStream.name}" and "${incrementalStream.name}"; all three names must be equal.`,
+      );
+    }
+    const saved = streamStateFor(state, { name }) as Mapping | undefined;
+    if (!saved || Object.keys(saved).length === 0) return fullStream;
+    const retention =
+      model.api_retention_period === undefined
+        ? ''
+        : Interpolated.of(model.api_retention_period, (model.parameters as Mapping) ?? {}).evalString(
+            services.config,
+          );
+    const cursor = incrementalStream.cursor;
+    if (retention && cursor) {
+      const at = safeParse(cursor, saved[cursor.field(services.config)]);
+      const oldest = addDuration(Date.now(), parseIsoDuration(retention), -1);
+      if (at === undefined || at < oldest) {
+        reset.add(name);
+        return fullStream;
+      }
+    }
+    return incrementalStream;
   }
 
   async check(config: JsonObject, ctx: ReadContext): Promise<ConnectionStatus> {
@@ -156,7 +204,8 @@ export class DeclarativeSource implements SourceConnector<JsonObject> {
   ): AsyncGenerator<SourceOutput> {
     const masker = new SecretMasker(secretValues(this.spec().connectionSpecification, config));
     const services = this.services(config, ctx);
-    const byName = new Map((await this.streams(services, ctx.signal)).map((s) => [s.name, s]));
+    const reset = new Set<string>();
+    const byName = new Map((await this.streams(services, ctx.signal, state, reset)).map((s) => [s.name, s]));
     for (const configured of catalog.streams) {
       const stream = byName.get(configured.stream.name);
       if (!stream) {
@@ -165,9 +214,16 @@ export class DeclarativeSource implements SourceConnector<JsonObject> {
         );
       }
       const incremental = configured.sync_mode === 'incremental' && stream.cursor !== undefined;
-      const saved = incremental
-        ? (streamStateFor(state, { name: stream.name }) as Mapping | undefined)
-        : undefined;
+      if (reset.has(stream.name)) {
+        ctx.logger.warn(
+          `Stream "${stream.name}": the saved cursor is older than the API keeps data (api_retention_period), so the stream is read in full.`,
+        );
+        yield { kind: 'message', message: streamStateMessage({ name: stream.name }, {}, 0) };
+      }
+      const saved =
+        incremental && !reset.has(stream.name)
+          ? (streamStateFor(state, { name: stream.name }) as Mapping | undefined)
+          : undefined;
       yield* this.readStream(stream, config, saved, incremental, ctx, masker, services);
     }
   }

@@ -50,14 +50,16 @@ describe('error_message_contains and request_url', () => {
   );
 
   it('retries an answer whose error message says 429, not a page of records holding 4291', () => {
-    expect(handling.classify?.(answer(200, '{"message": "429 Too Many"}'))).toMatchObject({
+    expect(handling.classify?.(answer(200, '{"message": "429 Too Many"}'), undefined, 1)).toMatchObject({
       action: 'retry',
     });
-    const records = handling.classify?.(answer(200, '{"data": [{"id": 4291}]}'));
+    const records = handling.classify?.(answer(200, '{"data": [{"id": 4291}]}'), undefined, 1);
     expect(records === undefined || records.action === 'success').toBe(true);
   });
 
   it('lets a predicate read the request URL without its query, fragment or credentials', () => {
-    expect(handling.classify?.(answer(200, '{"skip": true}'))).toMatchObject({ action: 'ignore' });
+    expect(handling.classify?.(answer(200, '{"skip": true}'), undefined, 1)).toMatchObject({
+      action: 'ignore',
+    });
   });
 });
