@@ -31,13 +31,14 @@ import {
 } from '@conveyor/protocol';
 import type { LoadedManifest } from './manifest/index.js';
 import type { AsyncJobTiming } from './runtime/async-jobs.js';
+import { pagesOfSlices } from './runtime/concurrent-pages.js';
 import { type ConfigNormalization, configNormalizationFrom } from './runtime/config-normalization.js';
 import { resolveDynamicStreams } from './runtime/dynamic-streams.js';
 import { HttpServices } from './runtime/http-services.js';
 import type { Config } from './runtime/interpolated.js';
 import { Interpolated } from './runtime/interpolated.js';
 import type { Mapping, StreamSlice } from './runtime/slice.js';
-import { DeclarativeStreamRuntime } from './runtime/stream.js';
+import { DeclarativeStreamRuntime, type PageRead } from './runtime/stream.js';
 
 export interface DeclarativeSourceOptions {
   /** carries every request; tests pass a scripted one */
@@ -166,6 +167,15 @@ export class DeclarativeSource implements SourceConnector<JsonObject> {
     return incrementalStream;
   }
 
+  /** How many partitions of a stream are read at once: the manifest's concurrency_level, else one. */
+  private concurrency(config: Config): number {
+    const level = this.manifest.concurrency_level as Mapping | undefined;
+    if (!level) return 1;
+    const wanted = Number(Interpolated.of(level.default_concurrency).eval(config));
+    const cap = typeof level.max_concurrency === 'number' ? level.max_concurrency : Number.POSITIVE_INFINITY;
+    return Number.isInteger(wanted) && wanted >= 1 ? Math.min(wanted, cap) : 1;
+  }
+
   async check(config: JsonObject, ctx: ReadContext): Promise<ConnectionStatus> {
     const masker = new SecretMasker(secretValues(this.spec().connectionSpecification, config));
     try {
@@ -252,46 +262,49 @@ export class DeclarativeSource implements SourceConnector<JsonObject> {
     try {
       // a schema read from the API is asked for before the records, as the reference does
       if (stream.schemaFromApi) await stream.loadSchema(ctx.signal);
-      for await (const slice of stream.slices(config, incremental ? saved : undefined, ctx.signal)) {
-        let count = 0;
-        for await (const page of stream.readSlice(
-          config,
-          slice,
-          ctx.signal,
-          incremental ? saved : undefined,
-        )) {
-          yield* control();
-          if (page.records.length === 0) continue;
-          if (!running) {
-            running = true;
-            yield { kind: 'message', message: streamStatusTrace(descriptor, 'RUNNING') };
-          }
-          if (incremental && cursor) {
-            for (const record of page.records) {
-              const at = cursor.recordCursor(record, config);
-              if (at !== undefined && (max === undefined || at > max)) max = at;
-            }
-          }
-          count += page.records.length;
-          yield {
-            kind: 'records',
-            batch: {
-              format: 'objects',
-              stream: stream.name,
-              records: page.records as JsonObject[],
-              emittedAt: Date.now(),
-            },
-          };
+      const from = incremental ? saved : undefined;
+      const slices = stream.slices(config, from, ctx.signal);
+      const read = (slice: StreamSlice) => stream.readSlice(config, slice, ctx.signal, from);
+      // what one page adds to the output: its records, the running status, the cursor seen
+      const emit = function* (page: PageRead): Generator<SourceOutput> {
+        yield* control();
+        if (page.records.length === 0) return;
+        if (!running) {
+          running = true;
+          yield { kind: 'message', message: streamStatusTrace(descriptor, 'RUNNING') };
         }
-        sinceState += count;
-        // One cursor covers every partition, so a checkpoint between partitions could skip the
-        // older records of partitions not read yet: partitioned streams checkpoint once, at the end.
-        if (incremental && cursor && max !== undefined && !stream.partitioned) {
-          yield {
-            kind: 'message',
-            message: streamStateMessage(descriptor, cursor.stateFor(max, config) as JsonObject, sinceState),
-          };
-          sinceState = 0;
+        if (incremental && cursor) {
+          for (const record of page.records) {
+            const at = cursor.recordCursor(record, config);
+            if (at !== undefined && (max === undefined || at > max)) max = at;
+          }
+        }
+        sinceState += page.records.length;
+        yield {
+          kind: 'records',
+          batch: {
+            format: 'objects',
+            stream: stream.name,
+            records: page.records as JsonObject[],
+            emittedAt: Date.now(),
+          },
+        };
+      };
+      if (stream.partitioned) {
+        // Partitions may be read several at once (the manifest's concurrency_level); the one
+        // checkpoint comes after the last of them, so the order they finish in cannot matter.
+        for await (const page of pagesOfSlices(slices, read, this.concurrency(config))) yield* emit(page);
+      } else {
+        for await (const slice of slices) {
+          for await (const page of read(slice)) yield* emit(page);
+          // windows are read in order, so each one's end is a safe checkpoint
+          if (incremental && cursor && max !== undefined) {
+            yield {
+              kind: 'message',
+              message: streamStateMessage(descriptor, cursor.stateFor(max, config) as JsonObject, sinceState),
+            };
+            sinceState = 0;
+          }
         }
       }
       if (incremental && cursor && max !== undefined && stream.partitioned) {
