@@ -1,7 +1,8 @@
 // A loaded manifest as a Conveyor source: spec, check (the manifest's CheckStream), discover and
 // read, with the reference's state shapes so that a connection moved from Airbyte keeps its
-// cursor. Streams are read one after another; an incremental stream checkpoints after every slice
-// (a datetime window of a partition), never behind the state it resumed from.
+// cursor. Streams are read one after another (a stream's partitions several at once when the
+// manifest asks); an incremental stream checkpoints after every datetime window, a partitioned one
+// once, after its last partition, per partition; never behind the state it resumed from.
 
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -37,6 +38,7 @@ import { resolveDynamicStreams } from './runtime/dynamic-streams.js';
 import { HttpServices } from './runtime/http-services.js';
 import type { Config } from './runtime/interpolated.js';
 import { Interpolated } from './runtime/interpolated.js';
+import { PartitionStates } from './runtime/partition-state.js';
 import type { Mapping, StreamSlice } from './runtime/slice.js';
 import { DeclarativeStreamRuntime, type PageRead } from './runtime/stream.js';
 
@@ -263,8 +265,16 @@ export class DeclarativeSource implements SourceConnector<JsonObject> {
       // a schema read from the API is asked for before the records, as the reference does
       if (stream.schemaFromApi) await stream.loadSchema(ctx.signal);
       const from = incremental ? saved : undefined;
-      const slices = stream.slices(config, from, ctx.signal);
-      const read = (slice: StreamSlice) => stream.readSlice(config, slice, ctx.signal, from);
+      // a partitioned stream keeps a cursor per partition, in the reference's state shape
+      const partitions =
+        incremental && cursor && stream.partitioned ? new PartitionStates(saved, cursor, config) : undefined;
+      const stateOf = (slice: StreamSlice) => (partitions ? partitions.forPartition(slice.partition) : from);
+      const slices = stream.slices(
+        config,
+        partitions ? (partition: Mapping) => partitions.forPartition(partition) : from,
+        ctx.signal,
+      );
+      const read = (slice: StreamSlice) => stream.readSlice(config, slice, ctx.signal, stateOf(slice));
       // what one page adds to the output: its records, the running status, the cursor seen
       const emit = function* (page: PageRead): Generator<SourceOutput> {
         yield* control();
@@ -276,7 +286,9 @@ export class DeclarativeSource implements SourceConnector<JsonObject> {
         if (incremental && cursor) {
           for (const record of page.records) {
             const at = cursor.recordCursor(record, config);
-            if (at !== undefined && (max === undefined || at > max)) max = at;
+            if (at === undefined) continue;
+            if (max === undefined || at > max) max = at;
+            partitions?.see(page.slice.partition, at);
           }
         }
         sinceState += page.records.length;
@@ -307,10 +319,11 @@ export class DeclarativeSource implements SourceConnector<JsonObject> {
           }
         }
       }
-      if (incremental && cursor && max !== undefined && stream.partitioned) {
+      const partitionedState = partitions?.state();
+      if (partitionedState) {
         yield {
           kind: 'message',
-          message: streamStateMessage(descriptor, cursor.stateFor(max, config) as JsonObject, sinceState),
+          message: streamStateMessage(descriptor, partitionedState as JsonObject, sinceState),
         };
       }
       yield* control();

@@ -184,14 +184,20 @@ export class DeclarativeStreamRuntime {
     return stream;
   }
 
-  /** The slices to read: every partition, times every datetime window when incremental. */
+  /**
+   * The slices to read: every partition, times every datetime window when incremental. The state
+   * is the stream's, or, for a partitioned stream, each partition's (a function of the partition).
+   */
   async *slices(
     config: Config,
-    state: Mapping | undefined,
+    state: Mapping | undefined | ((partition: Mapping) => Mapping | undefined),
     signal: AbortSignal,
   ): AsyncGenerator<StreamSlice> {
-    const windows = this.cursor ? this.cursor.windows(config, state) : [{}];
+    const cursor = this.cursor;
+    const fixed = typeof state === 'function' ? undefined : (cursor?.windows(config, state) ?? [{}]);
     for await (const { partition, extra } of this.router.partitions(config, signal)) {
+      const windows =
+        fixed ?? (cursor && typeof state === 'function' ? cursor.windows(config, state(partition)) : [{}]);
       for (const window of windows) yield sliceOf(partition, window, extra);
     }
   }

@@ -392,7 +392,38 @@ describe('incremental reading of a partitioned stream', () => {
       'us',
     ]);
     expect(records).toHaveLength(4);
-    expect(states).toEqual([{ updated_at: '2024-01-04' }]);
+    // the reference's per-partition shape: each region's own cursor, and the greatest of them
+    expect(states).toEqual([
+      {
+        use_global_cursor: false,
+        states: [
+          { partition: { region: 'eu' }, cursor: { updated_at: '2024-01-04' } },
+          { partition: { region: 'us' }, cursor: { updated_at: '2024-01-02' } },
+        ],
+        state: { updated_at: '2024-01-04' },
+      },
+    ]);
+  });
+
+  it('resumes each partition from its own cursor; a partition the state does not list starts from the global one', async () => {
+    const saved = {
+      use_global_cursor: false,
+      states: [{ partition: { region: 'us' }, cursor: { updated_at: '2024-01-02' } }],
+      state: { updated_at: '2024-01-03' },
+    };
+    const { source: s, transport } = source(PARTITIONED, () => []);
+    const state = [
+      { type: 'STREAM' as const, stream: { stream_descriptor: { name: 'events' }, stream_state: saved } },
+    ];
+    const config = { api_key: 'k', start_date: '2024-01-01' };
+    await collect(s.read(config, catalog('events', 'incremental'), state, ctx()));
+    const firstSince = (region: string) =>
+      transport.requests
+        .map((r) => new URL(r.url).searchParams)
+        .find((q) => q.get('region') === region)
+        ?.get('since');
+    expect(firstSince('us')).toBe('2024-01-02');
+    expect(firstSince('eu')).toBe('2024-01-03');
   });
 });
 
