@@ -67,8 +67,8 @@ export interface ReadContext {
 export interface PreparedConfig {
   /**
    * The stored config in its current form (a field renamed, credentials moved under a key). When it
-   * differs from what was read, the CLI rewrites the config file and emits a CONTROL message, and
-   * the engine persists it, so the migration is done once.
+   * differs from what was read, the CLI rewrites the config file and emits a CONTROL message (the
+   * engine hands it to its `onConfigUpdate`), so a runner that saves it migrates once.
    */
   migrated: JsonObject;
   /** What the connector runs with: `migrated` plus per-run transformations; checked against the spec. */

@@ -66,6 +66,8 @@ export class HttpServices implements StreamServices {
   }
 
   stream(model: Mapping): DeclarativeStreamRuntime {
+    // a StateDelegatingStream read as a parent is read in full, as parents always are
+    if (model.type === 'StateDelegatingStream') return this.stream(model.full_refresh_stream as Mapping);
     let runtime = this.streams.get(model);
     if (!runtime) {
       runtime = this.options.buildStream(model, this);
