@@ -4,6 +4,7 @@
 
 import { formatDatetime } from './fake-data.js';
 import { isObject, type Json, type JsonObject, walkObjects } from './manifest-model.js';
+import { exampleForPattern } from './pattern-example.js';
 
 export interface ConfigOptions {
   /** what date-time fields get (start dates above all): an ISO instant at midnight UTC */
@@ -44,6 +45,7 @@ function stringForPattern(pattern: string, options: ConfigOptions, examples: str
   return (
     candidates.find((candidate) => regex.test(candidate)) ??
     examples.find((example) => regex.test(example)) ??
+    exampleForPattern(pattern) ??
     'mockvalue'
   );
 }
@@ -137,10 +139,42 @@ function stringFor(name: string, schema: JsonObject, options: ConfigOptions): st
   return `mock-${name}`;
 }
 
+/**
+ * Whether a spec's `default` is a value of the field's type. Some specs get it wrong (a number
+ * field whose default is the string "1000", a oneOf whose default is a copy of one of its schemas):
+ * such a default fails the spec's own check, so a value of the right shape is generated instead.
+ */
+function defaultFits(schema: JsonObject): boolean {
+  const value = schema.default;
+  if (
+    isObject(value) &&
+    (Array.isArray(schema.oneOf) || Array.isArray(schema.anyOf)) &&
+    'properties' in value
+  )
+    return false;
+  // only an explicit type decides (a typeless field's default is whatever its spec says)
+  const types =
+    typeof schema.type === 'string' ? [schema.type] : Array.isArray(schema.type) ? schema.type : [];
+  if (types.length === 0) return true;
+  const kind =
+    value === null
+      ? 'null'
+      : Array.isArray(value)
+        ? 'array'
+        : typeof value === 'number'
+          ? Number.isInteger(value)
+            ? 'integer'
+            : 'number'
+          : typeof value === 'object'
+            ? 'object'
+            : typeof value;
+  return types.some((type) => type === kind || (type === 'number' && kind === 'integer'));
+}
+
 /** A value for one field of the spec; `name` is the property name, used for secrets and hints. */
 export function valueFor(name: string, schema: JsonObject, options: ConfigOptions, depth = 0): Json {
   if ('const' in schema) return schema.const ?? null;
-  if ('default' in schema && schema.default !== undefined) {
+  if ('default' in schema && schema.default !== undefined && defaultFits(schema)) {
     // a default start date years back means years of windows: the start date, written the same way
     const format = schema.format;
     const dated = isDateField(name, schema) || format === 'date' || format === 'date-time';
@@ -155,8 +189,10 @@ export function valueFor(name: string, schema: JsonObject, options: ConfigOption
       ? schema.anyOf
       : [];
   const first = variants.find(isObject);
+  // the variant is generated on its own: the field's default (a misplaced schema) does not come along
+  const { default: _ignored, ...withoutDefault } = schema;
   if (first && depth < 8)
-    return valueFor(name, { ...schema, oneOf: null, anyOf: null, ...first }, options, depth + 1);
+    return valueFor(name, { ...withoutDefault, oneOf: null, anyOf: null, ...first }, options, depth + 1);
   const type = typesOf(schema)[0];
   switch (type) {
     case 'integer':

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultStartDate, generateConfig } from '../src/config-gen.js';
 import type { Json, JsonObject } from '../src/manifest-model.js';
+import { exampleForPattern } from '../src/pattern-example.js';
 
 const options = { startDate: '2024-01-01T00:00:00Z' };
 const manifest = (properties: Record<string, Json>, required: string[]): JsonObject => ({
@@ -186,5 +187,56 @@ describe('generateConfig', () => {
 
   it('defaults the start date to midnight UTC ten days before now', () => {
     expect(defaultStartDate(new Date('2026-03-05T17:45:00Z'))).toBe('2026-02-23T00:00:00Z');
+  });
+});
+
+describe('specs whose own rules are hard to satisfy', () => {
+  it('finds a string for a pattern none of the usual candidates match', () => {
+    expect(exampleForPattern('^(sandbox|live)_.+$')).toBe('sandbox_x');
+    expect(exampleForPattern('^(s|r)k_(live|test)_[a-zA-Z0-9]+$')).toBe('sk_live_a');
+    expect(exampleForPattern('^[A-Z]{2}-\\d{3,}$')).toBe('AA-000');
+    expect(exampleForPattern('^(?=x)')).toBeUndefined();
+  });
+
+  it('ignores a default of the wrong type, and a oneOf default that is a copy of a schema', () => {
+    const config = generateConfig(
+      {
+        spec: {
+          connection_specification: {
+            type: 'object',
+            required: ['token'],
+            properties: {
+              token: { type: 'string', pattern: '^(sandbox|live)_.+$' },
+              limit: { type: 'number', default: '1000' },
+              flag: { type: ['null', 'boolean'], default: null },
+              region: {
+                type: 'object',
+                oneOf: [
+                  {
+                    type: 'object',
+                    properties: { url_base: { type: 'string', const: 'https://eu.example.com' } },
+                  },
+                  {
+                    type: 'object',
+                    properties: { url_base: { type: 'string', const: 'https://example.com' } },
+                  },
+                ],
+                default: {
+                  type: 'object',
+                  properties: { url_base: { type: 'string', const: 'https://example.com' } },
+                },
+              },
+            },
+          },
+        },
+      },
+      { startDate: '2026-01-01T00:00:00Z' },
+    );
+    expect(config).toMatchObject({
+      token: 'sandbox_x',
+      flag: null,
+      region: { url_base: 'https://eu.example.com' },
+    });
+    expect(typeof config.limit).toBe('number');
   });
 });
