@@ -15,7 +15,7 @@ import {
   streamStatusTrace,
   withoutFormatChecks,
 } from '@conveyor/cdk';
-import { addDuration, type HttpTransport, parseIsoDuration } from '@conveyor/http';
+import { addDuration, type HttpTransport, parseIsoDuration, readPartitions } from '@conveyor/http';
 import {
   asConveyorError,
   type Catalog,
@@ -32,7 +32,6 @@ import {
 } from '@conveyor/protocol';
 import type { LoadedManifest } from './manifest/index.js';
 import type { AsyncJobTiming } from './runtime/async-jobs.js';
-import { pagesOfSlices } from './runtime/concurrent-pages.js';
 import { type ConfigNormalization, configNormalizationFrom } from './runtime/config-normalization.js';
 import { resolveDynamicStreams } from './runtime/dynamic-streams.js';
 import { HttpServices } from './runtime/http-services.js';
@@ -305,7 +304,12 @@ export class DeclarativeSource implements SourceConnector<JsonObject> {
       if (stream.partitioned) {
         // Partitions may be read several at once (the manifest's concurrency_level); the one
         // checkpoint comes after the last of them, so the order they finish in cannot matter.
-        for await (const page of pagesOfSlices(slices, read, this.concurrency(config))) yield* emit(page);
+        const pages = readPartitions(slices, {
+          concurrency: this.concurrency(config),
+          read: (slice, signal) => stream.readSlice(config, slice, signal, stateOf(slice)),
+          signal: ctx.signal,
+        });
+        for await (const event of pages) if (event.kind === 'item') yield* emit(event.value);
       } else {
         for await (const slice of slices) {
           for await (const page of read(slice)) yield* emit(page);
