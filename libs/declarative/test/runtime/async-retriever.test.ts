@@ -8,11 +8,7 @@ import type { ConfiguredCatalog, JsonObject } from '@conveyor/protocol';
 import { describe, expect, it } from 'vitest';
 import { DeclarativeSource, parseManifest } from '../../src/index.js';
 import type { AsyncJobTiming } from '../../src/runtime/async-jobs.js';
-
-const ctx = () => ({
-  logger: { debug() {}, info() {}, warn() {}, error() {} },
-  signal: new AbortController().signal,
-});
+import { ctx } from './read-context.js';
 
 /** Time that passes only when the engine waits: polls and timeouts without real sleeping. */
 function fakeTiming(): AsyncJobTiming & { waited: number[] } {

@@ -6,11 +6,7 @@ import { configForRun } from '@conveyor/cdk';
 import { scriptedTransport } from '@conveyor/http';
 import { describe, expect, it } from 'vitest';
 import { DeclarativeSource, parseManifest } from '../../src/index.js';
-
-const ctx = () => ({
-  logger: { debug() {}, info() {}, warn() {}, error() {} },
-  signal: new AbortController().signal,
-});
+import { ctx } from './read-context.js';
 
 const manifest = (rules: string) => `
 version: 6.0.0

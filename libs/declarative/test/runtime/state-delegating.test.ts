@@ -6,11 +6,7 @@ import { scriptedTransport } from '@conveyor/http';
 import type { ConfiguredCatalog, JsonObject, StateMessage } from '@conveyor/protocol';
 import { describe, expect, it } from 'vitest';
 import { DeclarativeSource, parseManifest } from '../../src/index.js';
-
-const ctx = () => ({
-  logger: { debug() {}, info() {}, warn() {}, error() {} },
-  signal: new AbortController().signal,
-});
+import { ctx } from './read-context.js';
 
 const stream = (path: string, incremental: boolean) => `
       type: DeclarativeStream
