@@ -26,7 +26,15 @@ export interface KillOutcome {
   /** the connection's committed state sequence before the final sync */
   seqBeforeFinal: number;
   final: { code: number; stderr: string };
-  runs: { status: string; failureReason: string | null }[];
+  /** newest first */
+  runs: RunRecord[];
+}
+
+export interface RunRecord {
+  status: string;
+  failureReason: string | null;
+  /** ISO 8601 */
+  startedAt: string;
 }
 
 /**
@@ -51,10 +59,7 @@ export async function killRepeatedly(options: {
   const fullMs = Date.now() - t0;
 
   const runs = () =>
-    JSON.parse(conveyor(['runs', '--json', '--limit', '100'], { cwd: dir }).stdout) as {
-      status: string;
-      failureReason: string | null;
-    }[];
+    JSON.parse(conveyor(['runs', '--json', '--limit', '100'], { cwd: dir }).stdout) as RunRecord[];
   const interrupted = () => runs().filter((r) => r.failureReason?.startsWith('interrupted')).length;
   const committedSeq = () =>
     (JSON.parse(conveyor(['state', 'show', connection], { cwd: dir }).stdout) as { seq: number }).seq;

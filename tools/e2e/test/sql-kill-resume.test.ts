@@ -16,6 +16,15 @@ const STREAMS = [
   { name: 'big_inc', sync_mode: 'incremental', destination_sync_mode: 'append', cursor_field: 'updated_at' },
 ];
 
+/** A timestamp as each client returns it (a Date, or text in UTC) in ms since the epoch. */
+function instant(value: unknown): number {
+  if (value instanceof Date) return value.getTime();
+  const text = String(value);
+  const ms = Date.parse(/[zZ]|[+-]\d\d(:?\d\d)?$/.test(text) ? text : `${text.replace(' ', 'T')}Z`);
+  if (Number.isNaN(ms)) throw new Error(`not a timestamp: ${text}`);
+  return ms;
+}
+
 let source: SqlEnd;
 beforeAll(async () => {
   source = await openEnd('postgres', tempProject(), 'source');
@@ -75,13 +84,22 @@ describe('kill -9 at random instants during a 200,000-row sync, then resume', ()
           if (name === 'big_full') {
             expect(counts.n, `${name}: no row twice`).toBe(ROWS);
           } else {
-            // A sync that starts after one ran to the end reads the last cursor value again
-            // (inclusive: rows written later with the same value are never lost), so only the
-            // boundary row may repeat, at most once per such sync. A resume of a killed sync
-            // repeats nothing: any other repeated row is a failure.
-            // runs are newest first: the runs after the first success are the ones before it here
-            const runsAfterFirstSuccess = outcome.runs.findLastIndex((r) => r.status === 'succeeded');
-            expect((counts.n ?? 0) - ROWS, `${name}: repeats`).toBeLessThanOrEqual(runsAfterFirstSuccess);
+            // A sync that starts after the stream was read to the end reads the last cursor value
+            // again (inclusive: rows written later with the same value are never lost), so only
+            // the boundary row (the last id, alone at the highest cursor) may repeat, at most once
+            // per sync that started after it was first read. That includes a sync killed after
+            // the stream's last commit but before the run was recorded as succeeded. A resume
+            // from a mid-stream state repeats nothing: any other repeated row is a failure.
+            const [first] = await destination.rows(
+              `SELECT min(${destination.quote('_conveyor_extracted_at')}) AS at FROM ${t} WHERE id = ${ROWS}`,
+            );
+            const firstRead = instant(first?.at);
+            // read back right (a timestamp in the wrong zone would move it by hours): within the test's runs
+            const oldestStart = Date.parse(outcome.runs.at(-1)?.startedAt ?? '');
+            expect(firstRead, `${name}: when the last row was first read`).toBeGreaterThan(oldestStart);
+            expect(firstRead).toBeLessThan(Date.now());
+            const runsAfterFirstRead = outcome.runs.filter((r) => Date.parse(r.startedAt) > firstRead).length;
+            expect((counts.n ?? 0) - ROWS, `${name}: repeats`).toBeLessThanOrEqual(runsAfterFirstRead);
             const repeated = await destination.rows(`SELECT id FROM ${t} GROUP BY id HAVING count(*) > 1`);
             for (const r of repeated) expect(Number(r.id)).toBe(ROWS);
           }
