@@ -49,7 +49,15 @@ export const destination: DestinationConnector<DuckDBDestinationConfig> = {
         throw duckdbFailure(`preparing the tables of ${path}`, error);
       });
       batchFile = await BatchFile.create();
-      const writer = new DuckDBWriter(database, tables, batchFile, ctx.connectionId, ctx.logger, context);
+      const writer = new DuckDBWriter(
+        database,
+        tables,
+        batchFile,
+        ctx.connectionId,
+        ctx.logger,
+        context,
+        memoryLimit,
+      );
       await writer.begin();
       ctx.logger.info(`Writing ${tables.length} stream(s) to ${path}.`);
       return writer;

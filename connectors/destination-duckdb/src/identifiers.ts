@@ -31,7 +31,14 @@ export const foldCase = DUCKDB_IDENTIFIERS.fold;
  * namespace goes to `defaultSchema` (the config's `schema`), names follow DuckDB's rules.
  */
 export function streamPlanContext(defaultSchema: string): PlanContext {
-  return { rules: DUCKDB_IDENTIFIERS, hasSchemas: true, defaultSchema, databaseName: 'DuckDB' };
+  return {
+    rules: DUCKDB_IDENTIFIERS,
+    hasSchemas: true,
+    defaultSchema,
+    databaseName: 'DuckDB',
+    // one long DuckDB transaction holds what it appended in memory until it commits
+    stageFullRefreshAppends: true,
+  };
 }
 
 /** Column names for a table's properties, distinct in DuckDB's eyes and stable across syncs. */

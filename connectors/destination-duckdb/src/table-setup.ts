@@ -38,7 +38,10 @@ export interface StreamTable {
   plan: StreamPlan;
   /** quoted, qualified name of the table readers see (`plan.final`) */
   finalSql: string;
-  /** overwrite: quoted name of the generation table (`plan.next`) that replaces the final one at the end */
+  /**
+   * Quoted name of the hidden table (`plan.next`) rows go to: an overwrite's next generation, which
+   * replaces the final table at the end, or a full-refresh append's copy, moved into it at the end
+   */
   nextSql: string | undefined;
   /** append_dedup: quoted name of the temporary table holding rows not yet merged */
   stagingSql: string | undefined;
@@ -204,17 +207,33 @@ async function prepareTable(
   let types: Map<string, string>;
   let stagingSql: string | undefined;
   if (nextSql && nextRef) {
+    const what = plan.mode === 'overwrite' ? 'an overwrite' : 'a full-refresh append';
+    // a staged append moves its rows into the final table at the end: that table gets the columns
+    // now, and the staging table copies its column types, so the move needs no conversion
+    const stagedAppend = plan.mode === 'append';
+    let finalTypes = new Map<string, string>();
+    if (stagedAppend) {
+      if (finalColumns) finalTypes = await evolveTable(connection, finalSql, finalColumns, wanted, logger);
+      else await createTable(connection, finalSql, wanted);
+    }
     if (nextColumns && !(await canResume(connection, nextSql, nextColumns, plan.generationId))) {
-      logger.warn(`Discarding ${nextSql}, left by an overwrite of stream "${plan.key}" that did not finish.`);
+      logger.warn(`Discarding ${nextSql}, left by ${what} of stream "${plan.key}" that did not finish.`);
       await connection.run(`DROP TABLE ${nextSql}`);
       nextColumns = undefined;
     } else if (nextColumns) {
       logger.info(
-        `Resuming the overwrite of stream "${plan.key}" in ${nextSql} (generation ${plan.generationId}).`,
+        `Resuming ${what} of stream "${plan.key}" in ${nextSql} (generation ${plan.generationId}).`,
       );
     }
-    types = nextColumns ? await evolveTable(connection, nextSql, nextColumns, wanted, logger) : new Map();
-    if (!nextColumns) await createTable(connection, nextSql, wanted);
+    if (nextColumns) {
+      types = await evolveTable(connection, nextSql, nextColumns, wanted, logger);
+    } else if (stagedAppend) {
+      await connection.run(`CREATE TABLE ${nextSql} AS FROM ${finalSql} LIMIT 0`);
+      types = finalTypes;
+    } else {
+      types = new Map();
+      await createTable(connection, nextSql, wanted);
+    }
     loadTable = nextSql;
     loadRef = nextRef;
   } else {
@@ -279,7 +298,8 @@ async function describeStreamTable(
 /**
  * Mid-sync, inside the open transaction: the source announced new properties for a stream. Columns
  * are added to the table batches load into (and to the final table when batches go through a
- * dedup staging table); existing columns keep their type until the next sync widens them.
+ * dedup staging table or a staged append); existing columns keep their type until the next sync
+ * widens them.
  */
 export async function extendStreamTable(
   connection: DuckDBConnection,
@@ -296,7 +316,10 @@ export async function extendStreamTable(
   );
   const wanted = propertyColumns(plan, columnOf);
   const load = { sql: current.layout.target, ref: loadRef };
-  const tables = current.stagingSql ? [{ sql: current.finalSql, ref: refOf(plan.final) }, load] : [load];
+  // rows that go through a dedup staging table or a staged append end in the final table too
+  const throughStaging =
+    current.stagingSql !== undefined || (current.nextSql !== undefined && plan.mode === 'append');
+  const tables = throughStaging ? [{ sql: current.finalSql, ref: refOf(plan.final) }, load] : [load];
   let types = new Map<string, string>();
   for (const { sql, ref } of tables) {
     const existing = (await describeTable(connection, ref)) ?? new Map();

@@ -12,7 +12,7 @@ import { catalogOf, query, streamState, tempDatabase } from './helpers.js';
 const built = fileURLToPath(new URL('../dist/index.js', import.meta.url));
 
 const catalog = catalogOf(
-  { name: 'users', properties: { id: { type: 'integer' } } },
+  { name: 'users', syncMode: 'incremental', properties: { id: { type: 'integer' } } },
   { name: 'snapshot', mode: 'overwrite', properties: { id: { type: 'integer' } } },
 );
 

@@ -30,7 +30,13 @@ describe('append', () => {
 
   test('a truncate refresh (minimum_generation_id) removes older generations when it finishes', async () => {
     const path = await tempDatabase();
-    const first: StreamOptions = { name: 'users', properties: usersSchema, generationId: 1 };
+    // an incremental stream refreshed: a full-refresh append would stage its rows until finish
+    const first: StreamOptions = {
+      name: 'users',
+      syncMode: 'incremental',
+      properties: usersSchema,
+      generationId: 1,
+    };
     await runSync(path, catalogOf(first), [objects('users', [{ id: 1 }])]);
 
     const refresh = catalogOf({ ...first, generationId: 2, minimumGenerationId: 2 });
@@ -50,7 +56,7 @@ describe('append', () => {
 describe('commit', () => {
   test('readers see written batches only after commit, together with the states', async () => {
     const path = await tempDatabase();
-    const catalog = catalogOf({ name: 'users', properties: usersSchema });
+    const catalog = catalogOf({ name: 'users', syncMode: 'incremental', properties: usersSchema });
     const writer = await destination.open({ path }, catalog, writeContext('conn'));
     const reader = await openReader(path);
     try {
@@ -73,7 +79,7 @@ describe('commit', () => {
 
   test('batches written after the last commit are discarded by close, and the committed states stay', async () => {
     const path = await tempDatabase();
-    const catalog = catalogOf({ name: 'users', properties: usersSchema });
+    const catalog = catalogOf({ name: 'users', syncMode: 'incremental', properties: usersSchema });
     await runSync(path, catalog, [objects('users', [{ id: 1 }])], {
       connectionId: 'conn',
       seq: 1,
@@ -178,6 +184,96 @@ describe('overwrite', () => {
     expect(await query(path, 'SELECT id, _conveyor_generation_id AS g FROM users ORDER BY id')).toEqual([
       { id: '2', g: '5' },
       { id: '3', g: '5' },
+    ]);
+  });
+});
+
+describe('full-refresh append', () => {
+  const stream = (generationId: number): StreamOptions => ({
+    name: 'users',
+    mode: 'append',
+    syncMode: 'full_refresh',
+    properties: usersSchema,
+    generationId,
+  });
+
+  test('the copy is staged out of sight through every commit and joins the table at finish', async () => {
+    const path = await tempDatabase();
+    await runSync(path, catalogOf(stream(1)), [objects('users', [{ id: 1 }, { id: 2 }])]);
+    expect(await query(path, 'SELECT id FROM users ORDER BY id')).toEqual([{ id: '1' }, { id: '2' }]);
+
+    const writer = await destination.open({ path }, catalogOf(stream(2)), writeContext());
+    const reader = await openReader(path);
+    try {
+      expect(writer.stagedUntilFinish).toEqual(new Set(['users']));
+      await writer.write(objects('users', [{ id: 1 }]));
+      await writer.commit([], 1);
+      await writer.write(lines('users', [{ id: 2, name: 'bob' }]));
+      await writer.commit([], 2);
+      expect(await reader.rows('SELECT id FROM users ORDER BY id')).toEqual([{ id: '1' }, { id: '2' }]);
+      await writer.finish();
+      expect(
+        await reader.rows('SELECT id, name, _conveyor_generation_id AS g FROM users ORDER BY g, id'),
+      ).toEqual([
+        { id: '1', name: null, g: '1' },
+        { id: '2', name: null, g: '1' },
+        { id: '1', name: null, g: '2' },
+        { id: '2', name: 'bob', g: '2' },
+      ]);
+      expect(
+        await reader.rows(`SELECT table_name FROM duckdb_tables() WHERE table_name LIKE '%conveyor_next'`),
+      ).toEqual([]);
+    } finally {
+      reader.close();
+      await writer.close();
+    }
+  });
+
+  test('an interrupted copy adds nothing, and the next sync (a new generation) discards it', async () => {
+    const path = await tempDatabase();
+    await runSync(path, catalogOf(stream(1)), [objects('users', [{ id: 1 }])]);
+    await runSync(path, catalogOf(stream(2)), [objects('users', [{ id: 2 }])], { finish: false });
+    expect(await query(path, 'SELECT id FROM users')).toEqual([{ id: '1' }]);
+
+    const context = writeContext();
+    const writer = await destination.open({ path }, catalogOf(stream(3)), context);
+    await writer.write(objects('users', [{ id: 3 }]));
+    await writer.finish();
+    await writer.close();
+
+    expect(await query(path, 'SELECT id, _conveyor_generation_id AS g FROM users ORDER BY id')).toEqual([
+      { id: '1', g: '1' },
+      { id: '3', g: '3' },
+    ]);
+    expect(context.logger.lines.some((line) => line.startsWith('warn Discarding'))).toBe(true);
+  });
+
+  test('a retry of the same generation keeps what its interrupted attempt committed', async () => {
+    const path = await tempDatabase();
+    await runSync(path, catalogOf(stream(4)), [objects('users', [{ id: 1 }])], { finish: false });
+    await runSync(path, catalogOf(stream(4)), [objects('users', [{ id: 2 }])]);
+    expect(await query(path, 'SELECT id FROM users ORDER BY id')).toEqual([{ id: '1' }, { id: '2' }]);
+  });
+
+  test('new properties announced mid-sync reach the table the copy joins', async () => {
+    const path = await tempDatabase();
+    await runSync(path, catalogOf(stream(1)), [objects('users', [{ id: 1 }])]);
+    const writer = await destination.open({ path }, catalogOf(stream(2)), writeContext());
+    try {
+      await writer.write(objects('users', [{ id: 2 }]));
+      const wider = catalogOf({ ...stream(2), properties: { ...usersSchema, email: { type: 'string' } } });
+      const configured = wider.streams[0];
+      if (!configured || !writer.evolve) throw new Error('the DuckDB writer evolves tables');
+      await writer.evolve(configured);
+      await writer.write(objects('users', [{ id: 3, email: 'c@example.com' }]));
+      await writer.finish();
+    } finally {
+      await writer.close();
+    }
+    expect(await query(path, 'SELECT id, email FROM users ORDER BY id')).toEqual([
+      { id: '1', email: null },
+      { id: '2', email: null },
+      { id: '3', email: 'c@example.com' },
     ]);
   });
 });

@@ -115,6 +115,12 @@ export interface DestinationWriter {
    */
   evolve?(stream: ConfiguredStream): Promise<void>;
   commit(states: StateMessage[], seq: number): Promise<void>;
+  /**
+   * Streams (`namespace.name` or `name`) whose rows this writer keeps in a hidden table until
+   * `finish` and discards when a later sync starts over (overwrites; some destinations also stage
+   * full-refresh appends). The engine may commit such rows before a state covers them.
+   */
+  readonly stagedUntilFinish?: ReadonlySet<string>;
   finish(): Promise<void>;
   /** Releases resources; after a failure, staged but uncommitted data is discarded. */
   close(): Promise<void>;

@@ -2,6 +2,7 @@
 
 // The `conveyor` command. Argument parsing only; each command lives in commands.ts.
 
+import './heap-tuning.js';
 import { asConveyorError } from '@conveyor/protocol';
 import './manifest-launcher.js';
 import { Command, CommanderError } from 'commander';

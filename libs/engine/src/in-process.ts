@@ -133,6 +133,7 @@ export function inProcessDestination(
       return {
         write: (batch) => writer.write(batch),
         ...(writer.evolve ? { evolve: (stream) => writer.evolve!(stream) } : {}),
+        ...(writer.stagedUntilFinish ? { stagedUntilFinish: writer.stagedUntilFinish } : {}),
         commit: async (states, seq) => {
           await writer.commit(states, seq);
           ctx.onDurable(seq);

@@ -120,7 +120,7 @@ function newerStates(stored: StoredStates | undefined, committed: StoredStates |
  * (and `complete: true` once the stream has been read to the end). Such a stream, interrupted in
  * its current generation, keeps that generation (so the destination keeps the rows it committed,
  * an overwrite's next table included) and gets its state back. Any other full-refresh stream
- * starts over, in a new generation when it replaces.
+ * starts over, in a new generation.
  */
 function resumesGeneration(state: StateMessage | undefined, generation: number): boolean {
   if (state?.type !== 'STREAM' || !state.stream) return false;
@@ -139,15 +139,15 @@ function withGenerations(
   const streams = catalog.streams.map((configured) => {
     const key = streamKey(configured.stream);
     const replaces = refresh || configured.destination_sync_mode === 'overwrite';
+    const fullRefresh = configured.sync_mode === 'full_refresh';
     let generation = store.generation(connectionId, key);
     const resumes =
-      !refresh &&
-      configured.sync_mode === 'full_refresh' &&
-      generation > 0 &&
-      resumesGeneration(committed.get(key), generation);
+      !refresh && fullRefresh && generation > 0 && resumesGeneration(committed.get(key), generation);
     if (resumes) {
       resumed.add(key);
-    } else if (replaces || generation === 0) {
+    } else if (replaces || fullRefresh || generation === 0) {
+      // every full refresh reads a new copy: a new generation, so what an interrupted one left
+      // staged is told apart from a resume's rows
       generation += 1;
       store.setGeneration(connectionId, key, generation);
     }
@@ -284,12 +284,19 @@ export async function runSync(request: SyncRequest): Promise<SyncResult> {
     let sinceCommit = 0;
     // Streams with rows that no state covers yet: committing now would make those rows durable
     // while a resume re-reads them. A stream's STATE covers its rows (GLOBAL and legacy states cover
-    // all). Overwrite streams write to a hidden next generation, so their rows never block a
-    // commit, which also keeps a long full refresh from growing one huge transaction.
+    // all). Overwrite streams write to a hidden next generation (and so do the full-refresh appends
+    // of a writer that says so), so their rows never block a commit, which also keeps a long full
+    // refresh from growing one huge transaction.
     // A resumed full refresh is resumable: its rows commit only with the state covering them.
+    // (the writer names streams as the destination sees them, after the namespace policy)
+    const staged = writer.stagedUntilFinish ?? new Set<string>();
     const replacing = new Set(
       catalog.streams
-        .filter((s) => s.destination_sync_mode === 'overwrite')
+        .filter(
+          (s) =>
+            s.destination_sync_mode === 'overwrite' ||
+            staged.has(streamKey(streamForDestination(namespaces, s).stream)),
+        )
         .map((s) => streamKey(s.stream))
         .filter((key) => !resumed.has(key)),
     );

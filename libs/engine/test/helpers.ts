@@ -97,7 +97,8 @@ function recordsOf(batch: RecordBatch): JsonObject[] {
 /** A transactional in-memory destination: staged rows become durable with the states on commit. */
 export function memoryDestination(
   store: MemoryStore,
-  opts: { failOnCommit?: number } = {},
+  /** `stagesFullRefreshAppends`: the writer says it keeps full-refresh appends out of sight until finish */
+  opts: { failOnCommit?: number; stagesFullRefreshAppends?: boolean } = {},
 ): DestinationConnector {
   return {
     spec: () => ({
@@ -109,7 +110,11 @@ export function memoryDestination(
     async open(_config, catalog): Promise<DestinationWriter> {
       store.catalogs.push(catalog);
       let staged: JsonObject[] = [];
+      const fullRefreshAppends = catalog.streams
+        .filter((s) => s.sync_mode === 'full_refresh' && s.destination_sync_mode === 'append')
+        .map((s) => (s.stream.namespace ? `${s.stream.namespace}.${s.stream.name}` : s.stream.name));
       return {
+        ...(opts.stagesFullRefreshAppends ? { stagedUntilFinish: new Set(fullRefreshAppends) } : {}),
         async write(batch) {
           staged.push(...recordsOf(batch));
         },

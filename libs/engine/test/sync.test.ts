@@ -121,7 +121,7 @@ describe('runSync', () => {
     expect(result.error?.userMessage).toContain('"ghost", which is not in the configured catalog');
   });
 
-  it('starts a new generation for overwrite streams on every sync and keeps it for append', async () => {
+  it('starts a new generation for every full refresh and keeps it for incremental append', async () => {
     const { dest, run, catalog } = await setup(countingSource({ count: 10, every: 10 }));
     const overwrite = {
       streams: catalog.streams.map((s) => ({
@@ -130,16 +130,25 @@ describe('runSync', () => {
         destination_sync_mode: 'overwrite' as const,
       })),
     };
+    const fullRefreshAppend = {
+      streams: overwrite.streams.map((s) => ({ ...s, destination_sync_mode: 'append' as const })),
+    };
+    expect(catalog.streams[0]!.sync_mode).toBe('incremental');
     await run({ catalog: overwrite });
     await run({ catalog: overwrite });
     await run();
     await run();
+    await run({ catalog: fullRefreshAppend });
+    await run({ catalog: fullRefreshAppend });
     const gens = dest.catalogs.map((c) => [c.streams[0]!.generation_id, c.streams[0]!.minimum_generation_id]);
+    // a full-refresh append adds a new copy: a new generation that removes nothing older
     expect(gens).toEqual([
       [1, 1],
       [2, 2],
       [2, 0],
       [2, 0],
+      [3, 0],
+      [4, 0],
     ]);
   });
 
@@ -329,6 +338,12 @@ describe('runSync', () => {
     };
     await append.run({ catalog: asAppend, checkpoint: { records: 300, seconds: 3600 } });
     expect(append.dest.commits).toBe(1); // only at the end: earlier rows would be visible with no state
+
+    // a writer that stages full-refresh appends out of sight until finish commits them in steps
+    const staged = await setup(stateless, memoryStore(), { stagesFullRefreshAppends: true });
+    await staged.run({ catalog: asAppend, checkpoint: { records: 300, seconds: 3600 } });
+    expect(staged.dest.commits).toBe(4);
+    expect(staged.dest.durable).toHaveLength(1000);
   });
 
   it("never commits a stream's rows on another stream's state", async () => {

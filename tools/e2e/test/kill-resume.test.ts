@@ -39,7 +39,7 @@ async function killAndResume(syncMode: string, destinationMode: string) {
     join(dir, 'kill.duckdb'),
     'SELECT count(*)::BIGINT AS n, count(DISTINCT id)::BIGINT AS ids, min(id)::BIGINT AS lo, max(id)::BIGINT AS hi, sum(id)::HUGEINT AS total FROM users',
   );
-  return { ...outcome, row };
+  return { ...outcome, row, dir };
 }
 
 describe('kill -9 at random instants, then resume', () => {
@@ -72,5 +72,40 @@ describe('kill -9 at random instants, then resume', () => {
     // the killed runs are in the history as interrupted; the last one succeeded
     expect(runs[0]?.status).toBe('succeeded');
     expect(interruptedRuns).toBeLessThanOrEqual(kills.length);
+  });
+
+  // Each full-refresh append adds one whole copy of the source, in its own generation. The copy is
+  // staged out of sight and committed in steps, then moved into the table when the read ends, so
+  // a killed sync adds nothing, and a new sync discards what a killed one staged.
+  it('full_refresh + append adds whole copies only', async () => {
+    const { seed, fullMs, kills, runs, interrupted, dir } = await killAndResume('full_refresh', 'append');
+    console.log(
+      `full_refresh+append: seed ${seed}, full sync ${fullMs} ms, killed at ${kills.join(', ')} ms`,
+    );
+    expect(interrupted, `seed ${seed}: kills inside a running sync`).toBeGreaterThanOrEqual(KILLS);
+    expect(runs[0]?.status).toBe('succeeded');
+    const copies = await query(
+      join(dir, 'kill.duckdb'),
+      `SELECT _conveyor_generation_id::BIGINT AS generation, count(*)::BIGINT AS n, count(DISTINCT id)::BIGINT AS ids,
+         min(id)::BIGINT AS lo, max(id)::BIGINT AS hi FROM users GROUP BY ALL ORDER BY generation`,
+    );
+    // the last sync's copy, and one per sync killed after its last commit but before it was
+    // recorded as succeeded (at most one per kill)
+    expect(copies.length).toBeGreaterThanOrEqual(1);
+    expect(copies.length).toBeLessThanOrEqual(1 + kills.length);
+    for (const copy of copies) {
+      expect(copy, `seed ${seed}: generation ${copy.generation} is one whole copy`).toEqual({
+        generation: copy.generation,
+        n: String(COUNT),
+        ids: String(COUNT),
+        lo: '1',
+        hi: String(COUNT),
+      });
+    }
+    const [{ hidden } = { hidden: -1 }] = await query(
+      join(dir, 'kill.duckdb'),
+      "SELECT count(*)::INT AS hidden FROM duckdb_tables() WHERE table_name LIKE '%conveyor_next'",
+    );
+    expect(hidden, 'no staging table left behind').toBe(0);
   });
 });

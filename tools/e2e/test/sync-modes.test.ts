@@ -33,11 +33,11 @@ async function users(dir: string) {
 }
 
 describe('every sync mode, end to end through the CLI into DuckDB', () => {
-  it('full_refresh + append adds a copy per sync', async () => {
+  it('full_refresh + append adds a copy per sync, each in its own generation', async () => {
     const dir = tempProject(project('full_refresh', 'append'));
     sync(dir, 100);
     sync(dir, 100);
-    expect(await users(dir)).toMatchObject({ n: 200, ids: 100 });
+    expect(await users(dir)).toMatchObject({ n: 200, ids: 100, gen: 2 });
   });
 
   it('full_refresh + overwrite replaces the table with a new generation', async () => {

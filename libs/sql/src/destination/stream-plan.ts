@@ -42,7 +42,11 @@ export interface StreamPlan {
   key: string;
   mode: WriteMode;
   final: TableName;
-  /** overwrite: the generation table filled during the sync, swapped into place at `finish` */
+  /**
+   * The hidden table filled during the sync: an overwrite's next generation, swapped into place at
+   * `finish`; with `PlanContext.stageFullRefreshAppends`, a full-refresh append's copy, moved into
+   * the final table at `finish`.
+   */
   next: TableName | undefined;
   /** in the order of the stream's JSON schema; empty for a stream without declared properties */
   properties: PropertyPlan[];
@@ -63,6 +67,11 @@ export interface PlanContext {
   defaultSchema: string | undefined;
   /** the database's name for messages: `Postgres`, `SQLite` */
   databaseName: string;
+  /**
+   * A full-refresh append is staged in the `next` table like an overwrite, so it can commit in
+   * steps without showing a partial copy (DuckDB, where one long transaction costs memory).
+   */
+  stageFullRefreshAppends?: boolean;
 }
 
 /** The table an overwrite fills during a sync; it replaces the final table at `finish`. */
@@ -169,7 +178,8 @@ export function planStream(configured: ConfiguredStream, context: PlanContext): 
     mode: mode as WriteMode,
     final,
     next:
-      mode === 'overwrite'
+      mode === 'overwrite' ||
+      (mode === 'append' && configured.sync_mode === 'full_refresh' && context.stageFullRefreshAppends)
         ? { schema: final.schema, table: nextTableName(context.rules, final.table) }
         : undefined,
     properties,
