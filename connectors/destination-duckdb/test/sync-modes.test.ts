@@ -6,12 +6,18 @@ import {
   objects,
   openReader,
   query,
+  type Reader,
   runSync,
   type StreamOptions,
   streamState,
   tempDatabase,
   writeContext,
 } from './helpers.js';
+
+/** The hidden `<table>__conveyor_next` tables an overwrite or a full-refresh append fills. */
+function nextTables(reader: Reader): Promise<Record<string, unknown>[]> {
+  return reader.rows(`SELECT table_name FROM duckdb_tables() WHERE table_name LIKE '%conveyor_next'`);
+}
 
 const usersSchema = { id: { type: 'integer' }, name: { type: 'string' }, updated: { type: 'integer' } };
 
@@ -142,9 +148,7 @@ describe('overwrite', () => {
       expect(await reader.rows('SELECT id FROM users ORDER BY id')).toEqual([{ id: '1' }, { id: '2' }]);
       await writer.finish();
       expect(await reader.rows('SELECT id FROM users ORDER BY id')).toEqual([{ id: '3' }]);
-      expect(
-        await reader.rows(`SELECT table_name FROM duckdb_tables() WHERE table_name LIKE '%conveyor_next'`),
-      ).toEqual([]);
+      expect(await nextTables(reader)).toEqual([]);
     } finally {
       reader.close();
       await writer.close();
@@ -220,9 +224,7 @@ describe('full-refresh append', () => {
         { id: '1', name: null, g: '2' },
         { id: '2', name: 'bob', g: '2' },
       ]);
-      expect(
-        await reader.rows(`SELECT table_name FROM duckdb_tables() WHERE table_name LIKE '%conveyor_next'`),
-      ).toEqual([]);
+      expect(await nextTables(reader)).toEqual([]);
     } finally {
       reader.close();
       await writer.close();
