@@ -83,6 +83,13 @@ type Phase = 'writing' | 'failed' | 'finished' | 'closed';
 /** The memory limit set for a moment after each commit, which makes DuckDB drop its cached blocks. */
 const RELEASE_TO = '32MB';
 
+/**
+ * DuckDB's row group size. A commit that appends at least one row group writes it straight to the
+ * database file; a smaller one goes through the write-ahead log and is written again at the next
+ * checkpoint (1M rows committed 50k at a time took twice as long as 125k at a time, measured).
+ */
+const ROW_GROUP_ROWS = 122_880;
+
 /** Raw lines staged on disk are loaded once they reach this size, or at the next commit. */
 const STAGE_BYTES = 128 * 1024 * 1024;
 
@@ -97,6 +104,7 @@ interface StagedLines {
 
 export class DuckDBWriter implements DestinationWriter {
   readonly stagedUntilFinish: ReadonlySet<string>;
+  readonly stagedCommitRows = ROW_GROUP_ROWS;
   private phase: Phase = 'writing';
   private inTransaction = false;
   private readonly loaders = new Map<string, StreamLoader>();

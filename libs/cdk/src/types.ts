@@ -50,6 +50,25 @@ export function batchSize(batch: RecordBatch): number {
   return batch.format === 'objects' ? batch.records.length : batch.lines.length;
 }
 
+/** The batch's first `n` records and the rest, as two batches of the same stream and format. */
+export function splitBatch(batch: RecordBatch, n: number): [RecordBatch, RecordBatch] {
+  if (batch.format === 'objects') {
+    return [
+      { ...batch, records: batch.records.slice(0, n) },
+      { ...batch, records: batch.records.slice(n) },
+    ];
+  }
+  const { lineNumbers } = batch;
+  return [
+    {
+      ...batch,
+      lines: batch.lines.slice(0, n),
+      ...(lineNumbers ? { lineNumbers: lineNumbers.slice(0, n) } : {}),
+    },
+    { ...batch, lines: batch.lines.slice(n), ...(lineNumbers ? { lineNumbers: lineNumbers.slice(n) } : {}) },
+  ];
+}
+
 /** What a source's read yields: record batches, or any other protocol message (STATE, LOG, TRACE, CONTROL). */
 export type SourceOutput =
   | { kind: 'records'; batch: RecordBatch }
@@ -121,6 +140,13 @@ export interface DestinationWriter {
    * full-refresh appends). The engine may commit such rows before a state covers them.
    */
   readonly stagedUntilFinish?: ReadonlySet<string>;
+  /**
+   * While only such staged rows arrive (no state, no covered rows), the engine commits after at
+   * least this many rows instead of its checkpoint interval: for a destination whose commits cost
+   * less per row in larger steps (DuckDB writes a commit of a whole row group straight to its
+   * file, a smaller one through its log and again at the next checkpoint).
+   */
+  readonly stagedCommitRows?: number;
   finish(): Promise<void>;
   /** Releases resources; after a failure, staged but uncommitted data is discarded. */
   close(): Promise<void>;

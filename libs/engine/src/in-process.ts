@@ -134,6 +134,7 @@ export function inProcessDestination(
         write: (batch) => writer.write(batch),
         ...(writer.evolve ? { evolve: (stream) => writer.evolve!(stream) } : {}),
         ...(writer.stagedUntilFinish ? { stagedUntilFinish: writer.stagedUntilFinish } : {}),
+        ...(writer.stagedCommitRows ? { stagedCommitRows: writer.stagedCommitRows } : {}),
         commit: async (states, seq) => {
           await writer.commit(states, seq);
           ctx.onDurable(seq);

@@ -3,7 +3,7 @@
 // one transaction) or after (subprocess, on its echo) every record that came before it.
 
 import type { DestinationWriter, Logger, RecordBatch } from '@conveyor/cdk';
-import { batchSize, maskedLogger, RejectedRecordLine } from '@conveyor/cdk';
+import { batchSize, maskedLogger, RejectedRecordLine, splitBatch } from '@conveyor/cdk';
 import {
   type AirbyteMessage,
   asConveyorError,
@@ -63,6 +63,11 @@ export interface SyncResult {
 }
 
 const CHANNEL_CAPACITY = 4;
+/**
+ * Rows of several staged streams, none of which has reached the writer's step yet, commit once
+ * there are this many steps of them, so that interleaved streams do not grow one transaction.
+ */
+const STAGED_STEPS_AT_MOST = 4;
 
 /**
  * A schema announced mid-read replaces the stream's schema in the catalog the sync holds; the
@@ -300,6 +305,10 @@ export async function runSync(request: SyncRequest): Promise<SyncResult> {
         .map((s) => streamKey(s.stream))
         .filter((key) => !resumed.has(key)),
     );
+    const stagedStep = Math.max(everyRecords, writer.stagedCommitRows ?? 0);
+    // rows of each replacing stream since the last commit
+    const stagedSinceCommit = new Map<string, number>();
+    for (const key of replacing) stagedSinceCommit.set(key, 0);
     const dirty = new Set<string>();
     let stateChanged = false;
     let lastCommit = Date.now();
@@ -310,6 +319,7 @@ export async function runSync(request: SyncRequest): Promise<SyncResult> {
       awaitingDurable.set(seq, states);
       await activeWriter.commit(states, seq);
       sinceCommit = 0;
+      for (const key of stagedSinceCommit.keys()) stagedSinceCommit.set(key, 0);
       dirty.clear();
       stateChanged = false;
       lastCommit = Date.now();
@@ -329,17 +339,28 @@ export async function runSync(request: SyncRequest): Promise<SyncResult> {
         }
         if (item === undefined) break;
         if (item.kind === 'records') {
-          const n = await writeBatch(
-            activeWriter,
-            request.dropColumns?.size ? withoutColumns(item.batch, request.dropColumns) : item.batch,
-            stats,
-            source.name,
-            masker,
-            namespaces,
-          );
-          sinceCommit += n;
-          if (!replacing.has(batchKey(item.batch))) dirty.add(batchKey(item.batch));
-          if (sinceCommit >= everyRecords && dirty.size === 0) await commit();
+          const key = batchKey(item.batch);
+          let rest: RecordBatch | undefined = request.dropColumns?.size
+            ? withoutColumns(item.batch, request.dropColumns)
+            : item.batch;
+          while (rest) {
+            let batch = rest;
+            rest = undefined;
+            // While only staged rows arrive, a stream's rows commit in whole steps of the writer's size.
+            const pending = stagedSinceCommit.get(key);
+            const room = stagedStep - (pending ?? 0);
+            if (pending !== undefined && !stateChanged && dirty.size === 0 && batchSize(batch) > room)
+              [batch, rest] = splitBatch(batch, room);
+            const n = await writeBatch(activeWriter, batch, stats, source.name, masker, namespaces);
+            sinceCommit += n;
+            if (replacing.has(key)) stagedSinceCommit.set(key, (pending ?? 0) + n);
+            else dirty.add(key);
+            if (dirty.size > 0) continue;
+            const due = stateChanged
+              ? sinceCommit >= everyRecords
+              : stagedSinceCommit.get(key)! >= stagedStep || sinceCommit >= STAGED_STEPS_AT_MOST * stagedStep;
+            if (due) await commit();
+          }
         } else if (item.kind === 'schema') {
           const held = request.dropColumns?.get(streamKey({ name: item.stream, namespace: item.namespace }));
           await applySchemaUpdate(
@@ -365,8 +386,10 @@ export async function runSync(request: SyncRequest): Promise<SyncResult> {
               if (
                 typeof (message.state.stream.stream_state as JsonObject | undefined)?.generation_id ===
                 'number'
-              )
+              ) {
                 replacing.delete(key);
+                stagedSinceCommit.delete(key);
+              }
             } else {
               dirty.clear();
             }

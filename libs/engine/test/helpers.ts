@@ -76,12 +76,14 @@ export interface MemoryStore {
   durable: JsonObject[];
   committed: { seq: number; states: StateMessage[] } | undefined;
   commits: number;
+  /** rows of each stream made durable by each commit, in commit order */
+  committedRows: Record<string, number>[];
   finished: boolean;
   catalogs: ConfiguredCatalog[];
 }
 
 export function memoryStore(): MemoryStore {
-  return { durable: [], committed: undefined, commits: 0, finished: false, catalogs: [] };
+  return { durable: [], committed: undefined, commits: 0, committedRows: [], finished: false, catalogs: [] };
 }
 
 function recordsOf(batch: RecordBatch): JsonObject[] {
@@ -98,7 +100,8 @@ function recordsOf(batch: RecordBatch): JsonObject[] {
 export function memoryDestination(
   store: MemoryStore,
   /** `stagesFullRefreshAppends`: the writer says it keeps full-refresh appends out of sight until finish */
-  opts: { failOnCommit?: number; stagesFullRefreshAppends?: boolean } = {},
+  /** `stagedCommitRows`: the writer's step for staged rows (as DuckDB's row groups) */
+  opts: { failOnCommit?: number; stagesFullRefreshAppends?: boolean; stagedCommitRows?: number } = {},
 ): DestinationConnector {
   return {
     spec: () => ({
@@ -110,20 +113,26 @@ export function memoryDestination(
     async open(_config, catalog): Promise<DestinationWriter> {
       store.catalogs.push(catalog);
       let staged: JsonObject[] = [];
+      let stagedRows: Record<string, number> = {};
       const fullRefreshAppends = catalog.streams
         .filter((s) => s.sync_mode === 'full_refresh' && s.destination_sync_mode === 'append')
         .map((s) => (s.stream.namespace ? `${s.stream.namespace}.${s.stream.name}` : s.stream.name));
       return {
         ...(opts.stagesFullRefreshAppends ? { stagedUntilFinish: new Set(fullRefreshAppends) } : {}),
+        ...(opts.stagedCommitRows ? { stagedCommitRows: opts.stagedCommitRows } : {}),
         async write(batch) {
-          staged.push(...recordsOf(batch));
+          const records = recordsOf(batch);
+          staged.push(...records);
+          stagedRows[batch.stream] = (stagedRows[batch.stream] ?? 0) + records.length;
         },
         async commit(states, seq) {
           store.commits += 1;
           if (opts.failOnCommit !== undefined && store.commits === opts.failOnCommit)
             throw new Error('disk full');
           store.durable.push(...staged);
+          store.committedRows.push(stagedRows);
           staged = [];
+          stagedRows = {};
           store.committed = { seq, states };
         },
         async finish() {

@@ -346,6 +346,53 @@ describe('runSync', () => {
     expect(staged.dest.durable).toHaveLength(1000);
   });
 
+  it("commits staged rows in whole steps of the writer's size, per stream", async () => {
+    // two full-refresh streams read one after the other, in batches that do not divide the step
+    const base = countingSource({ count: 1, every: 1 });
+    const twoStreams: SourceConnector = {
+      ...base,
+      discover: async () => {
+        const catalog = await base.discover({}, { logger: silent, signal: new AbortController().signal });
+        const items = catalog.streams[0]!;
+        return { streams: [items, { ...items, name: 'other' }] };
+      },
+      async *read() {
+        for (const [stream, count] of [
+          ['items', 350],
+          ['other', 300],
+        ] as const) {
+          for (let id = 1; id <= count; id += 70) {
+            const records = Array.from({ length: Math.min(70, count - id + 1) }, (_, i) => ({ id: id + i }));
+            yield { kind: 'records', batch: { format: 'objects', stream, records, emittedAt: 0 } };
+          }
+        }
+      },
+    };
+    const { catalog, dest, run } = await setup(twoStreams, memoryStore(), { stagedCommitRows: 250 });
+    const asOverwrite = {
+      streams: catalog.streams.map((s) => ({
+        ...s,
+        sync_mode: 'full_refresh' as const,
+        destination_sync_mode: 'overwrite' as const,
+      })),
+    };
+    const result = await run({ catalog: asOverwrite, checkpoint: { records: 100, seconds: 3600 } });
+    expect(result.status).toBe('succeeded');
+    // each stream commits exactly 250 rows at a time; what is left of one joins the next commit
+    expect(dest.committedRows).toEqual([{ items: 250 }, { items: 100, other: 250 }, { other: 50 }]);
+    expect(dest.durable.map((r) => r.id)).toEqual([
+      ...Array.from({ length: 350 }, (_, i) => i + 1),
+      ...Array.from({ length: 300 }, (_, i) => i + 1),
+    ]);
+
+    // rows a state covers still commit at the checkpoint interval, whatever the writer's step
+    const covered = await setup(countingSource({ count: 1000, every: 100 }), memoryStore(), {
+      stagedCommitRows: 250,
+    });
+    await covered.run({ checkpoint: { records: 300, seconds: 3600 } });
+    expect(covered.dest.committedRows).toEqual([{ items: 300 }, { items: 300 }, { items: 300 }, { items: 100 }]);
+  });
+
   it("never commits a stream's rows on another stream's state", async () => {
     const base = countingSource({ count: 1, every: 1 });
     const twoStreams: SourceConnector = {
