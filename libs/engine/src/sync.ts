@@ -349,7 +349,13 @@ export async function runSync(request: SyncRequest): Promise<SyncResult> {
             // While only staged rows arrive, a stream's rows commit in whole steps of the writer's size.
             const pending = stagedSinceCommit.get(key);
             const room = stagedStep - (pending ?? 0);
-            if (pending !== undefined && !stateChanged && dirty.size === 0 && batchSize(batch) > room)
+            if (
+              pending !== undefined &&
+              !stateChanged &&
+              dirty.size === 0 &&
+              room > 0 &&
+              batchSize(batch) > room
+            )
               [batch, rest] = splitBatch(batch, room);
             const n = await writeBatch(activeWriter, batch, stats, source.name, masker, namespaces);
             sinceCommit += n;
