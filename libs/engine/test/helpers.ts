@@ -72,6 +72,20 @@ export function countingSource(opts: {
   };
 }
 
+/** Two streams, `items` (as countingSource's) and `other` (the same schema), read by `read`. */
+export function itemsAndOther(read: SourceConnector['read']): SourceConnector {
+  const base = countingSource({ count: 1, every: 1 });
+  return {
+    ...base,
+    discover: async () => {
+      const catalog = await base.discover({}, { logger: silent, signal: new AbortController().signal });
+      const items = catalog.streams[0]!;
+      return { streams: [items, { ...items, name: 'other' }] };
+    },
+    read,
+  };
+}
+
 export interface MemoryStore {
   durable: JsonObject[];
   committed: { seq: number; states: StateMessage[] } | undefined;

@@ -9,7 +9,15 @@ import {
   runSync,
   StateStore,
 } from '../src/index.js';
-import { countingSource, memoryDestination, memoryStore, silent, streamState, tempDir } from './helpers.js';
+import {
+  countingSource,
+  itemsAndOther,
+  memoryDestination,
+  memoryStore,
+  silent,
+  streamState,
+  tempDir,
+} from './helpers.js';
 
 async function setup(source: SourceConnector, dest = memoryStore(), destOpts = {}) {
   const store = new StateStore(join(tempDir(), 'state.db'));
@@ -348,26 +356,17 @@ describe('runSync', () => {
 
   it("commits staged rows in whole steps of the writer's size, per stream", async () => {
     // two full-refresh streams read one after the other, in batches that do not divide the step
-    const base = countingSource({ count: 1, every: 1 });
-    const twoStreams: SourceConnector = {
-      ...base,
-      discover: async () => {
-        const catalog = await base.discover({}, { logger: silent, signal: new AbortController().signal });
-        const items = catalog.streams[0]!;
-        return { streams: [items, { ...items, name: 'other' }] };
-      },
-      async *read() {
-        for (const [stream, count] of [
-          ['items', 350],
-          ['other', 300],
-        ] as const) {
-          for (let id = 1; id <= count; id += 70) {
-            const records = Array.from({ length: Math.min(70, count - id + 1) }, (_, i) => ({ id: id + i }));
-            yield { kind: 'records', batch: { format: 'objects', stream, records, emittedAt: 0 } };
-          }
+    const twoStreams = itemsAndOther(async function* () {
+      for (const [stream, count] of [
+        ['items', 350],
+        ['other', 300],
+      ] as const) {
+        for (let id = 1; id <= count; id += 70) {
+          const records = Array.from({ length: Math.min(70, count - id + 1) }, (_, i) => ({ id: id + i }));
+          yield { kind: 'records', batch: { format: 'objects', stream, records, emittedAt: 0 } };
         }
-      },
-    };
+      }
+    });
     const { catalog, dest, run } = await setup(twoStreams, memoryStore(), { stagedCommitRows: 250 });
     const asOverwrite = {
       streams: catalog.streams.map((s) => ({
@@ -390,28 +389,24 @@ describe('runSync', () => {
       stagedCommitRows: 250,
     });
     await covered.run({ checkpoint: { records: 300, seconds: 3600 } });
-    expect(covered.dest.committedRows).toEqual([{ items: 300 }, { items: 300 }, { items: 300 }, { items: 100 }]);
+    expect(covered.dest.committedRows).toEqual([
+      { items: 300 },
+      { items: 300 },
+      { items: 300 },
+      { items: 100 },
+    ]);
   });
 
   it("never commits a stream's rows on another stream's state", async () => {
-    const base = countingSource({ count: 1, every: 1 });
-    const twoStreams: SourceConnector = {
-      ...base,
-      discover: async () => {
-        const catalog = await base.discover({}, { logger: silent, signal: new AbortController().signal });
-        const items = catalog.streams[0]!;
-        return { streams: [items, { ...items, name: 'other' }] };
-      },
-      async *read() {
-        // items' rows are not covered by any state of items when other's state arrives
-        yield {
-          kind: 'records',
-          batch: { format: 'objects', stream: 'items', records: [{ id: 1 }, { id: 2 }], emittedAt: 0 },
-        };
-        yield { kind: 'message', message: { type: 'STATE', state: streamState('other', 5) } };
-        throw new Error('source broke');
-      },
-    };
+    const twoStreams = itemsAndOther(async function* () {
+      // items' rows are not covered by any state of items when other's state arrives
+      yield {
+        kind: 'records',
+        batch: { format: 'objects', stream: 'items', records: [{ id: 1 }, { id: 2 }], emittedAt: 0 },
+      };
+      yield { kind: 'message', message: { type: 'STATE', state: streamState('other', 5) } };
+      throw new Error('source broke');
+    });
     const { dest, run } = await setup(twoStreams);
     const result = await run();
     expect(result.status).toBe('failed');
