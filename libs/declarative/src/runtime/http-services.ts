@@ -20,6 +20,7 @@ import {
   parseIsoDuration,
   type RequestBudget,
   requestBudget,
+  responseJson,
   sessionTokenAuth,
 } from '@conveyor/http';
 import { type AirbyteMessage, configError } from '@conveyor/protocol';
@@ -82,7 +83,9 @@ export class HttpServices implements StreamServices {
       const config = this.options.config;
       // built on first use: discover never evaluates credentials (the reference does not either)
       const model = requester.authenticator as Mapping | undefined;
-      const authenticator = model ? lazily(() => this.authenticatorFrom(model, parameters)) : undefined;
+      const authenticator = model
+        ? lazily(() => this.authenticatorFrom(model, parameters, requester))
+        : undefined;
       const handling = errorHandlingFrom(requester.error_handler as Mapping | undefined, parameters, config);
       const client = new HttpClient({
         transport: this.options.transport,
@@ -99,7 +102,12 @@ export class HttpServices implements StreamServices {
     return entry;
   }
 
-  private authenticatorFrom(model: Mapping, inherited: Mapping): Authenticator | undefined {
+  /** `requester`: the requester the authenticator belongs to (LegacySessionTokenAuthenticator reads its url_base) */
+  private authenticatorFrom(
+    model: Mapping,
+    inherited: Mapping,
+    requester: Mapping,
+  ): Authenticator | undefined {
     const config = this.options.config;
     const p = { ...inherited, ...((model.$parameters as Mapping) ?? {}) };
     switch (model.type) {
@@ -122,6 +130,8 @@ export class HttpServices implements StreamServices {
         return this.oauth(model, p);
       case 'SessionTokenAuthenticator':
         return this.sessionToken(model, p);
+      case 'LegacySessionTokenAuthenticator':
+        return this.legacySessionToken(model, p, str(requester.url_base ?? '', p, config));
       case 'SelectiveAuthenticator': {
         const path = ((model.authenticator_selection_path as unknown[]) ?? []).map(String);
         let selected: unknown = config;
@@ -134,7 +144,7 @@ export class HttpServices implements StreamServices {
             `The config's "${path.join('.')}" is ${JSON.stringify(selected)}; this manifest knows the authentication methods ${Object.keys(options).join(', ')}.`,
           );
         }
-        return this.authenticatorFrom(chosen, p);
+        return this.authenticatorFrom(chosen, p, requester);
       }
       default:
         throw configError(`The authenticator "${String(model.type)}" is not supported.`);
@@ -271,6 +281,76 @@ export class HttpServices implements StreamServices {
           ? { queryParam: fieldName }
           : { header: fieldName, prefix: '' }),
       expiresAfterMs: expiresMs,
+    });
+  }
+
+  /**
+   * The deprecated session-token authenticator, as the reference runs it: a configured session
+   * token is checked with a GET of `validate_session_url` and used when the answer is not 401;
+   * otherwise (or without one) a POST of `{"username", "password"}` as JSON to `login_url` answers
+   * the token at `session_token_response_key`. Both paths are relative to the requester's
+   * url_base and are sent without the requester's retries or error handler. The token goes in
+   * `header` as it is. The reference checks the token before every request; we check it once.
+   */
+  private legacySessionToken(model: Mapping, p: Mapping, urlBase: string): Authenticator {
+    const config = this.options.config;
+    const plain = new HttpClient({
+      transport: this.options.transport,
+      logger: this.options.logger,
+      maxRetries: 0,
+      classify: (response) =>
+        response ? { action: 'success' } : { action: 'fail', failureType: 'transient' },
+    });
+    const header = str(model.header, p, config);
+    return sessionTokenAuth({
+      header,
+      prefix: '',
+      login: async (signal) => {
+        const options = signal ? { signal } : {};
+        const token = str(model.session_token ?? '', p, config);
+        if (token) {
+          const path = str(model.validate_session_url, p, config);
+          const checked = await plain.send(
+            { method: 'GET', url: `${urlBase}${path}`, headers: { [header]: token } },
+            options,
+          );
+          if (checked.status < 400) return token;
+          if (checked.status !== 401) {
+            throw configError(
+              `Checking the session token (GET ${path}) answered HTTP ${checked.status}; check the API URL and the session token.`,
+            );
+          }
+        }
+        const username = str(model.username ?? '', p, config);
+        const password = str(model.password ?? '', p, config);
+        if (!username || !password) {
+          throw configError(
+            'Invalid credentials: the session token is not valid or not given, and there is no username and password to log in with.',
+          );
+        }
+        const path = str(model.login_url, p, config);
+        const answer = await plain.send(
+          {
+            method: 'POST',
+            url: `${urlBase}${path}`,
+            headers: { 'Content-Type': 'application/json' },
+            body: JSON.stringify({ username, password }),
+          },
+          options,
+        );
+        if (answer.status >= 400) {
+          throw configError(
+            `Logging in (POST ${path}) answered HTTP ${answer.status}; check the username and password.`,
+          );
+        }
+        const key = str(model.session_token_response_key, p, config);
+        const body = responseJson(answer) as Mapping | undefined;
+        const value = body && typeof body === 'object' ? body[key] : undefined;
+        if (value === undefined || value === null || typeof value === 'object') {
+          throw configError(`The login answer (POST ${path}) has no session token at "${key}".`);
+        }
+        return String(value);
+      },
     });
   }
 
