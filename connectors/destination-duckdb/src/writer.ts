@@ -2,7 +2,7 @@
 // transaction, so readers see none of them until `commit`, which moves deduplicated rows into
 // place, stores the states and commits data and states together. Memory: what one transaction
 // appends costs about 50 MiB per million rows until it commits (the engine commits every 50k rows
-// that a state covers, and rows staged until finish one row group at a time), and the blocks of
+// that a state covers, and a stream's rows staged until finish one row group at a time), and the blocks of
 // committed data are released after each commit.
 
 import {

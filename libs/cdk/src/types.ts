@@ -141,10 +141,12 @@ export interface DestinationWriter {
    */
   readonly stagedUntilFinish?: ReadonlySet<string>;
   /**
-   * While only such staged rows arrive (no state, no covered rows), the engine commits after at
-   * least this many rows instead of its checkpoint interval: for a destination whose commits cost
-   * less per row in larger steps (DuckDB writes a commit of a whole row group straight to its
-   * file, a smaller one through its log and again at the next checkpoint).
+   * While only such staged rows arrive (no state, no covered rows), the engine commits each time a
+   * stream has this many rows since the last commit (splitting a batch at the boundary), instead of
+   * every `checkpoint.records` rows in all: for a destination whose commits cost less in steps of
+   * its own size (DuckDB writes a commit of whole row groups straight to its file, a smaller one
+   * through its log and again at the next checkpoint). Several staged streams read together also
+   * commit once they hold four steps in all.
    */
   readonly stagedCommitRows?: number;
   finish(): Promise<void>;

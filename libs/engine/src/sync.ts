@@ -305,10 +305,12 @@ export async function runSync(request: SyncRequest): Promise<SyncResult> {
         .map((s) => streamKey(s.stream))
         .filter((key) => !resumed.has(key)),
     );
-    const stagedStep = Math.max(everyRecords, writer.stagedCommitRows ?? 0);
-    // rows of each replacing stream since the last commit
+    // the writer's own step for staged rows, when it declares one (in whole rows)
+    const stagedStep =
+      writer.stagedCommitRows === undefined ? undefined : Math.max(1, Math.ceil(writer.stagedCommitRows));
+    // rows of each replacing stream since the last commit, counted when the writer has a step
     const stagedSinceCommit = new Map<string, number>();
-    for (const key of replacing) stagedSinceCommit.set(key, 0);
+    if (stagedStep !== undefined) for (const key of replacing) stagedSinceCommit.set(key, 0);
     const dirty = new Set<string>();
     let stateChanged = false;
     let lastCommit = Date.now();
@@ -348,23 +350,20 @@ export async function runSync(request: SyncRequest): Promise<SyncResult> {
             rest = undefined;
             // While only staged rows arrive, a stream's rows commit in whole steps of the writer's size.
             const pending = stagedSinceCommit.get(key);
-            const room = stagedStep - (pending ?? 0);
-            if (
-              pending !== undefined &&
-              !stateChanged &&
-              dirty.size === 0 &&
-              room > 0 &&
-              batchSize(batch) > room
-            )
-              [batch, rest] = splitBatch(batch, room);
+            if (pending !== undefined && stagedStep !== undefined && !stateChanged && dirty.size === 0) {
+              const room = stagedStep - pending;
+              if (room >= 1 && batchSize(batch) > room) [batch, rest] = splitBatch(batch, room);
+            }
             const n = await writeBatch(activeWriter, batch, stats, source.name, masker, namespaces);
             sinceCommit += n;
-            if (replacing.has(key)) stagedSinceCommit.set(key, (pending ?? 0) + n);
-            else dirty.add(key);
+            if (pending !== undefined) stagedSinceCommit.set(key, pending + n);
+            if (!replacing.has(key)) dirty.add(key);
             if (dirty.size > 0) continue;
-            const due = stateChanged
-              ? sinceCommit >= everyRecords
-              : stagedSinceCommit.get(key)! >= stagedStep || sinceCommit >= STAGED_STEPS_AT_MOST * stagedStep;
+            const due =
+              stateChanged || stagedStep === undefined
+                ? sinceCommit >= everyRecords
+                : (stagedSinceCommit.get(key) ?? 0) >= stagedStep ||
+                  sinceCommit >= STAGED_STEPS_AT_MOST * stagedStep;
             if (due) await commit();
           }
         } else if (item.kind === 'schema') {

@@ -384,6 +384,11 @@ describe('runSync', () => {
       ...Array.from({ length: 300 }, (_, i) => i + 1),
     ]);
 
+    // a step that is not a whole number of rows is rounded up
+    const odd = await setup(twoStreams, memoryStore(), { stagedCommitRows: 249.5 });
+    await odd.run({ catalog: asOverwrite, checkpoint: { records: 100, seconds: 3600 } });
+    expect(odd.dest.committedRows).toEqual([{ items: 250 }, { items: 100, other: 250 }, { other: 50 }]);
+
     // rows a state covers still commit at the checkpoint interval, whatever the writer's step
     const covered = await setup(countingSource({ count: 1000, every: 100 }), memoryStore(), {
       stagedCommitRows: 250,

@@ -23,7 +23,7 @@ import {
   responseJson,
   sessionTokenAuth,
 } from '@conveyor/http';
-import { type AirbyteMessage, configError } from '@conveyor/protocol';
+import { type AirbyteMessage, configError, transientError } from '@conveyor/protocol';
 import type { AsyncJobTiming } from './async-jobs.js';
 import { errorHandlingFrom } from './error-handling.js';
 import { type Config, Interpolated, InterpolatedMapping } from './interpolated.js';
@@ -41,6 +41,15 @@ export interface HttpServicesOptions {
   buildStream(model: Mapping, services: HttpServices): DeclarativeStreamRuntime;
   /** how AsyncRetriever jobs wait between polls; real time by default */
   asyncTiming?: AsyncJobTiming;
+}
+
+/** A failed session check or login: the server's trouble (5xx, 429) may pass, the rest is the config's. */
+function loginFailure(what: string, status: number): Error {
+  if (status >= 500 || status === 429)
+    return transientError(`${what} answered HTTP ${status}; the API may be down or limiting requests.`);
+  return configError(
+    `${what} answered HTTP ${status}; check the API URL, the session token, the username and the password.`,
+  );
 }
 
 function str(value: unknown, parameters: Mapping, config: Config): string {
@@ -315,11 +324,8 @@ export class HttpServices implements StreamServices {
             options,
           );
           if (checked.status < 400) return token;
-          if (checked.status !== 401) {
-            throw configError(
-              `Checking the session token (GET ${path}) answered HTTP ${checked.status}; check the API URL and the session token.`,
-            );
-          }
+          if (checked.status !== 401)
+            throw loginFailure(`Checking the session token (GET ${path})`, checked.status);
         }
         const username = str(model.username ?? '', p, config);
         const password = str(model.password ?? '', p, config);
@@ -338,11 +344,7 @@ export class HttpServices implements StreamServices {
           },
           options,
         );
-        if (answer.status >= 400) {
-          throw configError(
-            `Logging in (POST ${path}) answered HTTP ${answer.status}; check the username and password.`,
-          );
-        }
+        if (answer.status >= 400) throw loginFailure(`Logging in (POST ${path})`, answer.status);
         const key = str(model.session_token_response_key, p, config);
         const body = responseJson(answer) as Mapping | undefined;
         const value = body && typeof body === 'object' ? body[key] : undefined;

@@ -66,6 +66,7 @@ function metabase() {
       return session === 'valid' ? { json: { id: 1 } } : { status: 401, json: {} };
     if (path === '/api/session') {
       const body = JSON.parse(String(request.body)) as JsonObject;
+      if (body.username === 'busy') return { status: 503, json: {} };
       return body.username === 'ada' && body.password === 'pw'
         ? { json: { id: 'fresh-token' } }
         : { status: 400, json: { errors: { password: 'did not match' } } };
@@ -119,12 +120,18 @@ describe('LegacySessionTokenAuthenticator', () => {
     }
   });
 
+  it('a login the server cannot answer now is a transient failure, not a config error', async () => {
+    const failure = await read({ username: 'busy', password: 'pw' }).catch((error: unknown) => error);
+    expect(failure).toMatchObject({ failureType: 'transient_error' });
+    expect(String(failure)).toMatch(/Logging in \(POST session\) answered HTTP 503; the API may be down/);
+  });
+
   it('fails with a config error naming what to fix', async () => {
     await expect(read({ session_token: 'expired' })).rejects.toThrow(
       /session token is not valid or not given, and there is no username and password/,
     );
     await expect(read({ username: 'ada', password: 'wrong' })).rejects.toThrow(
-      /Logging in \(POST session\) answered HTTP 400; check the username and password/,
+      /Logging in \(POST session\) answered HTTP 400; check the API URL, the session token, the username and the password/,
     );
   });
 });
