@@ -1,5 +1,7 @@
-// The file a batch travels through on its way into DuckDB: written with one call per batch,
-// read by `read_json`, overwritten by the next batch, removed with the writer.
+// The files batches travel through on their way into DuckDB, all in one temporary directory
+// removed with the writer: staging files (batches appended one after another, loaded together by
+// one `read_json`, then deleted) and the file of an `objects` batch that takes the SQL path
+// (overwritten by the next one).
 
 import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,6 +10,8 @@ import { join } from 'node:path';
 const NEWLINE = 0x0a;
 
 export class BatchFile {
+  private staged = 0;
+
   private constructor(
     private readonly directory: string,
     readonly path: string,
@@ -25,22 +29,35 @@ export class BatchFile {
   }
 
   /**
-   * Adds lines to the staging file (started over when `fresh`), so that many batches load in one
-   * statement: DuckDB's cost is largely per statement, and lines on disk cost no memory.
+   * A new file for staged batches, which load many at a time, in one statement: DuckDB's cost is
+   * largely per statement, and files cost no memory. Each set of staged batches gets its own file,
+   * so batches can stage while the previous set loads.
    */
-  async stageLines(lines: readonly Buffer[], fresh: boolean): Promise<number> {
-    const buffer = joinLines(lines);
-    await (fresh ? writeFile(this.stagingPath, buffer) : appendFile(this.stagingPath, buffer));
-    return buffer.length;
+  nextStagingPath(): string {
+    return join(this.directory, `staged-${this.staged++}`);
   }
 
-  get stagingPath(): string {
-    return `${this.path}.staged.jsonl`;
+  /** Adds a batch's text to a staging file, creating it when missing. */
+  async append(path: string, content: string | Buffer): Promise<void> {
+    await appendFile(path, content);
   }
 
-  /** The staged lines, read back only to find a bad one after a failed load. */
-  async stagedLines(): Promise<Buffer[]> {
-    const text = await readFile(this.stagingPath);
+  /** Lines as one newline-terminated buffer, for `append`. */
+  static joinLines(lines: readonly Buffer[]): Buffer {
+    let size = 0;
+    for (const line of lines) size += line.length + 1;
+    const buffer = Buffer.allocUnsafe(size);
+    let offset = 0;
+    for (const line of lines) {
+      offset += line.copy(buffer, offset);
+      buffer[offset++] = NEWLINE;
+    }
+    return buffer;
+  }
+
+  /** The lines of a staging file, read back only to find a bad one after a failed load. */
+  async linesOf(path: string): Promise<Buffer[]> {
+    const text = await readFile(path);
     const lines: Buffer[] = [];
     let start = 0;
     for (let end = text.indexOf(NEWLINE); end >= 0; end = text.indexOf(NEWLINE, start)) {
@@ -50,19 +67,12 @@ export class BatchFile {
     return lines;
   }
 
+  /** Deletes a loaded staging file. */
+  async discard(path: string): Promise<void> {
+    await rm(path, { force: true });
+  }
+
   async remove(): Promise<void> {
     await rm(this.directory, { recursive: true, force: true });
   }
-}
-
-function joinLines(lines: readonly Buffer[]): Buffer {
-  let size = 0;
-  for (const line of lines) size += line.length + 1;
-  const buffer = Buffer.allocUnsafe(size);
-  let offset = 0;
-  for (const line of lines) {
-    offset += line.copy(buffer, offset);
-    buffer[offset++] = NEWLINE;
-  }
-  return buffer;
 }

@@ -65,7 +65,7 @@ export type BatchFormat = 'objects' | 'jsonl';
 // A record may be as large as the engine allows a protocol line (64 MiB), beyond DuckDB's 16 MB default.
 // read_json allocates buffers of twice this size per thread, so `jsonl` loads pass the size their
 // longest line needs ($max_object_size, see maxObjectSize) instead of always the largest.
-const MAX_OBJECT_SIZE = 64 * 1024 * 1024;
+export const MAX_OBJECT_SIZE = 64 * 1024 * 1024;
 
 /** The `maximum_object_size` a file whose longest line is `longest` bytes needs: a power of two, 1 MiB at least. */
 export function maxObjectSize(longest: number): number {

@@ -4,7 +4,7 @@
 // deduplicated streams. The result says, per stream, where batches go and with which columns.
 // Streams arrive planned by the SQL family (`StreamPlan` from @conveyor/sql: tables, logical
 // types, key, cursor); what is DuckDB's own here is what the loads need back: each table's
-// columns as DuckDB's catalog spells them, for the appender and the load SQL.
+// columns as DuckDB's catalog spells them, for the loads.
 
 import type { Logger } from '@conveyor/cdk';
 import type { StreamPlan, TableName } from '@conveyor/sql';
@@ -22,7 +22,7 @@ import {
   RESERVED_COLUMNS,
 } from './load-sql.js';
 
-/** A table as DuckDB's appender names it: unquoted parts. */
+/** A table by its unquoted parts, as DuckDB's catalog names it. */
 export interface TableRef {
   catalog: string | null;
   schema: string;
@@ -46,9 +46,8 @@ export interface StreamTable {
   /** append_dedup: quoted name of the temporary table holding rows not yet merged */
   stagingSql: string | undefined;
   layout: LoadLayout;
-  /** the table batches are loaded into (final, next or staging) and its columns in table order */
+  /** the table batches are loaded into (final, next or staging) */
   loadTable: TableRef;
-  loadColumns: ExistingColumn[];
   keyColumns: string[];
   cursorColumn: string | undefined;
 }
@@ -252,13 +251,7 @@ async function prepareTable(
       loadRef = { catalog: 'temp', schema: 'main', table: name };
     }
   }
-  return describeStreamTable(
-    connection,
-    plan,
-    { finalSql, nextSql, stagingSql, loadTable, loadRef },
-    types,
-    columnOf,
-  );
+  return describeStreamTable(plan, { finalSql, nextSql, stagingSql, loadTable, loadRef }, types, columnOf);
 }
 
 interface TablePlaces {
@@ -269,15 +262,13 @@ interface TablePlaces {
   loadRef: TableRef;
 }
 
-/** Where a stream's batches go and with which columns, read back from the load table. */
-async function describeStreamTable(
-  connection: DuckDBConnection,
+/** Where a stream's batches go and with which columns (`types`: existing columns' types by name). */
+function describeStreamTable(
   plan: StreamPlan,
   places: TablePlaces,
   types: Map<string, string>,
   columnOf: (property: string) => string,
-): Promise<StreamTable> {
-  const loadColumns = await describeTable(connection, places.loadRef);
+): StreamTable {
   const columns: LoadColumn[] = plan.properties.map((p) => {
     const column = columnOf(p.name);
     return { property: p.name, column, type: types.get(column) ?? columnTypeOf(p.logical) };
@@ -289,7 +280,6 @@ async function describeStreamTable(
     stagingSql: places.stagingSql,
     layout: { target: places.loadTable, columns, rawData: plan.properties.length === 0 },
     loadTable: places.loadRef,
-    loadColumns: [...(loadColumns?.values() ?? [])],
     keyColumns: plan.primaryKey.map(columnOf),
     cursorColumn: plan.cursor === undefined ? undefined : columnOf(plan.cursor),
   };
@@ -329,7 +319,6 @@ export async function extendStreamTable(
     types = new Map([...kept, ...added]);
   }
   return describeStreamTable(
-    connection,
     plan,
     {
       finalSql: current.finalSql,

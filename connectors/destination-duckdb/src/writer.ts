@@ -1,9 +1,14 @@
-// One sync's writer. Batches are loaded (objects-appender.ts, load-sql.ts) inside an open DuckDB
-// transaction, so readers see none of them until `commit`, which moves deduplicated rows into
-// place, stores the states and commits data and states together. Memory: what one transaction
-// appends costs about 50 MiB per million rows until it commits (the engine commits every 50k rows
-// that a state covers, and a stream's rows staged until finish one row group at a time), and the blocks of
-// committed data are released after each commit.
+// One sync's writer. Batches are staged in files and loaded (typed-rows.ts, load-sql.ts) inside an
+// open DuckDB transaction, so readers see none of them until `commit`, which moves deduplicated
+// rows into place, stores the states and commits data and states together. Memory: what one
+// transaction appends costs about 50 MiB per million rows until it commits (the engine commits
+// every 50k rows that a state covers, and a stream's rows staged until finish one row group at a
+// time), and the blocks of committed data are released after each commit.
+//
+// A commit whose states are the ones the last commit stored (rows staged until finish, which no
+// state covers) runs in the background: the batches after it stage into a new file meanwhile, and
+// the next operation that needs the database waits for it. Were the process to die first, the
+// database would hold the same states, and those rows are discarded by a new sync anyway.
 
 import {
   batchSize,
@@ -29,7 +34,7 @@ import {
   UINTEGER,
   VARCHAR,
 } from '@duckdb/node-api';
-import type { BatchFile } from './batch-file.js';
+import { BatchFile } from './batch-file.js';
 import { type Database, duckdbFailure } from './database.js';
 import { dedupStatements } from './dedup-sql.js';
 import { quoteIdentifier } from './identifiers.js';
@@ -42,17 +47,20 @@ import {
   maxObjectSize,
   NOT_AN_OBJECT,
 } from './load-sql.js';
-import { type AppendPlan, appendChunks, chunksFor, planAppends } from './objects-appender.js';
 import { extendStreamTable, type StreamTable } from './table-setup.js';
+import { planRows, type RowsPlan, typedRows } from './typed-rows.js';
+
+/** How a load reads its file: a batch format, or the typed rows of `objects` batches. */
+type LoadKind = BatchFormat | 'rows';
 
 /** A stream's table plus what its loads need, built once per sync. */
 interface StreamLoader {
   table: StreamTable;
   paths: DuckDBListValue;
   fields: DuckDBListValue;
-  statements: Partial<Record<BatchFormat, DuckDBPreparedStatement>>;
-  /** how `objects` batches are appended, unless the table has a column type only SQL writes */
-  appendPlan: AppendPlan | undefined;
+  statements: Partial<Record<LoadKind, DuckDBPreparedStatement>>;
+  /** how `objects` batches become typed rows, unless the table has a column type only SQL writes */
+  rowsPlan: RowsPlan | undefined;
   generation: bigint | null;
   /** rows staged for deduplication since the last commit */
   staged: boolean;
@@ -64,7 +72,7 @@ function loaderFor(table: StreamTable, staged: boolean): StreamLoader {
     paths: listValue(table.layout.columns.map((c) => jsonPointer(c.property))),
     fields: listValue(table.layout.columns.map((c) => c.property)),
     statements: {},
-    appendPlan: planAppends(table.loadTable, table.loadColumns, table.layout),
+    rowsPlan: planRows(table.layout),
     generation: table.plan.generationId === null ? null : BigInt(table.plan.generationId),
     staged,
   };
@@ -91,13 +99,19 @@ const RELEASE_TO = '32MB';
  */
 const ROW_GROUP_ROWS = 122_880;
 
-/** Raw lines staged on disk are loaded once they reach this size, or at the next commit. */
+/** Batches staged on disk are loaded once they reach this size, or at the next commit. */
 const STAGE_BYTES = 128 * 1024 * 1024;
 
-/** `jsonl` lines of one stream waiting in the staging file for one load statement. */
-interface StagedLines {
+/**
+ * Batches of one stream waiting in a staging file for one load statement: `jsonl` lines, or the
+ * typed rows of `objects` batches (typed-rows.ts), written as one JSON array.
+ */
+interface Staged {
   loader: StreamLoader;
+  kind: 'jsonl' | 'rows';
+  path: string;
   bytes: number;
+  /** the longest line; for rows, the longest batch (no row is longer) */
   longest: number;
   /** source line numbers of the staged lines, in order, when the batches carried them */
   lineNumbers: number[] | undefined;
@@ -109,7 +123,12 @@ export class DuckDBWriter implements DestinationWriter {
   private phase: Phase = 'writing';
   private inTransaction = false;
   private readonly loaders = new Map<string, StreamLoader>();
-  private staged: StagedLines | undefined;
+  private staged: Staged | undefined;
+  /** a commit running in the background, and what it failed with */
+  private background: Promise<void> | undefined;
+  private backgroundFailure: unknown;
+  /** the states of the last commit, as JSON */
+  private committedStates: string | undefined;
 
   constructor(
     private readonly database: Database,
@@ -161,61 +180,97 @@ export class DuckDBWriter implements DestinationWriter {
     }
     if (batchSize(batch) === 0) return;
     try {
-      if (batch.format === 'jsonl') await this.stage(loader, batch.lines, batch.lineNumbers);
-      else {
-        await this.loadStaged();
-        await this.load(loader, batch);
+      if (batch.format === 'jsonl') {
+        let longest = 0;
+        for (const line of batch.lines) if (line.length > longest) longest = line.length;
+        await this.stage(loader, 'jsonl', BatchFile.joinLines(batch.lines), longest, batch.lineNumbers);
+      } else {
+        const rows = loader.rowsPlan && typedRows(loader.rowsPlan, batch.records, batch.emittedAt);
+        if (rows) await this.stage(loader, 'rows', rows.text, rows.longest, undefined);
+        else await this.loadObjects(loader, batch);
       }
     } catch (error) {
       this.phase = 'failed';
       throw loadFailure(loader.table, batch.format, error);
     }
-    if (loader.table.stagingSql) loader.staged = true;
   }
 
-  /** Raw lines go to the staging file; a different stream's lines first load what is staged. */
+  /**
+   * A batch goes to the staging file, after what is staged when that is the same stream and kind;
+   * otherwise what is staged loads first. Rows make one JSON array: `[` before the first batch's
+   * rows, `,` between batches and `]` at load (a batch's text is `[rows]`).
+   */
   private async stage(
     loader: StreamLoader,
-    lines: Buffer[],
+    kind: Staged['kind'],
+    content: string | Buffer,
+    longest: number,
     lineNumbers: number[] | undefined,
   ): Promise<void> {
-    if (this.staged && this.staged.loader !== loader) await this.loadStaged();
-    const fresh = this.staged === undefined;
-    const bytes = await this.batchFile.stageLines(lines, fresh);
-    if (!this.staged)
-      this.staged = { loader, bytes: 0, longest: 0, lineNumbers: lineNumbers ? [] : undefined };
-    this.staged.bytes += bytes;
-    for (const line of lines) if (line.length > this.staged.longest) this.staged.longest = line.length;
-    if (this.staged.lineNumbers) {
-      if (lineNumbers) for (const n of lineNumbers) this.staged.lineNumbers.push(n);
-      else this.staged.lineNumbers = undefined;
+    if (this.staged && (this.staged.loader !== loader || this.staged.kind !== kind)) await this.loadStaged();
+    this.staged ??= {
+      loader,
+      kind,
+      path: this.batchFile.nextStagingPath(),
+      bytes: 0,
+      longest: 0,
+      lineNumbers: lineNumbers ? [] : undefined,
+    };
+    const staged = this.staged;
+    const piece =
+      typeof content === 'string' ? `${staged.bytes === 0 ? '[' : ','}${content.slice(1, -1)}` : content;
+    await this.batchFile.append(staged.path, piece);
+    staged.bytes += piece.length;
+    if (longest > staged.longest) staged.longest = longest;
+    if (staged.lineNumbers) {
+      if (lineNumbers) for (const n of lineNumbers) staged.lineNumbers.push(n);
+      else staged.lineNumbers = undefined;
     }
-    if (this.staged.bytes >= STAGE_BYTES) await this.loadStaged();
+    if (staged.bytes >= STAGE_BYTES) await this.loadStaged();
   }
 
-  /** One statement for everything staged. A failed load names the bad line when one is found. */
+  /** Loads what is staged, once a commit running in the background is done. */
   private async loadStaged(): Promise<void> {
+    await this.settle();
     const staged = this.staged;
     if (!staged) return;
     this.staged = undefined;
+    await this.loadFile(staged);
+  }
+
+  /** One statement for a staging file. A failed `jsonl` load names the bad line when one is found. */
+  private async loadFile(staged: Staged): Promise<void> {
+    const { loader, path, longest } = staged;
     try {
-      await this.runLoad(staged.loader, 'jsonl', this.batchFile.stagingPath, {
-        max_object_size: maxObjectSize(staged.longest),
-      });
+      if (staged.kind === 'rows') await this.batchFile.append(path, ']');
+      await this.runLoad(loader, staged.kind, path, { max_object_size: maxObjectSize(longest) });
     } catch (error) {
-      const bad = await this.findBadLine(staged);
+      const bad = staged.kind === 'jsonl' ? await this.findBadLine(staged) : undefined;
       if (bad) {
         const detail = error instanceof Error ? error.message : String(error);
-        throw new RejectedRecordLine(bad.line, bad.lineNumber, staged.loader.table.plan.descriptor, detail);
+        throw new RejectedRecordLine(bad.line, bad.lineNumber, loader.table.plan.descriptor, detail);
       }
       throw error;
+    }
+    await this.batchFile.discard(path);
+  }
+
+  /** Waits for a commit running in the background; throws what it failed with. */
+  private async settle(): Promise<void> {
+    const background = this.background;
+    if (!background) return;
+    this.background = undefined;
+    try {
+      await background;
+    } finally {
+      this.backgroundFailure = undefined; // thrown here, where it is reported
     }
   }
 
   private async findBadLine(
-    staged: StagedLines,
+    staged: Staged,
   ): Promise<{ line: Buffer; lineNumber: number | undefined } | undefined> {
-    const lines = await this.batchFile.stagedLines();
+    const lines = await this.batchFile.linesOf(staged.path);
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i]!;
       let data: unknown;
@@ -230,43 +285,73 @@ export class DuckDBWriter implements DestinationWriter {
     return undefined;
   }
 
-  /** `objects` through the appender when JavaScript can type the batch, everything else through SQL. */
-  private async load(
+  /** An `objects` batch whose values only DuckDB can type: through SQL, at once, after what is staged. */
+  private async loadObjects(
     loader: StreamLoader,
     batch: Extract<RecordBatch, { format: 'objects' }>,
   ): Promise<void> {
-    if (loader.appendPlan) {
-      const chunks = chunksFor(loader.appendPlan, batch.records, batch.emittedAt, loader.generation);
-      if (chunks) return appendChunks(this.connection, loader.appendPlan, chunks);
-    }
+    await this.loadStaged();
     const file = await this.batchFile.writeObjects(batch.records);
     await this.runLoad(loader, 'objects', file, { emitted_at: BigInt(batch.emittedAt) });
   }
 
   private async runLoad(
     loader: StreamLoader,
-    format: BatchFormat,
+    kind: LoadKind,
     file: string,
     extra: { emitted_at: bigint } | { max_object_size: number },
   ): Promise<void> {
-    const statement = await this.statementFor(loader, format);
+    const statement = await this.statementFor(loader, kind);
     statement.bind(
       {
         file,
         generation: loader.generation,
-        // a stream without properties has no paths to extract
-        ...(loader.table.layout.columns.length > 0 ? { paths: loader.paths, fields: loader.fields } : {}),
+        // rows are typed already; a stream without properties has no paths to extract
+        ...(kind !== 'rows' && loader.table.layout.columns.length > 0
+          ? { paths: loader.paths, fields: loader.fields }
+          : {}),
         ...extra,
       },
       PARAMETER_TYPES,
     );
     await statement.run();
+    // rows of a deduplicated stream wait in its staging table for the next commit's merge
+    if (loader.table.stagingSql) loader.staged = true;
   }
 
+  /**
+   * Makes everything written so far durable with `states`. When they are the states of the last
+   * commit, the commit runs in the background (see the top of this file) and the next operation
+   * that needs the database waits for it.
+   */
   async commit(states: StateMessage[], seq: number): Promise<void> {
     this.expectWriting('commit');
+    const statesJson = JSON.stringify(states);
+    const unchanged = statesJson === this.committedStates;
     try {
-      await this.loadStagedBeforeCommit();
+      await this.settle();
+    } catch (error) {
+      this.phase = 'failed';
+      throw error;
+    }
+    const staged = this.staged;
+    this.staged = undefined;
+    this.committedStates = statesJson;
+    const committing = this.commitNow(staged, states, seq);
+    if (!unchanged) return committing;
+    committing.catch((error: unknown) => {
+      this.backgroundFailure = error;
+    });
+    this.background = committing;
+  }
+
+  private async commitNow(staged: Staged | undefined, states: StateMessage[], seq: number): Promise<void> {
+    try {
+      if (staged) {
+        await this.loadFile(staged).catch((error: unknown) => {
+          throw loadFailure(staged.loader.table, staged.kind === 'jsonl' ? 'jsonl' : 'objects', error);
+        });
+      }
       await this.mergeStaged();
       await saveStates(this.connection, this.connectionId, seq, states);
       await this.connection.run('COMMIT');
@@ -282,7 +367,7 @@ export class DuckDBWriter implements DestinationWriter {
   async finish(): Promise<void> {
     this.expectWriting('finish');
     try {
-      await this.loadStagedBeforeCommit();
+      await this.loadStagedBeforeFinish();
       await this.mergeStaged();
       for (const { table } of this.loaders.values()) {
         const { plan, finalSql, nextSql } = table;
@@ -333,6 +418,8 @@ export class DuckDBWriter implements DestinationWriter {
     if (this.phase === 'closed') return;
     this.phase = 'closed';
     try {
+      await this.background?.catch(() => undefined); // reported by the operation that waited for it
+      this.background = undefined;
       if (this.inTransaction) {
         this.inTransaction = false;
         await this.connection.run('ROLLBACK').catch((error: unknown) => {
@@ -361,19 +448,27 @@ export class DuckDBWriter implements DestinationWriter {
     await this.connection.run(`SET memory_limit = '${this.memoryLimit}'`);
   }
 
-  /** Loads staged lines before a commit or finish, with the load's own error if it fails. */
-  private async loadStagedBeforeCommit(): Promise<void> {
-    const loader = this.staged?.loader;
+  /** Loads what is staged before finish, with the load's own error if it fails. */
+  private async loadStagedBeforeFinish(): Promise<void> {
+    const staged = this.staged;
     try {
       await this.loadStaged();
     } catch (error) {
       this.phase = 'failed';
-      throw loader ? loadFailure(loader.table, 'jsonl', error) : error;
+      throw staged
+        ? loadFailure(staged.loader.table, staged.kind === 'jsonl' ? 'jsonl' : 'objects', error)
+        : error;
     }
   }
 
   private expectWriting(operation: string): void {
     if (this.phase === 'writing') return;
+    // a commit that failed in the background: its own error, once, where the engine sees it
+    if (this.phase === 'failed' && this.backgroundFailure !== undefined) {
+      const failure = this.backgroundFailure;
+      this.backgroundFailure = undefined;
+      throw failure;
+    }
     const why =
       this.phase === 'failed'
         ? 'an earlier operation of this writer failed and its transaction was abandoned'
@@ -381,11 +476,12 @@ export class DuckDBWriter implements DestinationWriter {
     throw systemError(`Cannot ${operation}: ${why}.`);
   }
 
-  private async statementFor(loader: StreamLoader, format: BatchFormat): Promise<DuckDBPreparedStatement> {
-    const existing = loader.statements[format];
+  private async statementFor(loader: StreamLoader, kind: LoadKind): Promise<DuckDBPreparedStatement> {
+    const existing = loader.statements[kind];
     if (existing) return existing;
-    const statement = await this.connection.prepare(loadSql(loader.table.layout, format));
-    loader.statements[format] = statement;
+    const sql = kind === 'rows' ? (loader.rowsPlan as RowsPlan).sql : loadSql(loader.table.layout, kind);
+    const statement = await this.connection.prepare(sql);
+    loader.statements[kind] = statement;
     return statement;
   }
 

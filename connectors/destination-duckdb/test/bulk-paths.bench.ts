@@ -1,13 +1,14 @@
 // How fast `objects` batches get into DuckDB, by bulk path. Not a test: run it with
 // `npm run bench -w @conveyor/destination-duckdb` and compare the paths on the same machine.
 //
-//   data chunks  the destination's objects path: DuckDB's appender fed column-wise DuckDBDataChunks,
-//                values typed in JavaScript
-//   json file    the destination's SQL path (jsonl batches, and objects batches with values only
-//                DuckDB can type): the batch as one JSON array file, loaded by read_json with the
-//                typing, NULL-and-note and metadata done in SQL
-//   row appends  DuckDB's appender fed value by value
-//   jsonl        for reference: the same records as RECORD lines, as a subprocess source sends them
+//   typed chunks  the destination's objects path: each value checked in JavaScript, the records
+//                 written as chunks with one JSON.stringify each, read by read_json with every
+//                 column's type declared (typed-rows.ts); loaded once, at the commit
+//   json file     the destination's SQL path (jsonl batches, and objects batches with values only
+//                 DuckDB can type): the batch as one JSON array file, loaded by read_json with the
+//                 typing, NULL-and-note and metadata done in SQL
+//   row appends   DuckDB's appender fed value by value
+//   jsonl         for reference: the same records as RECORD lines, as a subprocess source sends them
 //
 // Each path loads the same 1,000,000 faker-like records (10,000 per batch) into the table the
 // destination creates, inside one transaction. Generating the records (and, for jsonl, their
@@ -89,7 +90,7 @@ async function destinationSync(
   await writer.close();
 }
 
-/** The SQL path on its own, as the destination runs it for a batch the appender leaves to SQL. */
+/** The SQL path on its own, as the destination runs it for a batch typed chunks leave to SQL. */
 async function jsonFileSync(path: string) {
   await tableFor(path);
   const layout: LoadLayout = {
@@ -235,7 +236,7 @@ const options = { iterations: 3, warmupIterations: 0, time: 0, warmupTime: 0 };
 
 describe(`${RECORDS} records, ${BATCH} per batch`, () => {
   bench(
-    'objects: appender, column-wise data chunks (the destination)',
+    'objects: typed record chunks + read_json (the destination)',
     () =>
       withDatabase((path) =>
         destinationSync(path, async (writer) => {

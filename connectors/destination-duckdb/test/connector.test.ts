@@ -102,6 +102,51 @@ describe('close', () => {
   });
 });
 
+describe('a commit that repeats the last states', () => {
+  const catalog = catalogOf({ name: 'users', properties: { id: { type: 'integer' } } });
+
+  test('runs in the background: batches written meanwhile land after it, and finish waits for it', async () => {
+    const path = await tempDatabase();
+    const writer = await destination.open({ path }, catalog, writeContext());
+    try {
+      await writer.write(objects('users', [{ id: 1 }]));
+      await writer.commit([], 1);
+      for (let id = 2; id <= 5; id++) {
+        await writer.write(id % 2 === 0 ? objects('users', [{ id }]) : lines('users', [{ id }]));
+        await writer.commit([], id);
+      }
+      await writer.write(objects('users', [{ id: 6 }]));
+      await writer.finish();
+    } finally {
+      await writer.close();
+    }
+    expect(await query(path, 'SELECT list(id ORDER BY id)::VARCHAR AS ids FROM users')).toEqual([
+      { ids: '[1, 2, 3, 4, 5, 6]' },
+    ]);
+  });
+
+  test('fails at the next operation with its own error, and commits nothing of it', async () => {
+    const path = await tempDatabase();
+    const writer = await destination.open({ path }, catalog, writeContext());
+    try {
+      await writer.commit([], 1);
+      const bad = Buffer.from('{"type":"RECORD","record":{"stream":"users","data":[1],"emitted_at":1}}');
+      await writer.write({ format: 'jsonl', stream: 'users', lines: [recordLine('users', { id: 1 }), bad] });
+      // the same states as the last commit: it returns before its load has run
+      await writer.commit([], 2);
+      // a batch stages on disk meanwhile; the next operation that needs the database reports it
+      await writer.write(objects('users', [{ id: 2 }]));
+      const failure = await writer.finish().catch((e: unknown) => e);
+      expect(failure).toBeInstanceOf(RejectedRecordLine);
+      expect(failure).toMatchObject({ failureType: 'system_error', line: bad });
+      await expect(writer.commit([], 3)).rejects.toThrow(/earlier operation of this writer failed/);
+    } finally {
+      await writer.close();
+    }
+    expect(await query(path, 'SELECT count(*)::INT AS n FROM users')).toEqual([{ n: 0 }]);
+  });
+});
+
 describe('bad input', () => {
   const catalog = catalogOf({ name: 'users', properties: { id: { type: 'integer' } } });
 

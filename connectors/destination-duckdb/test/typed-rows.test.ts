@@ -1,12 +1,12 @@
-// `objects` batches take the appender when JavaScript can type every value exactly as SQL would,
-// and the SQL path otherwise. Whatever the path, the rows must be the ones the SQL path produces
-// for the same records sent as JSON lines.
+// `objects` batches are written as typed rows when JavaScript can type every value exactly as SQL
+// would, and take the SQL path otherwise. Whatever the path, the rows must be the ones the SQL
+// path produces for the same records sent as JSON lines.
 
 import type { JsonObject } from '@conveyor/protocol';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import type { LoadLayout } from '../src/load-sql.js';
-import { chunksFor, planAppends } from '../src/objects-appender.js';
+import { planRows, typedRows } from '../src/typed-rows.js';
 import { catalogOf, lines, objects, query, runSync, tempDatabase } from './helpers.js';
 
 const properties = {
@@ -22,7 +22,7 @@ const properties = {
   u: { type: ['string', 'integer'] },
 };
 
-describe('chunksFor', () => {
+describe('typedRows', () => {
   const layout: LoadLayout = {
     target: '"main"."t"',
     rawData: false,
@@ -32,25 +32,25 @@ describe('chunksFor', () => {
       { property: 'day', column: 'day', type: 'DATE' },
     ],
   };
-  const tableColumns = [
-    { name: '_conveyor_raw_id', type: 'UUID' },
-    { name: '_conveyor_extracted_at', type: 'TIMESTAMPTZ' },
-    { name: '_conveyor_generation_id', type: 'BIGINT' },
-    { name: '_conveyor_meta', type: 'JSON' },
-    { name: 'id', type: 'BIGINT' },
-    { name: 'at', type: 'TIMESTAMPTZ' },
-    { name: 'day', type: 'DATE' },
-  ];
-  const plan = planAppends({ catalog: null, schema: 'main', table: 't' }, tableColumns, layout);
+  const plan = planRows(layout);
 
-  test('types records of the usual shapes in JavaScript, in chunks of 2048 rows', () => {
-    const records = Array.from({ length: 3000 }, (_, id) => ({
-      id,
-      at: '2024-01-01T00:00:00.123Z',
-      day: '2024-02-29',
-    }));
-    const chunks = plan && chunksFor(plan, records, 0, null);
-    expect(chunks?.map((c) => c.rowCount)).toEqual([2048, 952]);
+  test('writes records as rows of their columns, NULL and a note where a value does not fit', () => {
+    const records = [
+      { id: 1, at: '2024-01-01T00:00:00.123Z', day: '2024-02-29', extra: 'not a column' },
+      { id: true, at: null },
+    ];
+    const rows = plan && typedRows(plan, records, 7);
+    expect(rows && JSON.parse(rows.text)).toEqual([
+      { e: 7, m: null, p0: 1, p1: '2024-01-01T00:00:00.123Z', p2: '2024-02-29' },
+      {
+        e: 7,
+        m: JSON.stringify({
+          changes: [{ field: 'id', change: 'NULLED', reason: 'DESTINATION_TYPECAST_ERROR' }],
+        }),
+        p0: null,
+        p1: null,
+      },
+    ]);
   });
 
   test.each([
@@ -60,12 +60,12 @@ describe('chunksFor', () => {
     ['a Date object', { at: new Date() }],
     ['a record that is not an object', null],
   ])('leaves the batch to SQL for %s', (_, record) => {
-    expect(plan && chunksFor(plan, [{ id: 1 }, record], 0, null)).toBeUndefined();
+    expect(plan && typedRows(plan, [{ id: 1 }, record], 0)).toBeUndefined();
   });
 
-  test('is not used for a table with a column type it does not write', () => {
-    const withDecimal = [...tableColumns, { name: 'price', type: 'DECIMAL(18,3)' }];
-    expect(planAppends({ catalog: null, schema: 'main', table: 't' }, withDecimal, layout)).toBeUndefined();
+  test('is not used for a table with a column type it does not check', () => {
+    const withDecimal = [...layout.columns, { property: 'price', column: 'price', type: 'DECIMAL(18,3)' }];
+    expect(planRows({ ...layout, columns: withDecimal })).toBeUndefined();
   });
 });
 
@@ -191,18 +191,36 @@ describe('objects batches', () => {
       fc.asyncProperty(fc.array(anyRecord, { minLength: 1, maxLength: 40 }), async (generated) => {
         const records = generated.map((r, k) => ({ ...r, k }) as JsonObject);
         const path = await tempDatabase();
-        const catalog = catalogOf({ name: 'via_objects', properties }, { name: 'via_lines', properties });
-        // One batch per record: a record that needs SQL does not take the others off the appender.
+        const catalog = catalogOf(
+          { name: 'via_objects', properties },
+          { name: 'via_batch', properties },
+          { name: 'via_lines', properties },
+        );
+        // One batch per record: a record that needs SQL does not take the others off typed rows,
+        // and typed batches staged on either side of it load in order.
         const batches = [
           ...records.map((r) => objects('via_objects', [r], 1_000)),
+          // all in one batch: rows that fit beside rows with NULLs and notes
+          objects('via_batch', records, 1_000),
           lines('via_lines', records, 1_000),
         ];
         await runSync(path, catalog, batches);
         const viaObjects = await query(path, `${COMPARED} FROM via_objects ORDER BY k`);
+        const viaBatch = await query(path, `${COMPARED} FROM via_batch ORDER BY k`);
         const viaLines = await query(path, `${COMPARED} FROM via_lines ORDER BY k`);
         expect(viaObjects).toEqual(viaLines);
+        expect(viaBatch).toEqual(viaLines);
       }),
       { numRuns: 40 },
     );
   }, 60_000);
+
+  test('keep text with a lone UTF-16 surrogate, which DuckDB cannot read, with the replacement character', async () => {
+    const path = await tempDatabase();
+    const catalog = catalogOf({ name: 'odd', properties: { s: { type: 'string' }, o: { type: 'object' } } });
+    await runSync(path, catalog, [objects('odd', [{ s: 'a\ud800b', o: { k: '\udc00' } }], 1_000)]);
+    expect(await query(path, 'SELECT s, o::VARCHAR AS o FROM odd')).toEqual([
+      { s: 'a\ufffdb', o: '{"k":"\ufffd"}' },
+    ]);
+  });
 });
