@@ -1,11 +1,12 @@
 // The fast path for `objects` batches: each record becomes a row of the values its columns get,
 // each checked in JavaScript against exactly the rules the SQL path applies (column-types.ts), and
-// the rows are written with one native JSON.stringify per batch. DuckDB then reads them with every
-// column's type declared (no per-record JSON extraction) on its own threads. Where JavaScript
-// cannot be sure to reach DuckDB's answer (a string in a number column, a date-time in an unusual
-// shape, a number in a text column), the whole batch goes through the SQL path instead, so both
-// paths always produce the same rows. Measured against DuckDB's appender fed typed data chunks
-// (one native call per value, on the main thread): see the destination's README.
+// the rows are written with one native JSON.stringify per batch. DuckDB then reads each row as a
+// list of JSON values and casts each to its column's type (no JSON-pointer extraction per record),
+// on its own threads. Where JavaScript cannot be sure to reach DuckDB's answer (a string in a
+// number column, a date-time in an unusual shape, a number in a text column), the whole batch goes
+// through the SQL path instead, so both paths always produce the same rows. Measured against
+// DuckDB's appender fed typed data chunks (one native call per value, on the main thread): see the
+// destination's README.
 
 import { quoteIdentifier } from './identifiers.js';
 import {
@@ -187,35 +188,32 @@ function dateCell(value: unknown): Typed {
 
 interface ColumnRule {
   typer: Typer;
-  /** the type DuckDB reads the record's value as */
-  readAs: string;
-  /** SQL turning the value read (`value`) into the column's type */
-  convert: (value: string) => string;
+  /** SQL turning a row's element (JSON) into the column's type */
+  convert: (element: string) => string;
 }
 
-const AS_READ = (value: string) => value;
-
 const RULES: Record<string, ColumnRule> = {
-  BIGINT: { typer: integerCell, readAs: 'BIGINT', convert: AS_READ },
-  DOUBLE: { typer: doubleCell, readAs: 'DOUBLE', convert: AS_READ },
-  BOOLEAN: { typer: booleanCell, readAs: 'BOOLEAN', convert: AS_READ },
-  VARCHAR: { typer: varcharCell, readAs: 'VARCHAR', convert: AS_READ },
-  JSON: { typer: jsonCell, readAs: 'JSON', convert: AS_READ },
-  TIMESTAMPTZ: { typer: dateTimeCell(true), readAs: 'VARCHAR', convert: (v) => `CAST(${v} AS TIMESTAMPTZ)` },
-  TIMESTAMP: { typer: dateTimeCell(false), readAs: 'VARCHAR', convert: (v) => `CAST(${v} AS TIMESTAMP)` },
-  DATE: { typer: dateCell, readAs: 'VARCHAR', convert: (v) => `CAST(${v} AS DATE)` },
+  BIGINT: { typer: integerCell, convert: (e) => `${e}::BIGINT` },
+  DOUBLE: { typer: doubleCell, convert: (e) => `${e}::DOUBLE` },
+  BOOLEAN: { typer: booleanCell, convert: (e) => `${e}::BOOLEAN` },
+  VARCHAR: { typer: varcharCell, convert: (e) => `${e} ->> '$'` },
+  JSON: { typer: jsonCell, convert: (e) => e },
+  TIMESTAMPTZ: { typer: dateTimeCell(true), convert: (e) => `CAST(${e} ->> '$' AS TIMESTAMPTZ)` },
+  TIMESTAMP: { typer: dateTimeCell(false), convert: (e) => `CAST(${e} ->> '$' AS TIMESTAMP)` },
+  DATE: { typer: dateCell, convert: (e) => `CAST(${e} ->> '$' AS DATE)` },
 };
 
-/** Keys of a row: `e` emitted at (epoch ms), `m` the meta note, `d` the whole record, `p<i>` property i. */
-const EMITTED_AT_KEY = 'e';
-const META_KEY = 'm';
-const DATA_KEY = 'd';
+/**
+ * A row is an array (shorter to write and to read than an object): emitted at (epoch ms), the meta
+ * note, the whole record (streams kept whole only), then the properties; positions 1-based, as SQL
+ * indexes the list DuckDB reads a row into.
+ */
+const EMITTED_AT = 1;
+const META = 2;
 
 export interface RowsPlan {
-  properties: { name: string; key: string; typer: Typer }[];
+  properties: { name: string; typer: Typer }[];
   rawData: boolean;
-  /** a row with every key, in order, each null */
-  template: Record<string, unknown>;
   /** the INSERT reading a file of rows (`$file`, one JSON array), with `$generation` and `$max_object_size` */
   sql: string;
 }
@@ -226,34 +224,26 @@ export interface RowsPlan {
  */
 export function planRows(layout: LoadLayout): RowsPlan | undefined {
   const properties: RowsPlan['properties'] = [];
-  const reads = [`${EMITTED_AT_KEY}: 'BIGINT'`, `${META_KEY}: 'VARCHAR'`];
   const outputs = [
     `gen_random_uuid() AS ${quoteIdentifier(RAW_ID_COLUMN)}`,
-    `make_timestamptz(${EMITTED_AT_KEY} * 1000) AS ${quoteIdentifier(EXTRACTED_AT_COLUMN)}`,
+    `make_timestamptz(r[${EMITTED_AT}]::BIGINT * 1000) AS ${quoteIdentifier(EXTRACTED_AT_COLUMN)}`,
     `$generation::BIGINT AS ${quoteIdentifier(GENERATION_COLUMN)}`,
-    `${META_KEY}::JSON AS ${quoteIdentifier(META_COLUMN)}`,
+    `(r[${META}] ->> '$')::JSON AS ${quoteIdentifier(META_COLUMN)}`,
   ];
-  if (layout.rawData) {
-    reads.push(`${DATA_KEY}: 'JSON'`);
-    outputs.push(`${DATA_KEY} AS ${quoteIdentifier(RAW_DATA_COLUMN.name)}`);
-  }
-  for (const [i, column] of layout.columns.entries()) {
+  let next = META + 1;
+  if (layout.rawData) outputs.push(`r[${next++}] AS ${quoteIdentifier(RAW_DATA_COLUMN.name)}`);
+  for (const column of layout.columns) {
     const rule = RULES[column.type];
     // A property named __proto__ cannot be read off a parsed object as a plain key.
     if (!rule || column.property === '__proto__') return undefined;
-    const key = `p${i}`;
-    properties.push({ name: column.property, key, typer: rule.typer });
-    reads.push(`${key}: '${rule.readAs}'`);
-    outputs.push(`${rule.convert(key)} AS ${quoteIdentifier(column.column)}`);
+    properties.push({ name: column.property, typer: rule.typer });
+    outputs.push(`${rule.convert(`r[${next++}]`)} AS ${quoteIdentifier(column.column)}`);
   }
   const sql = `INSERT INTO ${layout.target} BY NAME
 SELECT ${outputs.join(',\n  ')}
-FROM read_json($file, format = 'array', maximum_object_size = $max_object_size,
-  columns = {${reads.join(', ')}})`;
-  const template: Record<string, unknown> = { [EMITTED_AT_KEY]: null, [META_KEY]: null };
-  if (layout.rawData) template[DATA_KEY] = null;
-  for (const { key } of properties) template[key] = null;
-  return { properties, rawData: layout.rawData, template, sql };
+FROM read_json($file, format = 'array', records = 'false', maximum_object_size = $max_object_size,
+  columns = {r: 'JSON[]'})`;
+  return { properties, rawData: layout.rawData, sql };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -286,28 +276,31 @@ export function typedRows(
   records: readonly unknown[],
   emittedAt: number,
 ): TypedRows | undefined {
-  const { properties, template } = plan;
-  const rows: Record<string, unknown>[] = new Array(records.length);
+  const { properties, rawData } = plan;
+  const first = rawData ? META + 1 : META;
+  const rows: unknown[][] = new Array(records.length);
   for (let r = 0; r < records.length; r++) {
     const record = records[r];
     if (!isRecord(record)) return undefined;
-    // a copy of one template gives every row the same shape, which V8 builds and stringifies fastest
-    const row = { ...template };
-    row[EMITTED_AT_KEY] = emittedAt;
-    if (plan.rawData) row[DATA_KEY] = record;
+    const row: unknown[] = new Array(first + properties.length);
+    row[0] = emittedAt;
+    row[1] = null;
+    if (rawData) row[2] = record;
     let nulled: string[] | undefined;
-    for (const property of properties) {
+    for (let p = 0; p < properties.length; p++) {
+      const property = properties[p] as RowsPlan['properties'][number];
       const value = record[property.name];
       const typed = property.typer(value);
       if (typed === DEFER) return undefined;
       if (typed === NOTED) {
+        row[first + p] = null;
         nulled ??= [];
         nulled.push(property.name);
       } else {
-        row[property.key] = value;
+        row[first + p] = value === undefined ? null : value;
       }
     }
-    if (nulled) row[META_KEY] = metaOf(nulled);
+    if (nulled) row[1] = metaOf(nulled);
     rows[r] = row;
   }
   let text = JSON.stringify(rows);

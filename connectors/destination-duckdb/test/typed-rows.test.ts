@@ -40,16 +40,18 @@ describe('typedRows', () => {
       { id: true, at: null },
     ];
     const rows = plan && typedRows(plan, records, 7);
+    // [emitted at, meta note, ...the properties in column order]
     expect(rows && JSON.parse(rows.text)).toEqual([
-      { e: 7, m: null, p0: 1, p1: '2024-01-01T00:00:00.123Z', p2: '2024-02-29' },
-      {
-        e: 7,
-        m: JSON.stringify({
+      [7, null, 1, '2024-01-01T00:00:00.123Z', '2024-02-29'],
+      [
+        7,
+        JSON.stringify({
           changes: [{ field: 'id', change: 'NULLED', reason: 'DESTINATION_TYPECAST_ERROR' }],
         }),
-        p0: null,
-        p1: null,
-      },
+        null,
+        null,
+        null,
+      ],
     ]);
   });
 

@@ -21,6 +21,6 @@ export function resolveConfig(spec: ConnectorSpecification, config: unknown): Re
   return {
     count: valid.count ?? 1000,
     seed: valid.seed ?? 42,
-    recordsPerBatch: valid.records_per_batch ?? 5000,
+    recordsPerBatch: valid.records_per_batch ?? 1000,
   };
 }

@@ -57,7 +57,7 @@ describe('spec and check', () => {
     expect(JSON.stringify(spec)).not.toContain('airbyte_secret');
     expect(properties.count!.default).toBe(1000);
     expect(properties.seed!.default).toBe(42);
-    expect(properties.records_per_batch!.default).toBe(5000);
+    expect(properties.records_per_batch!.default).toBe(1000);
   });
 
   it('check succeeds for a valid config and fails with the field named for a bad one', async () => {
