@@ -3,7 +3,7 @@
 // one `read_json`, then deleted) and the file of an `objects` batch that takes the SQL path
 // (overwritten by the next one).
 
-import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { type FileHandle, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -33,16 +33,12 @@ export class BatchFile {
    * largely per statement, and files cost no memory. Each set of staged batches gets its own file,
    * so batches can stage while the previous set loads.
    */
-  nextStagingPath(): string {
-    return join(this.directory, `staged-${this.staged++}`);
+  async openStaging(): Promise<StagingFile> {
+    const path = join(this.directory, `staged-${this.staged++}`);
+    return new StagingFile(path, await open(path, 'w'));
   }
 
-  /** Adds a batch's text to a staging file, creating it when missing. */
-  async append(path: string, content: string | Buffer): Promise<void> {
-    await appendFile(path, content);
-  }
-
-  /** Lines as one newline-terminated buffer, for `append`. */
+  /** Lines as one newline-terminated buffer, for a staging file. */
   static joinLines(lines: readonly Buffer[]): Buffer {
     let size = 0;
     for (const line of lines) size += line.length + 1;
@@ -74,5 +70,30 @@ export class BatchFile {
 
   async remove(): Promise<void> {
     await rm(this.directory, { recursive: true, force: true });
+  }
+}
+
+/** A file batches are appended to, kept open until it is loaded (an open per batch cost more). */
+export class StagingFile {
+  /** bytes written so far */
+  bytes = 0;
+
+  constructor(
+    readonly path: string,
+    private readonly handle: FileHandle,
+  ) {}
+
+  async append(content: Buffer): Promise<void> {
+    let written = 0;
+    while (written < content.length) {
+      const { bytesWritten } = await this.handle.write(content, written);
+      written += bytesWritten;
+    }
+    this.bytes += content.length;
+  }
+
+  /** Closes the file; DuckDB reads it by its path. */
+  async close(): Promise<void> {
+    await this.handle.close();
   }
 }

@@ -34,7 +34,7 @@ import {
   UINTEGER,
   VARCHAR,
 } from '@duckdb/node-api';
-import { BatchFile } from './batch-file.js';
+import { BatchFile, type StagingFile } from './batch-file.js';
 import { type Database, duckdbFailure } from './database.js';
 import { dedupStatements } from './dedup-sql.js';
 import { quoteIdentifier } from './identifiers.js';
@@ -99,6 +99,11 @@ const RELEASE_TO = '32MB';
  */
 const ROW_GROUP_ROWS = 122_880;
 
+/** Bytes that frame the rows of staged batches as one JSON array. */
+const OPEN_BRACKET = 0x5b;
+const COMMA = 0x2c;
+const CLOSE_BRACKET = Buffer.from(']');
+
 /** Batches staged on disk are loaded once they reach this size, or at the next commit. */
 const STAGE_BYTES = 128 * 1024 * 1024;
 
@@ -109,8 +114,7 @@ const STAGE_BYTES = 128 * 1024 * 1024;
 interface Staged {
   loader: StreamLoader;
   kind: 'jsonl' | 'rows';
-  path: string;
-  bytes: number;
+  file: StagingFile;
   /** the longest line; for rows, the longest batch (no row is longer) */
   longest: number;
   /** source line numbers of the staged lines, in order, when the batches carried them */
@@ -211,22 +215,25 @@ export class DuckDBWriter implements DestinationWriter {
     this.staged ??= {
       loader,
       kind,
-      path: this.batchFile.nextStagingPath(),
-      bytes: 0,
+      file: await this.batchFile.openStaging(),
       longest: 0,
       lineNumbers: lineNumbers ? [] : undefined,
     };
     const staged = this.staged;
-    const piece =
-      typeof content === 'string' ? `${staged.bytes === 0 ? '[' : ','}${content.slice(1, -1)}` : content;
-    await this.batchFile.append(staged.path, piece);
-    staged.bytes += piece.length;
+    if (typeof content === 'string') {
+      // the batch's `[rows]` without its closing bracket, its opening one a comma after the first
+      const bytes = Buffer.from(content);
+      bytes[0] = staged.file.bytes === 0 ? OPEN_BRACKET : COMMA;
+      await staged.file.append(bytes.subarray(0, bytes.length - 1));
+    } else {
+      await staged.file.append(content);
+    }
     if (longest > staged.longest) staged.longest = longest;
     if (staged.lineNumbers) {
       if (lineNumbers) for (const n of lineNumbers) staged.lineNumbers.push(n);
       else staged.lineNumbers = undefined;
     }
-    if (staged.bytes >= STAGE_BYTES) await this.loadStaged();
+    if (staged.file.bytes >= STAGE_BYTES) await this.loadStaged();
   }
 
   /** Loads what is staged, once a commit running in the background is done. */
@@ -240,10 +247,11 @@ export class DuckDBWriter implements DestinationWriter {
 
   /** One statement for a staging file. A failed `jsonl` load names the bad line when one is found. */
   private async loadFile(staged: Staged): Promise<void> {
-    const { loader, path, longest } = staged;
+    const { loader, file, longest } = staged;
     try {
-      if (staged.kind === 'rows') await this.batchFile.append(path, ']');
-      await this.runLoad(loader, staged.kind, path, { max_object_size: maxObjectSize(longest) });
+      if (staged.kind === 'rows') await file.append(CLOSE_BRACKET);
+      await file.close();
+      await this.runLoad(loader, staged.kind, file.path, { max_object_size: maxObjectSize(longest) });
     } catch (error) {
       const bad = staged.kind === 'jsonl' ? await this.findBadLine(staged) : undefined;
       if (bad) {
@@ -252,7 +260,7 @@ export class DuckDBWriter implements DestinationWriter {
       }
       throw error;
     }
-    await this.batchFile.discard(path);
+    await this.batchFile.discard(file.path);
   }
 
   /** Waits for a commit running in the background; throws what it failed with. */
@@ -270,7 +278,7 @@ export class DuckDBWriter implements DestinationWriter {
   private async findBadLine(
     staged: Staged,
   ): Promise<{ line: Buffer; lineNumber: number | undefined } | undefined> {
-    const lines = await this.batchFile.linesOf(staged.path);
+    const lines = await this.batchFile.linesOf(staged.file.path);
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i]!;
       let data: unknown;
@@ -420,6 +428,8 @@ export class DuckDBWriter implements DestinationWriter {
     try {
       await this.background?.catch(() => undefined); // reported by the operation that waited for it
       this.background = undefined;
+      await this.staged?.file.close().catch(() => undefined); // closed already when its load failed
+      this.staged = undefined;
       if (this.inTransaction) {
         this.inTransaction = false;
         await this.connection.run('ROLLBACK').catch((error: unknown) => {
