@@ -58,7 +58,7 @@ export const destination: DestinationConnector<DuckDBDestinationConfig> = {
         context,
         memoryLimit,
       );
-      await writer.begin();
+      await writer.start();
       ctx.logger.info(`Writing ${tables.length} stream(s) to ${path}.`);
       return writer;
     } catch (error) {

@@ -5,8 +5,8 @@
 // every 50k rows that a state covers, and a stream's rows staged until finish one row group at a
 // time), and the blocks of committed data are released after each commit.
 //
-// A commit whose states are the ones the last commit stored (rows staged until finish, which no
-// state covers) runs in the background: the batches after it stage into a new file meanwhile, and
+// A commit whose states are the ones the database holds already (rows staged until finish, which
+// no state covers) runs in the background: the batches after it stage into a new file meanwhile, and
 // the next operation that needs the database waits for it. Were the process to die first, the
 // database would hold the same states, and those rows are discarded by a new sync anyway.
 
@@ -38,7 +38,7 @@ import { BatchFile, type StagingFile } from './batch-file.js';
 import { type Database, duckdbFailure } from './database.js';
 import { dedupStatements } from './dedup-sql.js';
 import { quoteIdentifier } from './identifiers.js';
-import { saveStates } from './internal-tables.js';
+import { readStates, saveStates } from './internal-tables.js';
 import {
   type BatchFormat,
   GENERATION_COLUMN,
@@ -131,7 +131,7 @@ export class DuckDBWriter implements DestinationWriter {
   /** a commit running in the background, and what it failed with */
   private background: Promise<void> | undefined;
   private backgroundFailure: unknown;
-  /** the states of the last commit, as JSON */
+  /** the states the database holds for the connection (or will, once a running commit is done), as JSON */
   private committedStates: string | undefined;
 
   constructor(
@@ -169,8 +169,17 @@ export class DuckDBWriter implements DestinationWriter {
     return this.database.connection;
   }
 
-  /** Starts the first transaction; called once the tables are ready. */
-  async begin(): Promise<void> {
+  /**
+   * Starts the first transaction; called once the tables are ready. The states this database holds
+   * for the connection are the last committed ones until this writer commits (none: an empty list).
+   */
+  async start(): Promise<void> {
+    const held = await readStates(this.connection, this.connectionId);
+    this.committedStates = JSON.stringify(held?.states ?? []);
+    await this.begin();
+  }
+
+  private async begin(): Promise<void> {
     await this.connection.run('BEGIN TRANSACTION');
     this.inTransaction = true;
   }
@@ -328,9 +337,9 @@ export class DuckDBWriter implements DestinationWriter {
   }
 
   /**
-   * Makes everything written so far durable with `states`. When they are the states of the last
-   * commit, the commit runs in the background (see the top of this file) and the next operation
-   * that needs the database waits for it.
+   * Makes everything written so far durable with `states`. When they are the states the database
+   * holds already, the commit runs in the background (see the top of this file) and the next
+   * operation that needs the database waits for it.
    */
   async commit(states: StateMessage[], seq: number): Promise<void> {
     this.expectWriting('commit');

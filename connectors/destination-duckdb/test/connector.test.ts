@@ -13,6 +13,7 @@ import {
   query,
   recordLine,
   runSync,
+  streamState,
   tempDatabase,
   tempDirectory,
   writeContext,
@@ -102,7 +103,7 @@ describe('close', () => {
   });
 });
 
-describe('a commit that repeats the last states', () => {
+describe('a commit that repeats the states the database holds', () => {
   const catalog = catalogOf({ name: 'users', properties: { id: { type: 'integer' } } });
 
   test('runs in the background: batches written meanwhile land after it, and finish waits for it', async () => {
@@ -132,7 +133,7 @@ describe('a commit that repeats the last states', () => {
       await writer.commit([], 1);
       const bad = Buffer.from('{"type":"RECORD","record":{"stream":"users","data":[1],"emitted_at":1}}');
       await writer.write({ format: 'jsonl', stream: 'users', lines: [recordLine('users', { id: 1 }), bad] });
-      // the same states as the last commit: it returns before its load has run
+      // the same states as the database holds: it returns before its load has run
       await writer.commit([], 2);
       // a batch stages on disk meanwhile; the next operation that needs the database reports it
       await writer.write(objects('users', [{ id: 2 }]));
@@ -167,7 +168,9 @@ describe('bad input', () => {
         lines: [recordLine('users', { id: 1 }), bad],
         lineNumbers: [7, 8],
       });
-      const failure = await writer.commit([], 1).catch((e: unknown) => e);
+      // a new state: the commit loads and reports at once (one repeating the states held would
+      // run in the background and report at the next operation, tested above)
+      const failure = await writer.commit([streamState('users', 1)], 1).catch((e: unknown) => e);
       expect(failure).toBeInstanceOf(RejectedRecordLine);
       expect(failure).toMatchObject({
         failureType: 'system_error',
@@ -187,7 +190,7 @@ describe('bad input', () => {
     const writer = await destination.open({ path }, catalog, writeContext());
     const broken = Buffer.from('{"type":"RECORD","record":{');
     await writer.write({ format: 'jsonl', stream: 'users', lines: [broken] });
-    const failure = await writer.commit([], 1).catch((e: unknown) => e);
+    const failure = await writer.commit([streamState('users', 1)], 1).catch((e: unknown) => e);
     await writer.close();
     expect(failure).toBeInstanceOf(RejectedRecordLine);
     expect(failure).toMatchObject({ failureType: 'system_error', line: broken, lineNumber: undefined });

@@ -35,7 +35,7 @@ test('a commit releases the cached blocks of table data and keeps the configured
       return { id, payload };
     });
     await writer.write(objects('events', records));
-    await writer.commit([], 1);
+    await writer.commit([streamState('events', 0)], 1);
     // reading every value brings the table's blocks into DuckDB's cache
     expect(await reader.rows('SELECT count(DISTINCT payload)::INT AS n FROM events')).toEqual([
       { n: 200_000 },
@@ -43,7 +43,7 @@ test('a commit releases the cached blocks of table data and keeps the configured
     expect(await cached(), 'the table is cached after a full read').toBeGreaterThan(48 * MiB);
 
     await writer.write(objects('events', [{ id: -1, payload: 'one more' }]));
-    // new states: the commit is done when it returns (one repeating the last states runs in the background)
+    // new states: the commit is done when it returns (one repeating the states held runs in the background)
     await writer.commit([streamState('events', 1)], 2);
     expect(await cached(), 'cached table blocks after the next commit').toBeLessThanOrEqual(32 * MiB);
     expect(await limit(), 'the configured limit is back').toBe(configured);
