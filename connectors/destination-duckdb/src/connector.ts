@@ -37,12 +37,13 @@ export const destination: DestinationConnector<DuckDBDestinationConfig> = {
   },
 
   async open(config, catalog, ctx) {
-    const { path, schema, memoryLimit } = resolveConfig(config);
+    const { path, schema, memoryLimit, threads } = resolveConfig(config);
     const context = streamPlanContext(schema);
     const plans = planStreams(catalog, context);
     const database = await openDatabase(path);
     // SET takes no parameters; the value matched spec.json's size pattern, so it is only digits and a unit.
     await database.connection.run(`SET memory_limit = '${memoryLimit}'`);
+    await database.connection.run(`SET threads = ${Math.trunc(threads)}`);
     let batchFile: BatchFile | undefined;
     try {
       const tables = await prepareTables(database.connection, plans, ctx.logger).catch((error: unknown) => {

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { RejectedRecordLine } from '@conveyor/cdk';
 import type { ConveyorError } from '@conveyor/protocol';
@@ -10,6 +11,7 @@ import {
   catalogOf,
   lines,
   objects,
+  openReader,
   query,
   recordLine,
   runSync,
@@ -27,6 +29,36 @@ describe('spec', () => {
     expect(spec.documentationUrl).toMatch(/^https:\/\//);
     expect(spec.supported_destination_sync_modes).toEqual(['append', 'overwrite', 'append_dedup']);
     expect(spec.connectionSpecification.required).toEqual(['path']);
+  });
+});
+
+describe('open', () => {
+  const catalog = catalogOf({ name: 'users', properties: { id: { type: 'integer' } } });
+
+  test.each([
+    [{}, Math.max(1, availableParallelism() - 1)],
+    [{ threads: 3 }, 3],
+  ])(
+    'runs DuckDB on the configured threads, one fewer than the cores by default (%o)',
+    async (extra, threads) => {
+      const path = await tempDatabase();
+      const writer = await destination.open({ path, ...extra }, catalog, writeContext());
+      const reader = await openReader(path); // the same DuckDB instance, so the same settings
+      try {
+        expect(await reader.rows("SELECT current_setting('threads')::INT AS n")).toEqual([{ n: threads }]);
+      } finally {
+        reader.close();
+        await writer.close();
+      }
+    },
+  );
+
+  test('refuses threads below one with a config error naming the field', async () => {
+    const path = await tempDatabase();
+    await expect(destination.open({ path, threads: 0 }, catalog, writeContext())).rejects.toMatchObject({
+      failureType: 'config_error',
+      userMessage: expect.stringContaining('threads'),
+    });
   });
 });
 
