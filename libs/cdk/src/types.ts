@@ -133,6 +133,12 @@ export interface DestinationWriter {
    * they were opened with, and the engine says which properties were not kept.
    */
   evolve?(stream: ConfiguredStream): Promise<void>;
+  /**
+   * Makes everything written so far durable together with `states` before it resolves: the engine
+   * records the states as durable then. A writer may resolve sooner only when `states` are the
+   * ones it holds durably already (nothing new for the engine to record): it must then finish that
+   * commit before any later commit, `finish` or `close`, and report its failure there.
+   */
   commit(states: StateMessage[], seq: number): Promise<void>;
   /**
    * Streams (`namespace.name` or `name`) whose rows this writer keeps in a hidden table until
