@@ -41,8 +41,10 @@ import { quoteIdentifier } from './identifiers.js';
 import { readStates, saveStates } from './internal-tables.js';
 import {
   type BatchFormat,
+  fieldsReadable,
   GENERATION_COLUMN,
   jsonPointer,
+  type LoadShape,
   loadSql,
   maxObjectSize,
   NOT_AN_OBJECT,
@@ -50,8 +52,8 @@ import {
 import { extendStreamTable, type StreamTable } from './table-setup.js';
 import { planRows, type RowsPlan, typedRows } from './typed-rows.js';
 
-/** How a load reads its file: a batch format, or the typed rows of `objects` batches. */
-type LoadKind = BatchFormat | 'rows';
+/** How a load reads its file: a shape of load-sql.ts, or the typed rows of `objects` batches. */
+type LoadKind = LoadShape | 'rows';
 
 /** A stream's table plus what its loads need, built once per sync. */
 interface StreamLoader {
@@ -126,6 +128,8 @@ export class DuckDBWriter implements DestinationWriter {
   readonly stagedCommitRows = ROW_GROUP_ROWS;
   private phase: Phase = 'writing';
   private inTransaction = false;
+  /** whether the open transaction has written anything yet */
+  private writtenInTransaction = false;
   private readonly loaders = new Map<string, StreamLoader>();
   private staged: Staged | undefined;
   /** a commit running in the background, and what it failed with */
@@ -157,6 +161,7 @@ export class DuckDBWriter implements DestinationWriter {
     try {
       await this.loadStaged(); // rows staged so far load with the columns they were staged for
       for (const statement of Object.values(loader.statements)) statement?.destroySync();
+      this.writtenInTransaction = true; // new columns: a rollback would undo them
       const table = await extendStreamTable(this.connection, loader.table, plan, this.logger);
       this.loaders.set(plan.key, loaderFor(table, loader.staged));
     } catch (error) {
@@ -182,6 +187,7 @@ export class DuckDBWriter implements DestinationWriter {
   private async begin(): Promise<void> {
     await this.connection.run('BEGIN TRANSACTION');
     this.inTransaction = true;
+    this.writtenInTransaction = false;
   }
 
   async write(batch: RecordBatch): Promise<void> {
@@ -260,7 +266,9 @@ export class DuckDBWriter implements DestinationWriter {
     try {
       if (staged.kind === 'rows') await file.append(CLOSE_BRACKET);
       await file.close();
-      await this.runLoad(loader, staged.kind, file.path, { max_object_size: maxObjectSize(longest) });
+      const extra = { max_object_size: maxObjectSize(longest) };
+      if (!(staged.kind === 'jsonl' && (await this.loadFields(loader, file.path, extra))))
+        await this.runLoad(loader, staged.kind, file.path, extra);
     } catch (error) {
       const bad = staged.kind === 'jsonl' ? await this.findBadLine(staged) : undefined;
       if (bad) {
@@ -270,6 +278,31 @@ export class DuckDBWriter implements DestinationWriter {
       throw error;
     }
     await this.batchFile.discard(file.path);
+  }
+
+  /**
+   * Lines as `jsonl-fields` (see load-sql.ts), when that can be undone: only as the first write of
+   * a transaction, which a failure rolls back whole. False when not tried or rolled back, and the
+   * lines then load the general way (which names a bad line, and takes the first of duplicate keys).
+   */
+  private async loadFields(
+    loader: StreamLoader,
+    file: string,
+    extra: { max_object_size: number },
+  ): Promise<boolean> {
+    if (this.writtenInTransaction || !fieldsReadable(loader.table.layout)) return false;
+    try {
+      await this.runLoad(loader, 'jsonl-fields', file, extra);
+      return true;
+    } catch (error) {
+      this.logger.debug(
+        `Loading lines by field failed, loading them by JSON pointer instead: ${String(error)}`,
+      );
+      await this.connection.run('ROLLBACK');
+      this.inTransaction = false;
+      await this.begin();
+      return false;
+    }
   }
 
   /** Waits for a commit running in the background; throws what it failed with. */
@@ -319,18 +352,18 @@ export class DuckDBWriter implements DestinationWriter {
     extra: { emitted_at: bigint } | { max_object_size: number },
   ): Promise<void> {
     const statement = await this.statementFor(loader, kind);
+    const properties = kind !== 'rows' && loader.table.layout.columns.length > 0; // rows are typed already
     statement.bind(
       {
         file,
         generation: loader.generation,
-        // rows are typed already; a stream without properties has no paths to extract
-        ...(kind !== 'rows' && loader.table.layout.columns.length > 0
-          ? { paths: loader.paths, fields: loader.fields }
-          : {}),
+        ...(properties ? { fields: loader.fields } : {}),
+        ...(properties && kind !== 'jsonl-fields' ? { paths: loader.paths } : {}),
         ...extra,
       },
       PARAMETER_TYPES,
     );
+    this.writtenInTransaction = true;
     await statement.run();
     // rows of a deduplicated stream wait in its staging table for the next commit's merge
     if (loader.table.stagingSql) loader.staged = true;

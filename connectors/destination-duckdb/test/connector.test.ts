@@ -180,6 +180,45 @@ describe('a commit that repeats the states the database holds', () => {
   });
 });
 
+describe('lines read by field', () => {
+  const catalog = catalogOf(
+    { name: 'users', properties: { id: { type: 'integer' }, name: { type: 'string' } } },
+    { name: 'other', properties: { id: { type: 'integer' } } },
+  );
+  const duplicateKey = Buffer.from(
+    '{"type":"RECORD","record":{"stream":"users","data":{"id":1,"id":2,"name":"x"},"emitted_at":1}}',
+  );
+
+  test('a duplicate key, which reading by field refuses, loads by JSON pointer (the first value), losing nothing', async () => {
+    const path = await tempDatabase();
+    const context = writeContext();
+    const writer = await destination.open({ path }, catalog, context);
+    const fallbacks = () =>
+      context.logger.lines.filter((l) => l.includes('loading them by JSON pointer')).length;
+    try {
+      await writer.write({
+        format: 'jsonl',
+        stream: 'users',
+        lines: [recordLine('users', { id: 5 }), duplicateKey],
+      });
+      await writer.commit([streamState('users', 1)], 1);
+      expect(fallbacks()).toBe(1); // tried by field, rolled back, loaded by pointer
+      // now after another stream's load in the same transaction: no by-field attempt to undo
+      await writer.write(objects('other', [{ id: 7 }]));
+      await writer.write({ format: 'jsonl', stream: 'users', lines: [duplicateKey] });
+      await writer.commit([streamState('users', 2)], 2);
+      expect(fallbacks()).toBe(1);
+      await writer.finish();
+    } finally {
+      await writer.close();
+    }
+    expect(
+      await query(path, 'SELECT list(id ORDER BY id)::VARCHAR AS ids, count(name)::INT AS named FROM users'),
+    ).toEqual([{ ids: '[1, 1, 5]', named: 2 }]);
+    expect(await query(path, 'SELECT count(*)::INT AS n FROM other')).toEqual([{ n: 1 }]);
+  });
+});
+
 describe('bad input', () => {
   const catalog = catalogOf({ name: 'users', properties: { id: { type: 'integer' } } });
 

@@ -197,21 +197,27 @@ describe('objects batches', () => {
           { name: 'via_objects', properties },
           { name: 'via_batch', properties },
           { name: 'via_lines', properties },
+          { name: 'via_lines_late', properties },
         );
         // One batch per record: a record that needs SQL does not take the others off typed rows,
         // and typed batches staged on either side of it load in order.
         const batches = [
+          // lines first: the transaction's first load, read by field (load-sql.ts, jsonl-fields)
+          lines('via_lines', records, 1_000),
           ...records.map((r) => objects('via_objects', [r], 1_000)),
           // all in one batch: rows that fit beside rows with NULLs and notes
           objects('via_batch', records, 1_000),
-          lines('via_lines', records, 1_000),
+          // lines after other loads: read by JSON pointer
+          lines('via_lines_late', records, 1_000),
         ];
         await runSync(path, catalog, batches);
         const viaObjects = await query(path, `${COMPARED} FROM via_objects ORDER BY k`);
         const viaBatch = await query(path, `${COMPARED} FROM via_batch ORDER BY k`);
         const viaLines = await query(path, `${COMPARED} FROM via_lines ORDER BY k`);
+        const viaLinesLate = await query(path, `${COMPARED} FROM via_lines_late ORDER BY k`);
         expect(viaObjects).toEqual(viaLines);
         expect(viaBatch).toEqual(viaLines);
+        expect(viaLinesLate).toEqual(viaLines);
       }),
       { numRuns: 40 },
     );
