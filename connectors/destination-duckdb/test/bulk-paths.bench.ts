@@ -1,9 +1,9 @@
 // How fast `objects` batches get into DuckDB, by bulk path. Not a test: run it with
 // `npm run bench -w @conveyor/destination-duckdb` and compare the paths on the same machine.
 //
-//   typed chunks  the destination's objects path: each value checked in JavaScript, the records
-//                 written as chunks with one JSON.stringify each, read by read_json with every
-//                 column's type declared (typed-rows.ts); loaded once, at the commit
+//   typed rows    the destination's objects path: each value checked in JavaScript, a batch's
+//                 rows (JSON arrays) written with one JSON.stringify, read by read_json as lists
+//                 of JSON values cast per column (typed-rows.ts); staged, loaded at the commit
 //   json file     the destination's SQL path (jsonl batches, and objects batches with values only
 //                 DuckDB can type): the batch as one JSON array file, loaded by read_json with the
 //                 typing, NULL-and-note and metadata done in SQL
@@ -236,7 +236,7 @@ const options = { iterations: 3, warmupIterations: 0, time: 0, warmupTime: 0 };
 
 describe(`${RECORDS} records, ${BATCH} per batch`, () => {
   bench(
-    'objects: typed record chunks + read_json (the destination)',
+    'objects: typed rows + read_json (the destination)',
     () =>
       withDatabase((path) =>
         destinationSync(path, async (writer) => {
