@@ -41,11 +41,11 @@ export const destination: DestinationConnector<DuckDBDestinationConfig> = {
     const context = streamPlanContext(schema);
     const plans = planStreams(catalog, context);
     const database = await openDatabase(path);
-    // SET takes no parameters; the value matched spec.json's size pattern, so it is only digits and a unit.
-    await database.connection.run(`SET memory_limit = '${memoryLimit}'`);
-    await database.connection.run(`SET threads = ${Math.trunc(threads)}`);
     let batchFile: BatchFile | undefined;
     try {
+      // SET takes no parameters; the value matched spec.json's size pattern, so it is only digits and a unit.
+      await database.connection.run(`SET memory_limit = '${memoryLimit}'`);
+      await database.connection.run(`SET threads = ${Math.trunc(threads)}`);
       const tables = await prepareTables(database.connection, plans, ctx.logger).catch((error: unknown) => {
         throw duckdbFailure(`preparing the tables of ${path}`, error);
       });

@@ -1,8 +1,9 @@
-// The bulk load: one INSERT ... SELECT per batch over a temporary JSON file, the same SQL for
-// both batch formats. DuckDB parses the file, checks every record's `data` is an object, pulls
-// each property out with one JSON-pointer extraction per record, converts it to its column's type
-// and notes the values that did not fit in `_conveyor_meta`. Names and paths reach the SQL as
-// quoted identifiers or as parameters, never as spliced values.
+// The SQL path of the bulk load: one INSERT ... SELECT over a file of staged RECORD lines (`jsonl`)
+// or of an `objects` batch that typed rows (typed-rows.ts) leave to SQL. DuckDB parses the file,
+// checks every record's `data` is an object, pulls each property out (one JSON-pointer extraction
+// per record, or as the field of a struct: `jsonl-fields`), converts it to its column's type and
+// notes the values that did not fit in `_conveyor_meta`. Names and paths reach the SQL as quoted
+// identifiers or as parameters, never as spliced values.
 
 import {
   METADATA_COLUMNS as FAMILY_METADATA_COLUMNS,
@@ -73,8 +74,9 @@ export type BatchFormat = 'objects' | 'jsonl';
 export type LoadShape = BatchFormat | 'jsonl-fields';
 
 // A record may be as large as the engine allows a protocol line (64 MiB), beyond DuckDB's 16 MB default.
-// read_json allocates buffers of twice this size per thread, so `jsonl` loads pass the size their
-// longest line needs ($max_object_size, see maxObjectSize) instead of always the largest.
+// read_json allocates buffers of twice this size per thread, so staged loads pass the size their
+// longest line (or batch of typed rows) needs ($max_object_size, see maxObjectSize) instead of
+// always the largest.
 export const MAX_OBJECT_SIZE = 64 * 1024 * 1024;
 
 /** The `maximum_object_size` a file whose longest line is `longest` bytes needs: a power of two, 1 MiB at least. */

@@ -257,14 +257,8 @@ function metaOf(fields: readonly string[]): string {
 }
 
 /** A UTF-16 surrogate without its pair: JSON escapes it, and DuckDB refuses the escape. */
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
-
-export interface TypedRows {
-  /** the rows as one JSON array */
-  text: string;
-  /** the length of the longest row's text, at most */
-  longest: number;
-}
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, 'g');
 
 /**
  * The batch as the JSON text of one array of rows, each value checked against its column (NULL,
@@ -275,7 +269,7 @@ export function typedRows(
   plan: RowsPlan,
   records: readonly unknown[],
   emittedAt: number,
-): TypedRows | undefined {
+): string | undefined {
   const { properties, rawData } = plan;
   const first = rawData ? META + 1 : META;
   const rows: unknown[][] = new Array(records.length);
@@ -306,13 +300,19 @@ export function typedRows(
   let text = JSON.stringify(rows);
   // JSON.stringify writes a lone surrogate as an escape (`\udXXX`); anything else with `\ud` in it
   // is written as `\\ud`, so this finds every batch that has one, at the cost of one scan.
-  if (text.includes('\\ud')) {
-    text = JSON.stringify(rows, (_, value: unknown) =>
-      typeof value === 'string' ? value.replace(LONE_SURROGATE, '\ufffd') : value,
-    );
-  }
-  // a batch longer than DuckDB may read as one value could hold a row that long: the SQL path
-  // reads each record on its own
-  if (text.length >= MAX_OBJECT_SIZE && records.length > 1) return undefined;
-  return { text, longest: Math.min(text.length, MAX_OBJECT_SIZE) };
+  if (text.includes('\\ud')) text = JSON.stringify(rows, wellFormed);
+  // a batch that may be longer (in UTF-8 bytes) than DuckDB reads as one value could hold a row
+  // that long: the SQL path reads each record on its own
+  if (text.length * 3 >= MAX_OBJECT_SIZE && Buffer.byteLength(text) >= MAX_OBJECT_SIZE && records.length > 1)
+    return undefined;
+  return text;
+}
+
+/** A JSON.stringify replacer that writes lone surrogates, in strings and in keys, as U+FFFD. */
+function wellFormed(_: string, value: unknown): unknown {
+  if (typeof value === 'string') return value.replace(LONE_SURROGATES, '\ufffd');
+  if (jsonKind(value) !== 'container' || Array.isArray(value)) return value;
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (!entries.some(([key]) => LONE_SURROGATE.test(key))) return value;
+  return Object.fromEntries(entries.map(([key, v]) => [key.replace(LONE_SURROGATES, '\ufffd'), v]));
 }

@@ -5,10 +5,11 @@
 // every 50k rows that a state covers, and a stream's rows staged until finish one row group at a
 // time), and the blocks of committed data are released after each commit.
 //
-// A commit whose states are the ones the database holds already (rows staged until finish, which
-// no state covers) runs in the background: the batches after it stage into a new file meanwhile, and
-// the next operation that needs the database waits for it. Were the process to die first, the
-// database would hold the same states, and those rows are discarded by a new sync anyway.
+// A commit whose states are the ones the database holds already (the steps of rows staged until
+// finish, or rows a repeated STATE covers) runs in the background: the batches after it stage into
+// a new file meanwhile, and the next operation that needs the database waits for it. Were the
+// process to die first, the database would hold the very states the engine recorded, and a resume
+// from them reads again every row that commit held.
 
 import {
   batchSize,
@@ -63,6 +64,8 @@ interface StreamLoader {
   statements: Partial<Record<LoadKind, DuckDBPreparedStatement>>;
   /** how `objects` batches become typed rows, unless the table has a column type only SQL writes */
   rowsPlan: RowsPlan | undefined;
+  /** DuckDB refused to read this stream's lines by field once (see `loadFields`) */
+  fieldsRefused: boolean;
   generation: bigint | null;
   /** rows staged for deduplication since the last commit */
   staged: boolean;
@@ -75,6 +78,7 @@ function loaderFor(table: StreamTable, staged: boolean): StreamLoader {
     fields: listValue(table.layout.columns.map((c) => c.property)),
     statements: {},
     rowsPlan: planRows(table.layout),
+    fieldsRefused: false,
     generation: table.plan.generationId === null ? null : BigInt(table.plan.generationId),
     staged,
   };
@@ -117,7 +121,7 @@ interface Staged {
   loader: StreamLoader;
   kind: 'jsonl' | 'rows';
   file: StagingFile;
-  /** the longest line; for rows, the longest batch (no row is longer) */
+  /** the longest line, in bytes; for rows, the longest batch (no row is longer) */
   longest: number;
   /** source line numbers of the staged lines, in order, when the batches carried them */
   lineNumbers: number[] | undefined;
@@ -205,7 +209,7 @@ export class DuckDBWriter implements DestinationWriter {
         await this.stage(loader, 'jsonl', BatchFile.joinLines(batch.lines), longest, batch.lineNumbers);
       } else {
         const rows = loader.rowsPlan && typedRows(loader.rowsPlan, batch.records, batch.emittedAt);
-        if (rows) await this.stage(loader, 'rows', rows.text, rows.longest, undefined);
+        if (rows) await this.stage(loader, 'rows', rows, 0, undefined);
         else await this.loadObjects(loader, batch);
       }
     } catch (error) {
@@ -236,10 +240,12 @@ export class DuckDBWriter implements DestinationWriter {
     };
     const staged = this.staged;
     if (typeof content === 'string') {
-      // the batch's `[rows]` without its closing bracket, its opening one a comma after the first
+      // the batch's `[rows]` without its closing bracket, its opening one a comma after the first;
+      // no row is longer than its batch, in bytes, as DuckDB counts them
       const bytes = Buffer.from(content);
       bytes[0] = staged.file.bytes === 0 ? OPEN_BRACKET : COMMA;
       await staged.file.append(bytes.subarray(0, bytes.length - 1));
+      longest = bytes.length;
     } else {
       await staged.file.append(content);
     }
@@ -264,18 +270,21 @@ export class DuckDBWriter implements DestinationWriter {
   private async loadFile(staged: Staged): Promise<void> {
     const { loader, file, longest } = staged;
     try {
-      if (staged.kind === 'rows') await file.append(CLOSE_BRACKET);
-      await file.close();
+      try {
+        if (staged.kind === 'rows') await file.append(CLOSE_BRACKET);
+      } finally {
+        await file.close();
+      }
       const extra = { max_object_size: maxObjectSize(longest) };
       if (!(staged.kind === 'jsonl' && (await this.loadFields(loader, file.path, extra))))
         await this.runLoad(loader, staged.kind, file.path, extra);
     } catch (error) {
-      const bad = staged.kind === 'jsonl' ? await this.findBadLine(staged) : undefined;
+      const bad = staged.kind === 'jsonl' ? await this.findBadLine(staged).catch(() => undefined) : undefined;
       if (bad) {
         const detail = error instanceof Error ? error.message : String(error);
         throw new RejectedRecordLine(bad.line, bad.lineNumber, loader.table.plan.descriptor, detail);
       }
-      throw error;
+      throw loadFailure(loader.table, staged.kind === 'jsonl' ? 'jsonl' : 'objects', error);
     }
     await this.batchFile.discard(file.path);
   }
@@ -290,11 +299,14 @@ export class DuckDBWriter implements DestinationWriter {
     file: string,
     extra: { max_object_size: number },
   ): Promise<boolean> {
-    if (this.writtenInTransaction || !fieldsReadable(loader.table.layout)) return false;
+    if (this.writtenInTransaction || loader.fieldsRefused || !fieldsReadable(loader.table.layout))
+      return false;
     try {
       await this.runLoad(loader, 'jsonl-fields', file, extra);
       return true;
     } catch (error) {
+      // a source that sent such lines once likely sends more: the stream loads by pointer from now on
+      loader.fieldsRefused = true;
       this.logger.debug(
         `Loading lines by field failed, loading them by JSON pointer instead: ${String(error)}`,
       );
@@ -387,21 +399,20 @@ export class DuckDBWriter implements DestinationWriter {
     const staged = this.staged;
     this.staged = undefined;
     this.committedStates = statesJson;
-    const committing = this.commitNow(staged, states, seq);
-    if (!unchanged) return committing;
-    committing.catch((error: unknown) => {
-      this.backgroundFailure = error;
-    });
+    if (!unchanged) return this.commitNow(staged, states, seq, false);
+    const committing = this.commitNow(staged, states, seq, true);
+    committing.catch(() => undefined); // reported by the operation that waits for it (settle)
     this.background = committing;
   }
 
-  private async commitNow(staged: Staged | undefined, states: StateMessage[], seq: number): Promise<void> {
+  private async commitNow(
+    staged: Staged | undefined,
+    states: StateMessage[],
+    seq: number,
+    inBackground: boolean,
+  ): Promise<void> {
     try {
-      if (staged) {
-        await this.loadFile(staged).catch((error: unknown) => {
-          throw loadFailure(staged.loader.table, staged.kind === 'jsonl' ? 'jsonl' : 'objects', error);
-        });
-      }
+      if (staged) await this.loadFile(staged);
       await this.mergeStaged();
       await saveStates(this.connection, this.connectionId, seq, states);
       await this.connection.run('COMMIT');
@@ -409,15 +420,17 @@ export class DuckDBWriter implements DestinationWriter {
       await this.releaseCachedBlocks();
       await this.begin();
     } catch (error) {
-      this.phase = 'failed';
-      throw duckdbFailure(`committing batches and states (seq ${seq})`, error);
+      const failure = duckdbFailure(`committing batches and states (seq ${seq})`, error);
+      if (this.phase === 'writing') this.phase = 'failed'; // a writer closed meanwhile stays closed
+      if (inBackground) this.backgroundFailure = failure;
+      throw failure;
     }
   }
 
   async finish(): Promise<void> {
     this.expectWriting('finish');
     try {
-      await this.loadStagedBeforeFinish();
+      await this.loadStaged();
       await this.mergeStaged();
       for (const { table } of this.loaders.values()) {
         const { plan, finalSql, nextSql } = table;
@@ -470,7 +483,7 @@ export class DuckDBWriter implements DestinationWriter {
     try {
       await this.background?.catch(() => undefined); // reported by the operation that waited for it
       this.background = undefined;
-      await this.staged?.file.close().catch(() => undefined); // closed already when its load failed
+      await this.staged?.file.close().catch(() => undefined); // batches staged after the last load
       this.staged = undefined;
       if (this.inTransaction) {
         this.inTransaction = false;
@@ -498,19 +511,6 @@ export class DuckDBWriter implements DestinationWriter {
     await this.connection.run(`SET memory_limit = '${RELEASE_TO}'`).catch(() => undefined);
     // the value matched spec.json's size pattern (digits and a unit), as in connector.ts
     await this.connection.run(`SET memory_limit = '${this.memoryLimit}'`);
-  }
-
-  /** Loads what is staged before finish, with the load's own error if it fails. */
-  private async loadStagedBeforeFinish(): Promise<void> {
-    const staged = this.staged;
-    try {
-      await this.loadStaged();
-    } catch (error) {
-      this.phase = 'failed';
-      throw staged
-        ? loadFailure(staged.loader.table, staged.kind === 'jsonl' ? 'jsonl' : 'objects', error)
-        : error;
-    }
   }
 
   private expectWriting(operation: string): void {

@@ -136,8 +136,9 @@ export interface DestinationWriter {
   /**
    * Makes everything written so far durable together with `states` before it resolves: the engine
    * records the states as durable then. A writer may resolve sooner only when `states` are the
-   * ones it holds durably already (nothing new for the engine to record): it must then finish that
-   * commit before any later commit, `finish` or `close`, and report its failure there.
+   * ones its last commit stored (durable, or being made durable by a commit it has not finished:
+   * nothing new for the engine to record); it must then finish that commit before any later
+   * commit, `finish` or `close`, and report its failure there.
    */
   commit(states: StateMessage[], seq: number): Promise<void>;
   /**
