@@ -35,8 +35,12 @@ import { writeFileAtomically } from './atomic-file.js';
 import { type Command, ConnectorProcess, maskerFor, TempFiles } from './connector-process.js';
 import type { DestinationHandle, Launcher, LaunchOptions, SourceHandle } from './launcher.js';
 
-/** Records per batch handed to the destination, and a byte cap so huge records don't pile up. */
-const BATCH_RECORDS = 20_000;
+/**
+ * Records per batch handed to the destination, and a byte cap so huge records don't pile up. Up to
+ * five batches are in flight (the channel and the one being written): 5,000-line batches kept the
+ * 1M-line passthrough into DuckDB at 305–326 MiB where 20,000 took 367–369, at the same speed.
+ */
+const BATCH_RECORDS = 5_000;
 const BATCH_BYTES = 32 * 1024 * 1024;
 
 function parseCommand(reference: string, cwd: string): Command {
