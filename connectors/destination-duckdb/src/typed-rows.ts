@@ -262,8 +262,8 @@ const LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, 'g');
 
 /**
  * The batch as the JSON text of one array of rows, each value checked against its column (NULL,
- * noted in `m`, where one does not fit), or undefined when a value needs DuckDB's own cast (or a
- * record is not an object), in which case the caller takes the SQL path.
+ * noted in the row's meta note, where one does not fit), or undefined when a value needs DuckDB's
+ * own cast (or a record is not an object), in which case the caller takes the SQL path.
  */
 export function typedRows(
   plan: RowsPlan,
