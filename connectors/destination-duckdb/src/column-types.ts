@@ -77,14 +77,55 @@ export function wideningOf(existing: string, wanted: string): ColumnType | undef
 export function conversionSql(raw: string, type: string): string {
   // JSON values arrive minified, so JSON null is exactly the text `null`.
   if (type === 'JSON') return `CASE WHEN ${raw} <> 'null' THEN ${raw} END`;
+  // A string unescaped, any other value as JSON text, but a number with a fraction or an exponent
+  // written the way DuckDB writes a DOUBLE (`1e-07`, where the JSON writer says `1e-7`): exactly
+  // what DuckDB's JSON reader gives for a VARCHAR field, so both ways of loading agree.
+  if (type === 'VARCHAR') return `from_json(${raw}, '"VARCHAR"')`;
   const text = `(${raw} ->> '$')`;
-  if (type === 'VARCHAR') return text;
   if (INTEGER_TYPES.has(type)) {
-    // JSON integers (the common case) cast directly and exactly. Other values go through DOUBLE
-    // first, because DuckDB rounds 4.2 to 4 when casting to an integer and a fraction must not fit.
-    const asDouble = `TRY_CAST(${text} AS DOUBLE)`;
+    // JSON integers (the common case) cast directly and exactly
     return `CASE WHEN json_type(${raw}) IN ('BIGINT', 'UBIGINT') THEN TRY_CAST(${raw} AS ${type})
-      WHEN ${asDouble} = trunc(${asDouble}) THEN TRY_CAST(${text} AS ${type}) END`;
+      ELSE ${integerFromText(text, type)} END`;
   }
+  // (a DECIMAL is cast from the JSON writer's text on purpose: DuckDB rounds `-8.9e-06` to -0.001)
+  return `TRY_CAST(${text} AS ${type})`;
+}
+
+/**
+ * Integers from text: through DOUBLE first, because DuckDB rounds `4.2` to 4 when casting to an
+ * integer and a fraction must not fit; digits then cast exactly (`9007199254740993` stays odd).
+ */
+function integerFromText(text: string, type: string): string {
+  const asDouble = `TRY_CAST(${text} AS DOUBLE)`;
+  return `CASE WHEN ${asDouble} = trunc(${asDouble}) THEN TRY_CAST(${text} AS ${type}) END`;
+}
+
+/**
+ * Types a value can be converted to from the text DuckDB's JSON reader gives for a VARCHAR field
+ * (less work for DuckDB than the value's JSON text) with the same result as `conversionSql`: the
+ * reader writes a fraction or an exponent as a DOUBLE, which only the text of a VARCHAR (handled
+ * alike above) or a DECIMAL (see above) would show. The others are converted from JSON.
+ */
+const TEXT_CONVERTIBLE = new Set([
+  ...INTEGER_TYPES,
+  'DOUBLE',
+  'BOOLEAN',
+  'VARCHAR',
+  'TIMESTAMPTZ',
+  'TIMESTAMP',
+  'DATE',
+]);
+
+export function convertsFromText(type: string): boolean {
+  return TEXT_CONVERTIBLE.has(type);
+}
+
+/**
+ * SQL converting `text` (a value as DuckDB's JSON reader gives a VARCHAR field: NULL when the
+ * value is absent or JSON null) to `type`, one `convertsFromText` accepts.
+ */
+export function textConversionSql(text: string, type: string): string {
+  if (type === 'VARCHAR') return text;
+  if (INTEGER_TYPES.has(type)) return integerFromText(text, type);
   return `TRY_CAST(${text} AS ${type})`;
 }

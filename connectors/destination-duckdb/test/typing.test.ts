@@ -179,6 +179,33 @@ describe('values that do not fit their column', () => {
     ]);
   });
 
+  test('a string column keeps any value as text, a number with an exponent as DuckDB writes a DOUBLE, whichever way it loads', async () => {
+    const path = await tempDatabase();
+    const values = ['a', 42, 4.5, 1e-7, -1e21, true, { a: 1e-7 }, [1, 'b']];
+    const properties = { s: { type: 'string' }, i: { type: 'integer' } };
+    const streams = ['by_field', 'by_pointer', 'as_objects'];
+    const records = values.map((s, i) => ({ s, i }));
+    await runSync(path, catalogOf(...streams.map((name) => ({ name, properties }))), [
+      lines('by_field', records), // the transaction's first load: read by field
+      lines('by_pointer', records), // a later one: by JSON pointer
+      objects('as_objects', records), // numbers in a string column: left to SQL
+    ]);
+    for (const stream of streams) {
+      const rows = await query(path, `SELECT s, _conveyor_meta FROM ${stream} ORDER BY i`);
+      expect(rows.map((r) => r.s)).toEqual([
+        'a',
+        '42',
+        '4.5',
+        '1e-07',
+        '-1e+21',
+        'true',
+        '{"a":1e-7}',
+        '[1,"b"]',
+      ]);
+      expect(rows.every((r) => r._conveyor_meta === null)).toBe(true);
+    }
+  });
+
   test('a big integer written as a JSON line keeps every digit', async () => {
     const path = await tempDatabase();
     const line = Buffer.from(
