@@ -2,8 +2,18 @@
 // and replay a connector's traffic), classifies failures by what the engine should do, retries the
 // transient ones, and never puts a URL's query string (where keys often travel) into an error.
 
+import { createRequire } from 'node:module';
 import { configError, systemError, transientError } from '@conveyor/protocol';
-import { type Dispatcher, ProxyAgent, fetch as undiciFetch } from 'undici';
+import type { Dispatcher } from 'undici';
+
+type Undici = typeof import('undici');
+let undici: Undici | undefined;
+
+/** undici, loaded on first use: it is a third of the CLI's start-up, and most syncs make no HTTP request. */
+function loadUndici(): Undici {
+  undici ??= createRequire(import.meta.url)('undici') as Undici;
+  return undici;
+}
 
 const agents = new Map<string, Dispatcher>();
 
@@ -28,7 +38,7 @@ export function proxyFor(url: string): Dispatcher | undefined {
   if (!proxy || bypassed(hostname)) return undefined;
   let agent = agents.get(proxy);
   if (!agent) {
-    agent = new ProxyAgent(proxy);
+    agent = new (loadUndici().ProxyAgent)(proxy);
     agents.set(proxy, agent);
   }
   return agent;
@@ -68,10 +78,10 @@ export async function fetchJson<T = unknown>(url: string, request: HttpRequest =
   }
   for (let attempt = 1; ; attempt++) {
     const last = attempt >= attempts;
-    let res: Awaited<ReturnType<typeof undiciFetch>>;
+    let res: Awaited<ReturnType<Undici['fetch']>>;
     try {
       const via = proxyFor(url);
-      res = await undiciFetch(url, {
+      res = await loadUndici().fetch(url, {
         method: request.method ?? 'GET',
         headers: { accept: 'application/json', ...request.headers },
         ...(request.body !== undefined ? { body: request.body } : {}),

@@ -33,7 +33,7 @@ import {
 } from './connectors-command.js';
 import { healthCommand, healthHistoryCommand, schemaCommand } from './health-command.js';
 import { describeError, EXIT_USAGE, exitCodeFor, type Verbosity } from './output.js';
-import { type TestOptions, testCommand } from './test-command.js';
+import type { TestOptions } from './test-command.js';
 
 const program = new Command('conveyor')
   .description('Move data from any source to any destination, exactly once.')
@@ -157,7 +157,10 @@ program
     '--record',
     'run against the real service and write the cassette named in acceptance.yml (secrets scrubbed)',
   )
-  .action((connector: string, o: TestOptions) => run(() => testCommand(connector, o))());
+  .action((connector: string, o: TestOptions) =>
+    // the acceptance kit loads only for this command (it is a fifth of every command's start-up)
+    run(async () => (await import('./test-command.js')).testCommand(connector, o))(),
+  );
 
 // `conveyor health history [CONNECTION]` is read here rather than as a subcommand, so that --json
 // and --limit belong to it whichever way they are written

@@ -3,7 +3,6 @@
 // Launcher interface.
 
 import { resolve } from 'node:path';
-import { loadDeclarativeSource } from '@conveyor/declarative';
 import { inProcessSource, type Launcher, registerLauncher } from '@conveyor/engine';
 import { configError } from '@conveyor/protocol';
 
@@ -12,6 +11,8 @@ export const manifestLauncher: Launcher = {
   async source(reference, options) {
     if (!reference)
       throw configError('A manifest: connector reference needs a path, for example manifest:./my-api.yaml');
+    // loaded when a manifest is run, not at every start of the CLI
+    const { loadDeclarativeSource } = await import('@conveyor/declarative');
     return inProcessSource(
       `manifest:${reference}`,
       await loadDeclarativeSource(resolve(options.cwd, reference)),

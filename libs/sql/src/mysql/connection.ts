@@ -6,7 +6,7 @@
 
 import type { Readable } from 'node:stream';
 import { ConveyorError, configError, type JsonObject, systemError, transientError } from '@conveyor/protocol';
-import mysql, { type Connection, type ConnectionOptions } from 'mysql2/promise';
+import type { Connection, ConnectionOptions } from 'mysql2/promise';
 import {
   COMMON_SSL_MODES,
   capitalize,
@@ -20,6 +20,7 @@ import {
   type ServerKind,
   tlsRequirement,
 } from '../connection-settings.js';
+import { mysqlDriver } from '../drivers.js';
 
 export type MysqlSslMode = (typeof COMMON_SSL_MODES)[number] | 'verify-identity';
 
@@ -111,10 +112,12 @@ export async function openMysqlConnection(
   let connection: Connection;
   try {
     try {
-      connection = await mysql.createConnection(connectionOptions(settings, options, sslOptions(settings)));
+      connection = await mysqlDriver().createConnection(
+        connectionOptions(settings, options, sslOptions(settings)),
+      );
     } catch (error) {
       if (settings.sslMode !== 'prefer' || codeOf(error) !== 'HANDSHAKE_NO_SSL_SUPPORT') throw error;
-      connection = await mysql.createConnection(connectionOptions(settings, options, undefined));
+      connection = await mysqlDriver().createConnection(connectionOptions(settings, options, undefined));
     }
   } catch (error) {
     throw await explainConnectFailure(settings, options, error, where);

@@ -5,7 +5,7 @@
 // parameter compares equal to the row it came from.
 
 import type { JsonObject } from '@conveyor/protocol';
-import mysql from 'mysql2/promise';
+import { mysqlDriver } from '../drivers.js';
 import type { JsonValue, SourceColumn, ValueConverter } from '../source/driver.js';
 import { decimalToJson, integerToJson } from '../source/values.js';
 
@@ -292,7 +292,9 @@ export function mysqlParameter(column: SourceColumn, value: JsonValue): unknown 
     case 'bit':
       return typeof value === 'string' && /^[+-]?\d+$/.test(value) ? BigInt(value) : value;
     case 'decimal':
-      return mysql.raw(`CAST(${mysql.escape(String(value))} AS ${decimalCast(column.databaseType)})`);
+      return mysqlDriver().raw(
+        `CAST(${mysqlDriver().escape(String(value))} AS ${decimalCast(column.databaseType)})`,
+      );
     case 'datetime':
     case 'timestamp':
       return typeof value === 'string' ? sqlDatetime(value) : value;

@@ -4,7 +4,7 @@
 // source and the destination both connect through here and share the config fields below.
 
 import { ConveyorError, configError, type JsonObject, systemError, transientError } from '@conveyor/protocol';
-import pg from 'pg';
+import type pg from 'pg';
 import {
   COMMON_SSL_MODES,
   capitalize,
@@ -18,6 +18,7 @@ import {
   type ServerKind,
   tlsRequirement,
 } from '../connection-settings.js';
+import { pgDriver } from '../drivers.js';
 
 export type PostgresSslMode = (typeof COMMON_SSL_MODES)[number] | 'verify-full';
 
@@ -98,7 +99,7 @@ export async function openPostgres(
   options: PostgresConnectOptions = {},
 ): Promise<pg.Client> {
   const attempt = async (ssl: pg.ClientConfig['ssl']): Promise<pg.Client> => {
-    const client = new pg.Client(clientConfig(settings, options, ssl));
+    const client = new (pgDriver().Client)(clientConfig(settings, options, ssl));
     // An error on an idle client (server restart) must not crash the process; the next query fails instead.
     client.on('error', () => {});
     try {

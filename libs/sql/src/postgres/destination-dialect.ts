@@ -7,7 +7,6 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { QueryResult } from '@conveyor/cdk';
 import type pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
 import type {
   ColumnDefinition,
   DestinationDialect,
@@ -18,6 +17,7 @@ import type {
   TableName,
 } from '../destination/dialect.js';
 import { standardMergeStatements } from '../destination/merge-sql.js';
+import { pgCopyFrom } from '../drivers.js';
 import { POSTGRES_IDENTIFIERS, qualify } from '../identifiers.js';
 import type { LogicalType } from '../logical-types.js';
 import { openPostgres, type PostgresConnectionSettings, postgresFailure } from './connection.js';
@@ -208,7 +208,7 @@ export function postgresDestinationDialect(
     async load(table, batch) {
       if (batch.rowCount === 0) return;
       const copy = client.query(
-        copyFrom(`COPY ${sql(table)} (${batch.columns.map(q).join(', ')}) FROM STDIN`),
+        pgCopyFrom()(`COPY ${sql(table)} (${batch.columns.map(q).join(', ')}) FROM STDIN`),
       );
       await pipeline(Readable.from(copyText(batch), { objectMode: false }), copy);
     },

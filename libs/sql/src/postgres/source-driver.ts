@@ -4,7 +4,7 @@
 
 import { type ConveyorError, configError, type JsonObject } from '@conveyor/protocol';
 import type pg from 'pg';
-import Cursor from 'pg-cursor';
+import { pgCursor } from '../drivers.js';
 import { POSTGRES_IDENTIFIERS } from '../identifiers.js';
 import type {
   FailureContext,
@@ -151,7 +151,7 @@ class PostgresSourceDriver implements SourceDriver {
       parameter: (column, value) => this.parameter(column, value),
     });
     const cursor = this.client.query(
-      new Cursor<unknown[]>(sql.text, sql.values, { rowMode: 'array', types: RAW_TEXT_TYPES }),
+      new (pgCursor())<unknown[]>(sql.text, sql.values, { rowMode: 'array', types: RAW_TEXT_TYPES }),
     );
     try {
       for (;;) {
