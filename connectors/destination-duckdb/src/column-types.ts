@@ -50,6 +50,7 @@ const INTEGER_TYPES = new Set([
   'USMALLINT',
   'UINTEGER',
   'UBIGINT',
+  'UHUGEINT',
 ]);
 
 /**
@@ -87,7 +88,8 @@ export function conversionSql(raw: string, type: string): string {
     return `CASE WHEN json_type(${raw}) IN ('BIGINT', 'UBIGINT') THEN TRY_CAST(${raw} AS ${type})
       ELSE ${integerFromText(text, type)} END`;
   }
-  // (a DECIMAL is cast from the JSON writer's text on purpose: DuckDB rounds `-8.9e-06` to -0.001)
+  // (from the JSON writer's text, as before text reads: DuckDB's VARCHAR reading of a number may
+  // differ in spelling, and a DECIMAL's cast of `-8.9e-06` gives -0.001 where `-0.0000089` gives 0)
   return `TRY_CAST(${text} AS ${type})`;
 }
 

@@ -508,7 +508,8 @@ export class DuckDBWriter implements DestinationWriter {
    * long sync's memory would grow with the rows written (1GB: 385 → 537 MiB from 500k to 2M rows).
    * Lowering the limit for a moment evicts them (they are in the database file already); the
    * configured limit comes back for the next batches. A lower limit that cannot be met (more is in
-   * use than it allows) is refused by DuckDB and changes nothing, which is fine.
+   * use than it allows) is refused by DuckDB and changes nothing, which is fine: the next commit
+   * tries again.
    */
   private async releaseCachedBlocks(): Promise<void> {
     await this.connection.run(`SET memory_limit = '${RELEASE_TO}'`).catch(() => undefined);

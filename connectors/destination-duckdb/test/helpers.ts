@@ -102,15 +102,16 @@ export interface SyncOptions {
   schema?: string;
 }
 
-/** One sync: write every batch, commit once with the states, finish, close. */
+/** One sync: write every batch, commit once with the states, finish, close. Returns what the writer logged. */
 export async function runSync(
   path: string,
   catalog: ConfiguredCatalog,
   batches: RecordBatch[],
   options: SyncOptions = {},
-): Promise<void> {
+): Promise<string[]> {
   const config = options.schema ? { path, schema: options.schema } : { path };
-  const writer = await destination.open(config, catalog, writeContext(options.connectionId));
+  const context = writeContext(options.connectionId);
+  const writer = await destination.open(config, catalog, context);
   try {
     for (const batch of batches) await writer.write(batch);
     await writer.commit(options.states ?? [], options.seq ?? 1);
@@ -118,6 +119,12 @@ export async function runSync(
   } finally {
     await writer.close();
   }
+  return context.logger.lines;
+}
+
+/** How many times the writer logged that DuckDB refused to read a stream's lines by field. */
+export function byFieldRefusals(logged: string[]): number {
+  return logged.filter((line) => line.includes('loading them by JSON pointer')).length;
 }
 
 export function objects(stream: string, records: JsonObject[], emittedAt = 1_700_000_000_000): RecordBatch {

@@ -45,7 +45,7 @@ test('a commit releases the cached blocks of table data and keeps the configured
     await writer.write(objects('events', [{ id: -1, payload: 'one more' }]));
     // new states: the commit is done when it returns (one repeating the states held runs in the background)
     await writer.commit([streamState('events', 1)], 2);
-    expect(await cached(), 'cached table blocks after the next commit').toBeLessThanOrEqual(32 * MiB);
+    expect(await cached(), 'cached table blocks after the next commit').toBeLessThanOrEqual(4 * MiB);
     expect(await limit(), 'the configured limit is back').toBe(configured);
     await writer.finish();
   } finally {

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import type { LoadLayout } from '../src/load-sql.js';
 import { planRows, typedRows } from '../src/typed-rows.js';
-import { catalogOf, lines, objects, query, runSync, tempDatabase } from './helpers.js';
+import { byFieldRefusals, catalogOf, lines, objects, query, runSync, tempDatabase } from './helpers.js';
 
 const properties = {
   k: { type: 'integer' },
@@ -210,7 +210,8 @@ describe('objects batches', () => {
           // lines after other loads: read by JSON pointer
           lines('via_lines_late', records, 1_000),
         ];
-        await runSync(path, catalog, batches);
+        const logged = await runSync(path, catalog, batches);
+        expect(byFieldRefusals(logged), 'the first lines were read by field').toBe(0);
         const viaObjects = await query(path, `${COMPARED} FROM via_objects ORDER BY k`);
         const viaBatch = await query(path, `${COMPARED} FROM via_batch ORDER BY k`);
         const viaLines = await query(path, `${COMPARED} FROM via_lines ORDER BY k`);

@@ -1,5 +1,14 @@
 import { describe, expect, test } from 'vitest';
-import { catalogOf, lines, objects, query, recordLine, runSync, tempDatabase } from './helpers.js';
+import {
+  byFieldRefusals,
+  catalogOf,
+  lines,
+  objects,
+  query,
+  recordLine,
+  runSync,
+  tempDatabase,
+} from './helpers.js';
 
 const properties = {
   id: { type: 'integer' },
@@ -185,11 +194,12 @@ describe('values that do not fit their column', () => {
     const properties = { s: { type: 'string' }, i: { type: 'integer' } };
     const streams = ['by_field', 'by_pointer', 'as_objects'];
     const records = values.map((s, i) => ({ s, i }));
-    await runSync(path, catalogOf(...streams.map((name) => ({ name, properties }))), [
+    const logged = await runSync(path, catalogOf(...streams.map((name) => ({ name, properties }))), [
       lines('by_field', records), // the transaction's first load: read by field
       lines('by_pointer', records), // a later one: by JSON pointer
       objects('as_objects', records), // numbers in a string column: left to SQL
     ]);
+    expect(byFieldRefusals(logged)).toBe(0);
     for (const stream of streams) {
       const rows = await query(path, `SELECT s, _conveyor_meta FROM ${stream} ORDER BY i`);
       expect(rows.map((r) => r.s)).toEqual([
@@ -204,6 +214,77 @@ describe('values that do not fit their column', () => {
       ]);
       expect(rows.every((r) => r._conveyor_meta === null)).toBe(true);
     }
+  });
+
+  test('columns of other types, as an existing table may have, load alike by field and by pointer', async () => {
+    const path = await tempDatabase();
+    // an earlier sync, or the user, made these tables: their columns keep their types
+    const columns =
+      'k INTEGER, i INTEGER, h HUGEINT, u UBIGINT, uh UHUGEINT, small SMALLINT, x DECIMAL(18,3), j JSON, s VARCHAR';
+    await query(path, `CREATE TABLE by_field (${columns}); CREATE TABLE by_pointer (${columns})`);
+    const integer = { type: 'integer' };
+    const properties = {
+      k: integer,
+      i: integer,
+      h: integer,
+      u: integer,
+      uh: integer,
+      small: integer,
+      x: { type: 'number' },
+      j: { type: 'object' },
+      s: { type: 'string' },
+    };
+    const values = [
+      7,
+      -1,
+      2 ** 31,
+      2 ** 53 + 2,
+      4.5,
+      4.0,
+      -0.0000089,
+      1e-7,
+      1e21,
+      '12',
+      ' 3 ',
+      'x',
+      true,
+      null,
+      { a: 1e-7 },
+      [1],
+    ];
+    const records = values.map((v, k) => ({ k, i: v, h: v, u: v, uh: v, small: v, x: v, j: v, s: v }));
+    // integers past 64 bits (which JSON.stringify cannot write) keep every digit in wide columns
+    const wide = (stream: string) =>
+      Buffer.from(
+        `{"type":"RECORD","record":{"stream":"${stream}","data":{"k":${values.length},"h":123456789012345678901234567890,"u":18446744073709551615,"uh":340282366920938463463374607431768211455},"emitted_at":1700000000000}}`,
+      );
+    const batch = (stream: string) => ({
+      format: 'jsonl' as const,
+      stream,
+      lines: [...records.map((r) => recordLine(stream, r)), wide(stream)],
+    });
+    const logged = await runSync(
+      path,
+      catalogOf({ name: 'by_field', properties }, { name: 'by_pointer', properties }),
+      [
+        batch('by_field'), // the transaction's first load: read by field
+        batch('by_pointer'), // a later one: by JSON pointer
+      ],
+    );
+    expect(byFieldRefusals(logged)).toBe(0);
+    const compared =
+      'SELECT i, h::VARCHAR AS h, u::VARCHAR AS u, uh::VARCHAR AS uh, small, x::VARCHAR AS x, j::VARCHAR AS j, s, _conveyor_meta::VARCHAR AS meta';
+    const byField = await query(path, `${compared} FROM by_field ORDER BY k`);
+    expect(byField).toEqual(await query(path, `${compared} FROM by_pointer ORDER BY k`));
+    // the types held: 2^31 does not fit an INTEGER, 4.5 no integer, 4.0 every integer column
+    expect(byField[2]).toMatchObject({ i: null, h: '2147483648', small: null });
+    expect(byField[4]).toMatchObject({ i: null, h: null, x: '4.500' });
+    expect(byField[5]).toMatchObject({ i: 4, uh: '4', small: 4 });
+    expect(byField[values.length]).toMatchObject({
+      h: '123456789012345678901234567890',
+      u: '18446744073709551615',
+      uh: '340282366920938463463374607431768211455',
+    });
   });
 
   test('a big integer written as a JSON line keeps every digit', async () => {

@@ -76,12 +76,13 @@ export async function fetchJson<T = unknown>(url: string, request: HttpRequest =
       `"${where}" is not a URL; check the base URL in the config (it needs http:// or https://).`,
     );
   }
+  const { fetch: undiciFetch } = loadUndici(); // outside the retries: a failure to load it is no network error
   for (let attempt = 1; ; attempt++) {
     const last = attempt >= attempts;
     let res: Awaited<ReturnType<Undici['fetch']>>;
     try {
       const via = proxyFor(url);
-      res = await loadUndici().fetch(url, {
+      res = await undiciFetch(url, {
         method: request.method ?? 'GET',
         headers: { accept: 'application/json', ...request.headers },
         ...(request.body !== undefined ? { body: request.body } : {}),

@@ -291,10 +291,10 @@ export function mysqlParameter(column: SourceColumn, value: JsonValue): unknown 
     case 'year':
     case 'bit':
       return typeof value === 'string' && /^[+-]?\d+$/.test(value) ? BigInt(value) : value;
-    case 'decimal':
-      return mysqlDriver().raw(
-        `CAST(${mysqlDriver().escape(String(value))} AS ${decimalCast(column.databaseType)})`,
-      );
+    case 'decimal': {
+      const mysql = mysqlDriver();
+      return mysql.raw(`CAST(${mysql.escape(String(value))} AS ${decimalCast(column.databaseType)})`);
+    }
     case 'datetime':
     case 'timestamp':
       return typeof value === 'string' ? sqlDatetime(value) : value;
